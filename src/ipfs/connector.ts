@@ -1,0 +1,46 @@
+// The IPFS connector: everything the cluster asks of its IPFS daemon. Two implementations:
+// the embedded Helia node (default) and kubo over its RPC API.
+import type { IPFSID, IPFSRepoGC, IPFSRepoStat, Pin } from '../api/types.js'
+
+export type IpfsPinType = 'recursive' | 'direct' | 'indirect'
+
+export interface IpfsPinEntry {
+  cid: string
+  type: IpfsPinType
+}
+
+export interface IpfsBlock {
+  cid: string
+  bytes: Uint8Array
+}
+
+export interface CallOptions {
+  signal?: AbortSignal
+}
+
+export interface IpfsConnector {
+  start (): Promise<void>
+  stop (): Promise<void>
+  /** This IPFS node's peer ID and addresses; `error` is set when the node cannot answer. */
+  id (opts?: CallOptions): Promise<IPFSID>
+  /** Pins pin.cid with the pin's depth (max_depth -1 recursive, 0 direct). */
+  pin (pin: Pin, opts?: CallOptions): Promise<void>
+  /** Unpins a CID; a CID that is not pinned is not an error. */
+  unpin (cid: string, opts?: CallOptions): Promise<void>
+  /** Streams the node's pins of the given types. */
+  pinLs (types: Array<'recursive' | 'direct'>, opts?: CallOptions): AsyncIterable<IpfsPinEntry>
+  /** How cid is pinned, or undefined when it is not pinned. */
+  pinLsCid (cid: string, opts?: CallOptions): Promise<IpfsPinType | undefined>
+  /** Stores blocks as they arrive (the adder's BlockStream). */
+  blockStream (blocks: AsyncIterable<IpfsBlock>, opts?: CallOptions): Promise<void>
+  blockPut (block: IpfsBlock, opts?: CallOptions): Promise<void>
+  blockGet (cid: string, opts?: CallOptions): Promise<Uint8Array>
+  /** Size of a block held locally, or undefined when this node does not have it (no network fetch). */
+  blockStat (cid: string, opts?: CallOptions): Promise<number | undefined>
+  repoStat (opts?: CallOptions): Promise<IPFSRepoStat>
+  repoGC (opts?: CallOptions): AsyncIterable<IPFSRepoGC>
+  /** Resolves an /ipfs/, /ipns/ or /ipld/ path to the CID it ends at. */
+  resolve (path: string, opts?: CallOptions): Promise<string>
+  /** Peer IDs of the IPFS peers this node is connected to. */
+  swarmPeers (opts?: CallOptions): Promise<string[]>
+}
