@@ -182,6 +182,16 @@ export interface ConnectGraph {
   cluster_to_ipfs: Record<string, string>
 }
 
+/** Traffic of one libp2p protocol (GET /health/bandwidth values). */
+export interface Bandwidth {
+  total_in: number
+  total_out: number
+  rate_in: number
+  rate_out: number
+}
+
+export type BandwidthByProtocol = Record<string, Bandwidth>
+
 export interface APIErrorBody {
   code: number
   message: string

@@ -3,7 +3,7 @@
 // implements it, and nothing in the faces knows how the cluster does its work.
 import type { AddParams } from '../api/params.js'
 import type {
-  AddedOutput, Alert, ConnectGraph, GlobalPinInfo, GlobalRepoGC, ID, Metric, Pin, PinOptions
+  AddedOutput, Alert, BandwidthByProtocol, ConnectGraph, GlobalPinInfo, GlobalRepoGC, ID, Metric, Pin, PinOptions
 } from '../api/types.js'
 import type { AddEntry } from '../adder/types.js'
 
@@ -17,6 +17,11 @@ export interface ClusterAPI {
   version (): string
   /** Every peer of the peerset; unreachable peers yield `{id, error}` entries. */
   peers (opts?: Opts): AsyncIterable<ID>
+  /**
+   * Adds a peer to the peerset and returns its ID (upstream Cluster.PeerAdd, REST POST /peers).
+   * Optional until the core provides it; the REST API answers 500 without it.
+   */
+  peerAdd? (peer: string, opts?: Opts): Promise<ID>
   /** Removes a peer (upstream with CRDT: vacates its pins, then fails). */
   peerRemove (peer: string, opts?: Opts): Promise<void>
 
@@ -47,4 +52,9 @@ export interface ClusterAPI {
   metricNames (): string[]
   latestMetrics (name: string): Metric[]
   connectGraph (opts?: Opts): Promise<ConnectGraph>
+  /**
+   * libp2p traffic by protocol (upstream Cluster.BandwidthByProtocol, REST GET
+   * /health/bandwidth). Optional until the core provides it; the REST API answers 500 without it.
+   */
+  bandwidthByProtocol? (opts?: Opts): Promise<BandwidthByProtocol>
 }

@@ -1,0 +1,7 @@
+export { allocatorConfigSection, DEFAULT_ALLOCATE_BY, MISSING_SECTION_ALLOCATE_BY, type AllocatorConfig } from './config.js'
+export type { Allocator, MetricsSet } from './types.js'
+export { BalancedAllocator } from './balanced.js'
+export { partitionMetrics, PartitionedMetric } from './partition.js'
+export { allocate, rankPeers, type AllocateRequest, type TrustFilter } from './allocate.js'
+export { placeShards, placeRepair, groupMetricName, groupOfFromMetrics, type GroupOf, type PlaceShardsRequest, type PlaceRepairRequest } from './placement.js'
+export { BadReplicationFactorsError, NotEnoughShardPeersError } from './errors.js'

@@ -1,0 +1,379 @@
+// The cluster core (upstream cluster.go): pin and unpin through consensus, status and recover
+// across peers, adds, and the background loops. It owns no protocol detail: every component is
+// reached through the interfaces in components.ts.
+import type { Logger } from 'pino'
+import type { AddParams } from '../api/params.js'
+import type { AddedOutput, Alert, ConnectGraph, GlobalPinInfo, GlobalRepoGC, ID, Metric, Pin, PinOptions } from '../api/types.js'
+import { PinTypes, RPC_PROTOCOL, VERSION } from '../api/types.js'
+import { ClusterError, InvalidArgumentError, NotFoundError, errorMessage } from '../api/errors.js'
+import { normalizeCid } from '../api/cid.js'
+import { isExpired, isPinEverywhere, newPin } from '../api/pin.js'
+import { isZeroTime } from '../common/time.js'
+import type { AddEntry } from '../adder/types.js'
+import type { IpfsConnector } from '../ipfs/connector.js'
+import type { ClusterAPI, Opts } from './api.js'
+import type { ClusterConfig } from './config.js'
+import type { AllocationRequest, Allocator, Consensus, Monitor, RemotePeers, Tracker } from './components.js'
+import { PeerStatus } from './status.js'
+import { addContent } from './add.js'
+
+export const FOLLOWER_ERROR = 'this peer is configured to be in follower mode. Write operations are disabled'
+
+export interface ClusterInit {
+  peerId: string
+  config: ClusterConfig
+  /** this peer's libp2p addresses, each ending in /p2p/<id> */
+  addresses: () => string[]
+  ipfs: IpfsConnector
+  consensus: Consensus
+  tracker: Tracker
+  monitor: Monitor
+  allocator: Allocator
+  remote: RemotePeers
+  logger: Logger
+}
+
+export class Cluster implements ClusterAPI {
+  readonly peerId: string
+  readonly config: ClusterConfig
+  private readonly init: ClusterInit
+  private readonly log: Logger
+  private readonly statuses: PeerStatus
+  private readonly timers: NodeJS.Timeout[] = []
+  private readonly stopped = new AbortController()
+
+  constructor (init: ClusterInit) {
+    this.init = init
+    this.peerId = init.peerId
+    this.config = init.config
+    this.log = init.logger
+    this.statuses = new PeerStatus({
+      self: init.peerId,
+      peerset: () => this.peerset(),
+      tracker: init.tracker,
+      remote: init.remote,
+      peername: p => this.peernameOf(p),
+      consensus: init.consensus
+    })
+  }
+
+  /** Starts the background loops: recover at start and every pin_recover_interval, expiry sweeps. */
+  start (): void {
+    void this.recoverLocal()
+    this.timers.push(setInterval(() => { void this.recoverLocal() }, this.config.pin_recover_interval).unref())
+    if (!this.config.follower_mode) {
+      this.timers.push(setInterval(() => { void this.stateSync() }, this.config.state_sync_interval).unref())
+    }
+  }
+
+  stop (): void {
+    this.stopped.abort()
+    for (const t of this.timers) clearInterval(t)
+  }
+
+  private async recoverLocal (): Promise<void> {
+    try {
+      for await (const _ of this.init.tracker.recoverAll({ signal: this.stopped.signal })) { /* re-queued */ }
+    } catch (err) {
+      if (!this.stopped.signal.aborted) this.log.warn({ err: errorMessage(err) }, 'automatic recover failed')
+    }
+  }
+
+  /** Unpins expired pins (each expired pin is handled by one peer: the closest trusted one). */
+  async stateSync (): Promise<void> {
+    try {
+      for await (const pin of this.init.consensus.list({ signal: this.stopped.signal })) {
+        if (isExpired(pin) && this.isClosestTo(pin.cid)) {
+          this.log.info({ cid: pin.cid }, 'unpinning expired pin')
+          await this.init.consensus.logUnpin(pin)
+        }
+      }
+    } catch (err) {
+      if (!this.stopped.signal.aborted) this.log.warn({ err: errorMessage(err) }, 'state sync failed')
+    }
+  }
+
+  private isClosestTo (_cid: string): boolean {
+    const trusted = this.peerset().filter(p => this.init.consensus.isTrustedPeer(p)).sort()
+    return trusted.length === 0 || trusted[0] === this.peerId
+  }
+
+  /** The peerset: peers with a live ping metric, plus self, sorted. */
+  peerset (): string[] {
+    return [...new Set([this.peerId, ...this.init.monitor.peers()])].sort()
+  }
+
+  peernameOf (peer: string): string {
+    if (peer === this.peerId) return this.config.peername
+    const m = this.init.monitor.latestForPeer('ping', peer)
+    try {
+      return JSON.parse(m?.value ?? '{}').peer_name ?? ''
+    } catch {
+      return ''
+    }
+  }
+
+  version (): string {
+    return VERSION
+  }
+
+  async id (opts: Opts = {}): Promise<ID> {
+    const peers = this.peerset()
+    const ipfs = await this.init.ipfs.id(opts).catch(err => ({ addresses: null, error: errorMessage(err) }))
+    return {
+      id: this.peerId,
+      addresses: this.init.addresses(),
+      cluster_peers: peers,
+      cluster_peers_addresses: this.init.addresses().length > 0 ? this.peerAddresses(peers) : [],
+      version: VERSION,
+      commit: '',
+      rpc_protocol_version: RPC_PROTOCOL,
+      error: '',
+      ipfs,
+      peername: this.config.peername
+    }
+  }
+
+  private peerAddresses (peers: string[]): string[] {
+    const out: string[] = []
+    for (const p of peers) {
+      if (p === this.peerId) continue
+      const m = this.init.monitor.latestForPeer('ping', p)
+      try {
+        for (const a of JSON.parse(m?.value ?? '{}').cluster_addresses ?? []) out.push(a)
+      } catch { /* no addresses known */ }
+    }
+    return out
+  }
+
+  async * peers (opts: Opts = {}): AsyncIterable<ID> {
+    for (const p of this.peerset()) {
+      if (p === this.peerId) {
+        yield await this.id(opts)
+        continue
+      }
+      try {
+        yield await this.init.remote.id(p, { signal: AbortSignal.any([AbortSignal.timeout(15_000), ...(opts.signal != null ? [opts.signal] : [])]) })
+      } catch (err) {
+        yield { id: p, error: errorMessage(err) } as ID
+      }
+    }
+  }
+
+  async peerRemove (peer: string): Promise<void> {
+    throw new ClusterError(`crdt consensus component cannot remove peers (${peer})`)
+  }
+
+  private checkWritable (): void {
+    if (this.config.follower_mode) throw new ClusterError(FOLLOWER_ERROR)
+  }
+
+  add (entries: AsyncIterable<AddEntry>, params: AddParams, opts: Opts = {}): AsyncIterable<AddedOutput> {
+    this.checkWritable()
+    return addContent({ cluster: this, ipfs: this.init.ipfs, remote: this.init.remote, entries, params, signal: opts.signal })
+  }
+
+  /** Allocation through the configured allocator (used by pins and adds). */
+  async allocate (req: AllocationRequest, opts: Opts = {}): Promise<string[]> {
+    return await this.init.allocator.allocate(req, opts)
+  }
+
+  async * pins (typeMask: number, opts: Opts = {}): AsyncIterable<Pin> {
+    for await (const pin of this.init.consensus.list(opts)) {
+      if ((PinTypes[pin.type] & typeMask) !== 0) yield pin
+    }
+  }
+
+  async pinGet (cid: string, opts: Opts = {}): Promise<Pin> {
+    return await this.init.consensus.get(normalizeCid(cid), opts)
+  }
+
+  async pin (cid: string, options: PinOptions, opts: Opts = {}): Promise<Pin> {
+    this.checkWritable()
+    const c = normalizeCid(cid)
+    if (options.pin_update != null && options.pin_update !== c) return await this.pinUpdate(options.pin_update, c, options)
+    return await this.commitPin(newPin(c, options), opts)
+  }
+
+  /** Validates, allocates and commits a pin (upstream Cluster.pin). */
+  async commitPin (pin: Pin, opts: Opts = {}): Promise<Pin> {
+    if (pin.replication_factor_min === 0) pin.replication_factor_min = this.config.replication_factor_min
+    if (pin.replication_factor_max === 0) pin.replication_factor_max = this.config.replication_factor_max
+    validateReplication(pin)
+    if (!isZeroTime(pin.expire_at) && Date.parse(pin.expire_at) < Date.now()) {
+      throw new InvalidArgumentError('pin.ExpireAt set to a time in the past')
+    }
+    let existing: Pin | undefined
+    try {
+      existing = await this.init.consensus.get(pin.cid, opts)
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err
+    }
+    if (existing != null) {
+      if (existing.type !== pin.type) throw new ClusterError(`cannot repin CID with different tracking method, clear state with pin rm to proceed. New: ${pin.type}. Was: ${existing.type}`, 400)
+      if (existing.max_depth !== 0 && pin.max_depth === 0) throw new ClusterError('cannot repin a CID which is already pinned in recursive mode (new pin is pinned as direct). Unpin it first.', 400)
+    }
+    pin.timestamp = new Date().toISOString()
+    if (pin.type !== 'meta-pin' && (pin.allocations == null || pin.allocations.length === 0) && !isPinEverywhere(pin)) {
+      pin.allocations = await this.init.allocator.allocate({
+        cid: pin.cid,
+        current: existing?.allocations ?? [],
+        rmin: pin.replication_factor_min,
+        rmax: pin.replication_factor_max,
+        blacklist: [],
+        priority: pin.user_allocations ?? []
+      }, opts)
+    }
+    if (isPinEverywhere(pin)) pin.allocations = []
+    pin.user_allocations = null
+    await this.init.consensus.logPin(pin)
+    return pin
+  }
+
+  private async pinUpdate (from: string, to: string, options: PinOptions): Promise<Pin> {
+    const existing = await this.init.consensus.get(normalizeCid(from))
+    if (existing.type !== 'pin') throw new ClusterError('this pin type cannot be updated', 400)
+    const pin: Pin = { ...existing, cid: to, pin_update: existing.cid, timestamp: new Date().toISOString() }
+    if (options.name !== '') pin.name = options.name
+    if (!isZeroTime(options.expire_at) && Date.parse(options.expire_at) > Date.now()) pin.expire_at = options.expire_at
+    await this.init.consensus.logPin(pin)
+    return pin
+  }
+
+  async pinPath (path: string, options: PinOptions, opts: Opts = {}): Promise<Pin> {
+    return await this.pin(await this.resolvePath(path, opts), options, opts)
+  }
+
+  async unpin (cid: string, opts: Opts = {}): Promise<Pin> {
+    this.checkWritable()
+    const pin = await this.init.consensus.get(normalizeCid(cid), opts)
+    switch (pin.type) {
+      case 'shard-pin':
+        throw new ClusterError('cannot unpin a shard directly. Unpin content root CID instead', 500)
+      case 'clusterdag-pin':
+        throw new ClusterError('cannot unpin a Cluster DAG directly. Unpin content root CID instead', 500)
+      case 'meta-pin':
+        await this.unpinReferences(pin, opts)
+        break
+      default:
+        break
+    }
+    await this.init.consensus.logUnpin(pin)
+    return pin
+  }
+
+  /** A meta-pin's clusterDAG and shard pins go with it. */
+  private async unpinReferences (meta: Pin, opts: Opts): Promise<void> {
+    const manifest = meta.reference
+    if (manifest == null) return
+    for await (const p of this.init.consensus.list(opts)) {
+      if (p.type === 'shard-pin' && p.erasure?.manifest === manifest) await this.init.consensus.logUnpin(p)
+    }
+    try {
+      await this.init.consensus.logUnpin(await this.init.consensus.get(manifest, opts))
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err
+    }
+  }
+
+  async unpinPath (path: string, opts: Opts = {}): Promise<Pin> {
+    return await this.unpin(await this.resolvePath(path, opts), opts)
+  }
+
+  private async resolvePath (path: string, opts: Opts): Promise<string> {
+    try {
+      return await this.init.ipfs.resolve(path, opts)
+    } catch (err) {
+      throw new ClusterError(errorMessage(err), 500)
+    }
+  }
+
+  async status (cid: string, local: boolean, opts: Opts = {}): Promise<GlobalPinInfo> {
+    return await this.statuses.status(normalizeCid(cid), local, opts)
+  }
+
+  statusAll (filter: number, local: boolean, opts: Opts = {}): AsyncIterable<GlobalPinInfo> {
+    return this.statuses.statusAll(filter, local, opts)
+  }
+
+  async recover (cid: string, local: boolean, opts: Opts = {}): Promise<GlobalPinInfo> {
+    return await this.statuses.recover(normalizeCid(cid), local, opts)
+  }
+
+  recoverAll (local: boolean, opts: Opts = {}): AsyncIterable<GlobalPinInfo> {
+    return this.statuses.recoverAll(local, opts)
+  }
+
+  async repoGC (local: boolean, opts: Opts = {}): Promise<GlobalRepoGC> {
+    const peers = local ? [this.peerId] : this.peerset()
+    const out: GlobalRepoGC = { peer_map: {} }
+    for (const p of peers) {
+      const entry = { peer: p, peername: this.peernameOf(p), keys: null as any, error: undefined as string | undefined }
+      try {
+        entry.keys = p === this.peerId ? await this.repoGCLocal(opts) : await this.init.remote.repoGC(p, opts)
+      } catch (err) {
+        entry.error = errorMessage(err)
+      }
+      if (entry.error == null) delete entry.error
+      out.peer_map[p] = entry
+    }
+    return out
+  }
+
+  async repoGCLocal (opts: Opts = {}): Promise<Array<{ key: string, error?: string }>> {
+    const keys = []
+    for await (const k of this.init.ipfs.repoGC(opts)) keys.push(k)
+    return keys
+  }
+
+  alerts (): Alert[] {
+    return this.init.monitor.alerts()
+  }
+
+  metricNames (): string[] {
+    return this.init.monitor.metricNames()
+  }
+
+  latestMetrics (name: string): Metric[] {
+    return this.init.monitor.latestMetrics(name)
+  }
+
+  async connectGraph (opts: Opts = {}): Promise<ConnectGraph> {
+    const graph: ConnectGraph = {
+      cluster_id: this.peerId,
+      id_to_peername: {},
+      ipfs_links: {},
+      cluster_links: {},
+      cluster_trust_links: {},
+      cluster_to_ipfs: {}
+    }
+    for (const p of this.peerset()) {
+      graph.id_to_peername[p] = this.peernameOf(p)
+      graph.cluster_trust_links[p] = this.init.consensus.isTrustedPeer(p)
+      try {
+        const isSelf = p === this.peerId
+        graph.cluster_links[p] = isSelf ? this.peerset().filter(x => x !== p) : await this.init.remote.peers(p, opts)
+        const ipfsId = isSelf ? (await this.init.ipfs.id(opts)).id : JSON.parse(this.init.monitor.latestForPeer('ping', p)?.value ?? '{}').ipfs_id
+        if (ipfsId != null && ipfsId !== '') {
+          graph.cluster_to_ipfs[p] = ipfsId
+          graph.ipfs_links[ipfsId] = isSelf ? await this.init.ipfs.swarmPeers(opts) : await this.init.remote.ipfsSwarmPeers(p, opts)
+        }
+      } catch (err) {
+        this.log.debug({ peer: p, err: errorMessage(err) }, 'connect graph: peer did not answer')
+        graph.cluster_links[p] ??= []
+      }
+    }
+    return graph
+  }
+}
+
+// Upstream's isReplicationFactorValid; its errors reach the REST client as 500s, as upstream's do.
+function validateReplication (pin: Pin): void {
+  const { replication_factor_min: min, replication_factor_max: max } = pin
+  if (min === 0 || max === 0) throw new ClusterError('invalid replication factor: must be > 0 or -1')
+  if ((min < 0 && max > 0) || (max < 0 && min > 0) || min < -1 || max < -1) {
+    throw new ClusterError('invalid replication factors: rplMin and rplMax must both be -1 or greater than zero')
+  }
+  if (max < min) throw new ClusterError('replication_factor_max cannot be lower than replication_factor_min')
+}
+

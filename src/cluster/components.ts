@@ -1,0 +1,62 @@
+// The small interfaces the core depends on (upstream's Consensus, PinTracker, PeerMonitor,
+// PinAllocator, and the calls it makes to other peers). Implementations live in their own
+// component folders; the daemon wires them.
+import type { Alert, ID, IPFSRepoGC, Metric, Pin, PinInfo } from '../api/types.js'
+import type { IpfsBlock } from '../ipfs/connector.js'
+
+export interface Signalled {
+  signal?: AbortSignal
+}
+
+export interface Consensus {
+  logPin (pin: Pin): Promise<void>
+  logUnpin (pin: Pin): Promise<void>
+  get (cid: string, opts?: Signalled): Promise<Pin>
+  has (cid: string): Promise<boolean>
+  list (opts?: Signalled): AsyncIterable<Pin>
+  isTrustedPeer (peer: string): boolean
+}
+
+export interface Tracker {
+  status (cid: string, opts?: Signalled): Promise<PinInfo>
+  statusAll (filter: number, opts?: Signalled): AsyncIterable<PinInfo>
+  recover (cid: string, opts?: Signalled): Promise<PinInfo>
+  recoverAll (opts?: Signalled): AsyncIterable<PinInfo>
+}
+
+export interface Monitor {
+  /** peers with a live ping metric (the peerset), self included by the caller */
+  peers (): string[]
+  latestMetrics (name: string): Metric[]
+  latestForPeer (name: string, peer: string): Metric | undefined
+  metricNames (): string[]
+  alerts (): Alert[]
+}
+
+export interface AllocationRequest {
+  cid: string
+  current: string[]
+  rmin: number
+  rmax: number
+  blacklist: string[]
+  priority: string[]
+}
+
+export interface Allocator {
+  /** Peers that should hold the CID, in order; [] means everywhere. */
+  allocate (req: AllocationRequest, opts?: Signalled): Promise<string[]>
+}
+
+/** What the core asks of other peers (peer RPC). */
+export interface RemotePeers {
+  id (peer: string, opts?: Signalled): Promise<ID>
+  status (peer: string, cid: string, opts?: Signalled): Promise<PinInfo>
+  statusAll (peer: string, filter: number, opts?: Signalled): AsyncIterable<PinInfo>
+  recover (peer: string, cid: string, opts?: Signalled): Promise<PinInfo>
+  recoverAll (peer: string, opts?: Signalled): AsyncIterable<PinInfo>
+  repoGC (peer: string, opts?: Signalled): Promise<IPFSRepoGC[]>
+  blockStream (peer: string, blocks: AsyncIterable<IpfsBlock>, opts?: Signalled): Promise<void>
+  /** the peer's cluster peers, for the connectivity graph */
+  peers (peer: string, opts?: Signalled): Promise<string[]>
+  ipfsSwarmPeers (peer: string, opts?: Signalled): Promise<string[]>
+}

@@ -1,0 +1,172 @@
+// The consensus component of the cluster (upstream consensus/crdt): the shared pinset as a
+// Merkle-CRDT. Pins are keyed by CID; the put/delete hooks are the only way pins reach the
+// pin tracker, for local pins as for remote ones.
+import type { Datastore } from 'interface-datastore'
+import { NotFoundError } from '../api/errors.js'
+import type { Pin } from '../api/types.js'
+import { Batcher } from './batcher.js'
+import { batchingEnabled } from './config.js'
+import type { CrdtConfig } from './config.js'
+import { MerkleCrdt } from './crdt.js'
+import type { CrdtInfo, Op } from './crdt.js'
+import type { AbortOptions, BroadcastMessage, Broadcaster, ConsensusHooks, ConsensusLogger, DeltaFetcher } from './interfaces.js'
+import { decodePin, encodePin } from './pin-codec.js'
+
+/** upstream's DAG-syncer timeout */
+export const DEFAULT_FETCH_TIMEOUT = 120_000
+
+export interface CrdtConsensusInit {
+  config: CrdtConfig
+  /** the peer's datastore; the component keeps to config.datastoreNamespace in it */
+  datastore: Datastore
+  selfId: string
+  /** absent = offline (the `state` commands): no announcements, no fetching */
+  broadcaster?: Broadcaster
+  fetcher?: DeltaFetcher
+  hooks: ConsensusHooks
+  logger: ConsensusLogger
+  /** ms allowed to fetch one delta from a peer */
+  fetchTimeout?: number
+}
+
+export class CrdtConsensus {
+  private readonly config: CrdtConfig
+  private readonly selfId: string
+  private readonly logger: ConsensusLogger
+  private readonly trusted: Set<string>
+  private readonly crdt: MerkleCrdt
+  private readonly batcher?: Batcher
+
+  constructor (init: CrdtConsensusInit) {
+    this.config = init.config
+    this.selfId = init.selfId
+    this.logger = init.logger
+    this.trusted = new Set(init.config.trustedPeers)
+    const hooks = init.hooks
+    this.crdt = new MerkleCrdt({
+      datastore: init.datastore,
+      namespace: init.config.datastoreNamespace,
+      selfId: init.selfId,
+      broadcaster: init.broadcaster,
+      fetcher: init.fetcher,
+      isTrusted: peer => this.isTrustedPeer(peer),
+      logger: init.logger,
+      rebroadcastInterval: init.config.rebroadcastInterval,
+      repairInterval: init.config.repairInterval,
+      fetchTimeout: init.fetchTimeout ?? DEFAULT_FETCH_TIMEOUT,
+      onChange: async ({ key, value }) => {
+        if (value === undefined) {
+          await hooks.onDelete(key)
+          return
+        }
+        let pin: Pin
+        try {
+          pin = decodePin(value)
+        } catch (err) {
+          this.logger.error(`crdt: undecodable pin for ${key}: ${String(err)}`)
+          return
+        }
+        await hooks.onPut(pin)
+      }
+    })
+    if (batchingEnabled(init.config)) {
+      this.batcher = new Batcher({
+        ...init.config.batching,
+        commit: async ops => await this.crdt.commit(ops),
+        logger: init.logger
+      })
+    }
+  }
+
+  async start (): Promise<void> {
+    await this.crdt.start()
+  }
+
+  /** Commits pending batched operations, then stops processing. */
+  async stop (): Promise<void> {
+    await this.batcher?.flush()
+    await this.crdt.stop()
+  }
+
+  /** Adds or updates a pin. With batching on, returns once the pin is queued. */
+  async logPin (pin: Pin): Promise<void> {
+    await this.apply({ type: 'put', key: pin.cid, value: encodePin(pin) })
+  }
+
+  /** Removes a pin (no-op when absent). With batching on, returns once it is queued. */
+  async logUnpin (pin: Pin): Promise<void> {
+    await this.apply({ type: 'delete', key: pin.cid })
+  }
+
+  private async apply (op: Op): Promise<void> {
+    if (this.batcher !== undefined) this.batcher.add(op)
+    else await this.crdt.commit([op])
+  }
+
+  /** Commits every pin in one delta (split only past the 1 MiB delta limit). */
+  async logPins (pins: Iterable<Pin> | AsyncIterable<Pin>): Promise<void> {
+    const ops: Op[] = []
+    for await (const pin of pins) ops.push({ type: 'put', key: pin.cid, value: encodePin(pin) })
+    await this.crdt.commit(ops)
+  }
+
+  async get (cid: string): Promise<Pin> {
+    const v = await this.crdt.get(cid)
+    if (v === undefined) throw new NotFoundError()
+    return decodePin(v)
+  }
+
+  async has (cid: string): Promise<boolean> {
+    return await this.crdt.has(cid)
+  }
+
+  async * list (opts: AbortOptions = {}): AsyncGenerator<Pin> {
+    for await (const { key, value } of this.crdt.entries(opts)) {
+      try {
+        yield decodePin(value)
+      } catch (err) {
+        this.logger.error(`crdt: undecodable pin for ${key}: ${String(err)}`)
+      }
+    }
+  }
+
+  isTrustedPeer (peer: string): boolean {
+    return this.config.trustAll || peer === this.selfId || this.trusted.has(peer)
+  }
+
+  trust (peer: string): void {
+    this.trusted.add(peer)
+  }
+
+  distrust (peer: string): void {
+    this.trusted.delete(peer)
+  }
+
+  /** Entry point of head announcements (what the Broadcaster subscription calls). */
+  async handleBroadcast (msg: BroadcastMessage): Promise<void> {
+    await this.crdt.handleBroadcast(msg)
+  }
+
+  /** Serves a delta block to a peer fetching it (the RPC side of DeltaFetcher). */
+  async getDelta (cid: string): Promise<Uint8Array | undefined> {
+    return await this.crdt.getBlock(cid)
+  }
+
+  info (): CrdtInfo {
+    return this.crdt.info()
+  }
+
+  /** `state crdt mark-dirty` / `mark-clean`: a dirty store is repaired at the next repair run. */
+  async markDirty (dirty: boolean): Promise<void> {
+    await this.crdt.setDirty(dirty)
+  }
+
+  async repair (): Promise<void> {
+    await this.crdt.repair()
+  }
+
+  /** Deletes every key under the namespace (state, DAG, heads). */
+  async clean (): Promise<void> {
+    await this.crdt.clean()
+  }
+}

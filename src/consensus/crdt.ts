@@ -1,0 +1,322 @@
+// The Merkle-CRDT key-value store (go-ds-crdt's Datastore, trimmed to what the cluster uses):
+// local changes become delta blocks linked to the current heads; heads are announced on the
+// topic; announced heads of trusted peers are fetched from their announcer down to known
+// deltas and merged into the OR-set. Keys must not contain "/".
+import type { Datastore } from 'interface-datastore'
+import { decodeBroadcast, encodeBroadcast } from './broadcast-codec.js'
+import { DeltaDag } from './dag.js'
+import { encodeDelta, MAX_DELTA_SIZE } from './delta.js'
+import type { Delta, Element, Tombstone } from './delta.js'
+import { ConsensusClosedError } from './errors.js'
+import { Heads } from './heads.js'
+import type { BroadcastMessage, Broadcaster, ConsensusLogger, DeltaFetcher } from './interfaces.js'
+import { CrdtKeys } from './keys.js'
+import { ORSet } from './orset.js'
+import type { Change } from './orset.js'
+import { Serial } from './serial.js'
+
+export type Op =
+  | { type: 'put', key: string, value: Uint8Array }
+  | { type: 'delete', key: string }
+
+export interface MerkleCrdtInit {
+  datastore: Datastore
+  namespace: string
+  selfId: string
+  broadcaster?: Broadcaster
+  fetcher?: DeltaFetcher
+  isTrusted: (peer: string) => boolean
+  /** called, in order, for every change of a visible value */
+  onChange: (change: Change) => Promise<void>
+  logger: ConsensusLogger
+  /** ms between head re-announcements (randomised by up to +10 %) */
+  rebroadcastInterval: number
+  /** ms between repair runs; 0 = never */
+  repairInterval: number
+  /** ms allowed to fetch one delta */
+  fetchTimeout: number
+}
+
+export interface CrdtInfo {
+  heads: string[]
+  maxHeight: number
+  dirty: boolean
+}
+
+const EMPTY = new Uint8Array(0)
+
+export class MerkleCrdt {
+  private readonly init: MerkleCrdtInit
+  private readonly ds: Datastore
+  private readonly keys: CrdtKeys
+  private readonly set: ORSet
+  private readonly dag: DeltaDag
+  private readonly heads: Heads
+  private readonly lock = new Serial()
+  private readonly inflight = new Map<string, Promise<void>>()
+  /** heads other peers announced since the last rebroadcast: no need to repeat them */
+  private seenHeads = new Set<string>()
+  private running = false
+  private dirty = false
+  private abort = new AbortController()
+  private unsubscribe?: () => void
+  private rebroadcastTimer?: NodeJS.Timeout
+  private repairTimer?: NodeJS.Timeout
+
+  constructor (init: MerkleCrdtInit) {
+    this.init = init
+    this.ds = init.datastore
+    this.keys = new CrdtKeys(init.namespace)
+    this.set = new ORSet(this.ds, this.keys)
+    this.dag = new DeltaDag(this.ds, this.keys)
+    this.heads = new Heads(this.ds, this.keys)
+  }
+
+  async start (): Promise<void> {
+    if (this.running) return
+    await this.heads.load()
+    this.dirty = await this.ds.has(this.keys.dirty())
+    this.abort = new AbortController()
+    this.running = true
+    if (this.init.broadcaster !== undefined) {
+      this.unsubscribe = this.init.broadcaster.subscribe(msg => {
+        this.handleBroadcast(msg).catch(err => this.init.logger.error(`crdt: handling broadcast: ${String(err)}`))
+      })
+      this.scheduleRebroadcast()
+    }
+    if (this.init.repairInterval > 0) {
+      this.repairTimer = setInterval(() => { this.repair().catch(err => this.init.logger.error(`crdt: repair: ${String(err)}`)) }, this.init.repairInterval)
+      this.repairTimer.unref()
+    }
+    // heads that failed before a restart are retried now rather than at the first repair tick
+    if (this.init.fetcher !== undefined) {
+      this.retryPending().catch(err => this.init.logger.warn(`crdt: retrying pending heads: ${String(err)}`))
+    }
+  }
+
+  async stop (): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    this.unsubscribe?.()
+    this.unsubscribe = undefined
+    clearTimeout(this.rebroadcastTimer)
+    clearInterval(this.repairTimer)
+    this.abort.abort(new ConsensusClosedError())
+    await Promise.allSettled([...this.inflight.values()])
+    await this.lock.idle()
+  }
+
+  async get (key: string): Promise<Uint8Array | undefined> {
+    return await this.set.get(key)
+  }
+
+  async has (key: string): Promise<boolean> {
+    return await this.set.has(key)
+  }
+
+  entries (opts: { signal?: AbortSignal } = {}): AsyncGenerator<{ key: string, value: Uint8Array }> {
+    return this.set.entries(opts)
+  }
+
+  async getBlock (cid: string): Promise<Uint8Array | undefined> {
+    return await this.dag.getBlock(cid)
+  }
+
+  info (): CrdtInfo {
+    return { heads: this.heads.list(), maxHeight: this.heads.maxHeight(), dirty: this.dirty }
+  }
+
+  /**
+   * Commits operations as one delta (several when they exceed MAX_DELTA_SIZE), applies it
+   * locally and announces the new head. Within the call the last operation on a key wins.
+   * Returns the CIDs of the new deltas (none when nothing changes).
+   */
+  async commit (ops: Op[]): Promise<string[]> {
+    if (!this.running) throw new ConsensusClosedError()
+    const created = await this.lock.run(async () => {
+      const last = new Map<string, Op>()
+      for (const op of ops) {
+        last.delete(op.key)
+        last.set(op.key, op)
+      }
+      const chunks: Array<{ elements: Element[], tombstones: Tombstone[] }> = []
+      let chunk = { elements: [] as Element[], tombstones: [] as Tombstone[] }
+      let size = 0
+      for (const [key, op] of last) {
+        // a put tombstones the values it supersedes too, which keeps the element store small
+        const tombs = (await this.set.liveIds(key)).map(id => ({ key, id }))
+        if (op.type === 'delete' && tombs.length === 0) continue
+        const opSize = key.length * (tombs.length + 1) + tombs.length * 64 + (op.type === 'put' ? op.value.length : 0)
+        if (size > 0 && size + opSize > MAX_DELTA_SIZE) {
+          chunks.push(chunk)
+          chunk = { elements: [], tombstones: [] }
+          size = 0
+        }
+        chunk.tombstones.push(...tombs)
+        if (op.type === 'put') chunk.elements.push({ key, value: op.value })
+        size += opSize
+      }
+      if (size > 0) chunks.push(chunk)
+      const cids: string[] = []
+      for (const c of chunks) {
+        cids.push(await this.addLocalDelta({ ...c, priority: this.heads.maxHeight() + 1, links: this.heads.list() }))
+      }
+      return cids
+    })
+    if (created.length > 0) await this.publishHeads(this.heads.list())
+    return created
+  }
+
+  private async addLocalDelta (delta: Delta): Promise<string> {
+    const block = await encodeDelta(delta)
+    await this.ds.put(this.keys.block(block.cid), block.bytes)
+    await this.mergeDelta(block.cid, delta)
+    const batch = this.ds.batch()
+    batch.put(this.keys.processed(block.cid), EMPTY)
+    this.heads.stage(batch, block.cid, delta.priority, delta.links)
+    await batch.commit()
+    this.heads.apply(block.cid, delta.priority, delta.links)
+    return block.cid
+  }
+
+  private async mergeDelta (cid: string, delta: Delta): Promise<void> {
+    for (const change of await this.set.merge(delta, cid)) {
+      try {
+        await this.init.onChange(change)
+      } catch (err) {
+        this.init.logger.error(`crdt: hook for ${change.key}: ${String(err)}`)
+      }
+    }
+  }
+
+  /** Processes a head announcement. Untrusted senders are ignored. */
+  async handleBroadcast (msg: BroadcastMessage): Promise<void> {
+    if (!this.running) return
+    if (!this.init.isTrusted(msg.from)) {
+      this.init.logger.debug(`crdt: ignoring broadcast from untrusted peer ${msg.from}`)
+      return
+    }
+    let heads: string[]
+    try {
+      heads = decodeBroadcast(msg.data)
+    } catch (err) {
+      this.init.logger.warn(`crdt: bad broadcast from ${msg.from}: ${String(err)}`)
+      return
+    }
+    for (const h of heads) this.seenHeads.add(h)
+    await Promise.all(heads.map(async h => { await this.processHead(h, msg.from) }))
+  }
+
+  /** Fetches the branch under an announced head from its announcer and merges it. */
+  private async processHead (head: string, from: string): Promise<void> {
+    if (this.heads.has(head)) return
+    const running = this.inflight.get(head)
+    if (running !== undefined) return await running
+    const job = (async () => {
+      try {
+        if (await this.dag.isProcessed(head)) return
+        await this.dag.fetchBranch(head, from, this.init.fetcher, { signal: this.abort.signal, timeout: this.init.fetchTimeout })
+        await this.lock.run(async () => { await this.applyBranch(head) })
+        await this.ds.delete(this.keys.pending(head))
+      } catch (err) {
+        if (!this.running) return
+        this.init.logger.warn(`crdt: processing head ${head} from ${from}: ${String(err)}`)
+        await this.ds.put(this.keys.pending(head), new TextEncoder().encode(from))
+        await this.setDirty(true)
+      }
+    })()
+    this.inflight.set(head, job)
+    try {
+      await job
+    } finally {
+      this.inflight.delete(head)
+    }
+  }
+
+  /** Merges the (local, fetched) unprocessed branch under root; runs under the lock. */
+  private async applyBranch (root: string): Promise<void> {
+    const branch = await this.dag.localBranch(root)
+    if (branch.length === 0) return
+    // oldest first, so that hooks see changes in history order
+    for (let i = branch.length - 1; i >= 0; i--) await this.mergeDelta(branch[i].cid, branch[i].delta)
+    const replaced = new Set<string>()
+    for (const { delta } of branch) for (const l of delta.links) if (this.heads.has(l)) replaced.add(l)
+    const height = branch[0].delta.priority
+    // processed marks and heads change together: a crash leaves either both or neither
+    const batch = this.ds.batch()
+    for (const { cid } of branch) batch.put(this.keys.processed(cid), EMPTY)
+    this.heads.stage(batch, root, height, replaced)
+    await batch.commit()
+    this.heads.apply(root, height, replaced)
+  }
+
+  private async publishHeads (heads: string[]): Promise<void> {
+    if (this.init.broadcaster === undefined || heads.length === 0) return
+    try {
+      await this.init.broadcaster.publish(encodeBroadcast(heads))
+    } catch (err) {
+      this.init.logger.warn(`crdt: broadcasting heads: ${String(err)}`)
+    }
+  }
+
+  private scheduleRebroadcast (): void {
+    const delay = this.init.rebroadcastInterval * (1 + Math.random() * 0.1)
+    this.rebroadcastTimer = setTimeout(() => {
+      if (!this.running) return
+      const heads = this.heads.list().filter(h => !this.seenHeads.has(h))
+      this.seenHeads = new Set()
+      this.publishHeads(heads).finally(() => { if (this.running) this.scheduleRebroadcast() })
+    }, delay)
+    this.rebroadcastTimer.unref()
+  }
+
+  private async retryPending (): Promise<number> {
+    const prefix = this.keys.pendingPrefix()
+    const pending: Array<[string, string]> = []
+    for await (const { key, value } of this.ds.query({ prefix })) {
+      pending.push([CrdtKeys.tail(key, prefix), new TextDecoder().decode(value)])
+    }
+    await Promise.all(pending.map(async ([cid, from]) => {
+      if (await this.dag.isProcessed(cid)) await this.ds.delete(this.keys.pending(cid))
+      else await this.processHead(cid, from)
+    }))
+    let left = 0
+    for await (const _ of this.ds.queryKeys({ prefix })) left++ // eslint-disable-line @typescript-eslint/no-unused-vars
+    return left
+  }
+
+  /**
+   * Retries heads whose processing failed; once none is left and the store is dirty, merges
+   * every delta of the DAG again (idempotent) to rebuild the set, and marks the store clean.
+   */
+  async repair (): Promise<void> {
+    if (!this.running) return
+    const left = await this.retryPending()
+    if (!this.dirty || left > 0) return
+    await this.lock.run(async () => {
+      for await (const { cid, delta } of this.dag.walk(this.heads.list())) await this.mergeDelta(cid, delta)
+    })
+    await this.setDirty(false)
+  }
+
+  async setDirty (dirty: boolean): Promise<void> {
+    if (dirty) await this.ds.put(this.keys.dirty(), EMPTY)
+    else await this.ds.delete(this.keys.dirty())
+    this.dirty = dirty
+  }
+
+  /** Deletes everything under the namespace: state, DAG, heads. Hooks are not called. */
+  async clean (): Promise<void> {
+    await this.lock.run(async () => {
+      const keys = []
+      for await (const k of this.ds.queryKeys({ prefix: this.keys.root() })) keys.push(k)
+      for (let i = 0; i < keys.length; i += 1000) {
+        const batch = this.ds.batch()
+        for (const k of keys.slice(i, i + 1000)) batch.delete(k)
+        await batch.commit()
+      }
+      this.heads.clear()
+      this.dirty = false
+    })
+  }
+}

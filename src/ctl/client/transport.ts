@@ -1,0 +1,145 @@
+// One HTTP request to one target over node:http / node:https. Not fetch: the CLI must read the
+// X-Stream-Error trailer of streaming answers, and send request bodies chunked while they are
+// produced (multipart adds stream files from disk, so a body is never held in memory).
+import http from 'node:http'
+import https from 'node:https'
+import type { IncomingMessage } from 'node:http'
+import { once } from 'node:events'
+import { ApiError } from './errors.js'
+import { targetUrl } from './target.js'
+import type { Target } from './target.js'
+
+export interface TransportOptions {
+  ssl: boolean
+  noVerifyCert: boolean
+  username?: string
+  password?: string
+  /** whole-request timeout in ms (0 = none), like Go's http.Client.Timeout */
+  timeoutMs: number
+  debug?: (msg: string) => void
+}
+
+export interface RequestSpec {
+  method: string
+  /** path and query, starting with "/" */
+  path: string
+  headers?: Record<string, string>
+  /** body chunks; the request is sent with Transfer-Encoding: chunked */
+  body?: AsyncIterable<Uint8Array>
+  signal?: AbortSignal
+}
+
+/** Go's url.Error prefix: "Get", "Post", "Delete". */
+function goOp (method: string): string {
+  return method.charAt(0).toUpperCase() + method.slice(1).toLowerCase()
+}
+
+function connectionMessage (spec: RequestSpec, t: Target, url: string, err: any): string {
+  const op = `${goOp(spec.method)} "${url}"`
+  const where = t.kind === 'unix' ? `unix ${t.path}` : `tcp ${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`
+  switch (err?.code) {
+    case 'ECONNREFUSED': return `${op}: dial ${where}: connect: connection refused`
+    case 'ENOENT': return `${op}: dial ${where}: connect: no such file or directory`
+    case 'ECONNRESET': return `${op}: read ${where}: connection reset by peer`
+    case 'EHOSTUNREACH': return `${op}: dial ${where}: connect: no route to host`
+    case 'ENOTFOUND': return `${op}: dial ${where}: no such host`
+    default: return `${op}: ${err?.message ?? String(err)}`
+  }
+}
+
+/**
+ * Sends a request and resolves with the response once its headers arrived. Failures before
+ * that (refused, reset, TLS, timeout, abort) reject with ApiError code 0, as upstream.
+ * The returned response keeps the timeout running until its body has been consumed.
+ */
+export async function sendRequest (t: Target, opts: TransportOptions, spec: RequestSpec): Promise<IncomingMessage> {
+  const url = targetUrl(t, opts.ssl) + spec.path
+  opts.debug?.(`${spec.method}: ${url}`)
+  const signals: AbortSignal[] = []
+  if (spec.signal != null) signals.push(spec.signal)
+  if (opts.timeoutMs > 0) signals.push(AbortSignal.timeout(opts.timeoutMs))
+  const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined
+  signal?.throwIfAborted()
+
+  const headers: Record<string, string> = { ...(spec.headers ?? {}) }
+  if (opts.username != null && opts.username !== '') {
+    headers.Authorization = 'Basic ' + Buffer.from(`${opts.username}:${opts.password ?? ''}`).toString('base64')
+  }
+  const common = { method: spec.method, path: spec.path, headers, signal }
+  let req: http.ClientRequest
+  if (t.kind === 'unix') {
+    req = http.request({ ...common, socketPath: t.path, host: 'unix' })
+  } else if (opts.ssl) {
+    req = https.request({
+      ...common,
+      host: t.host,
+      port: t.port,
+      family: t.family,
+      servername: /^[\d.]+$|:/.test(t.servername) ? undefined : t.servername,
+      rejectUnauthorized: !opts.noVerifyCert,
+      minVersion: 'TLSv1.2'
+    })
+  } else {
+    req = http.request({ ...common, host: t.host, port: t.port, family: t.family })
+  }
+
+  const failed = (err: any): ApiError => {
+    if (signal?.aborted === true) {
+      const reason = signal.reason
+      const msg = reason?.name === 'TimeoutError'
+        ? 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)'
+        : 'context canceled'
+      return new ApiError(0, `${goOp(spec.method)} "${url}": ${msg}`)
+    }
+    return new ApiError(0, connectionMessage(spec, t, url, err))
+  }
+
+  // A body that fails (unreadable file) is the user's error, not a connection failure: it is
+  // kept apart so that it is reported as such and does not trigger fail-over.
+  let uploadError: unknown
+  const response = new Promise<IncomingMessage>((resolve, reject) => {
+    req.once('response', resolve)
+    req.once('error', err => { reject(uploadError ?? failed(err)) })
+  })
+  // The server may answer before the body is fully sent (/add streams results while files
+  // are still uploading); the writer runs on its own and only records its failure.
+  const writing = writeBody(req, spec.body).catch((err) => {
+    uploadError = err
+    req.destroy(err)
+  })
+  const res = await response
+  uploadErrors.set(res, () => uploadError)
+  // later socket errors surface while reading the body; keep them off the request emitter
+  req.on('error', () => {})
+  void writing
+  return res
+}
+
+async function writeBody (req: http.ClientRequest, body?: AsyncIterable<Uint8Array>): Promise<void> {
+  if (body == null) {
+    req.end()
+    return
+  }
+  // no Content-Length: node sends Transfer-Encoding: chunked, as upstream does for bodies
+  for await (const chunk of body) {
+    if (req.destroyed) return
+    if (!req.write(chunk)) {
+      await Promise.race([once(req, 'drain'), once(req, 'close')])
+    }
+  }
+  req.end()
+}
+
+const uploadErrors = new WeakMap<IncomingMessage, () => unknown>()
+
+/** The error that stopped sending the request body of this response, if any. */
+export function uploadErrorOf (res: IncomingMessage): unknown {
+  return uploadErrors.get(res)?.()
+}
+
+/** Reads a whole (small) response body. */
+export async function readAll (res: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const c of res) chunks.push(c as Buffer)
+  return Buffer.concat(chunks)
+}

@@ -1,0 +1,76 @@
+// Global flags of cluster-ctl turned into what every command needs: the output and the client.
+// Checks happen in upstream's order (secret, credentials, encoding, hosts) before any command runs.
+import { Client } from './client/client.js'
+import { ClientError } from './client/errors.js'
+import { Output } from './output.js'
+import type { Encoding, Io } from './output.js'
+
+export const DEFAULT_HOST = '/ip4/127.0.0.1/tcp/9094'
+
+export interface GlobalOptions {
+  host: string
+  secret?: string
+  https?: boolean
+  checkCertificate?: boolean
+  encoding: string
+  timeout: string
+  debug?: boolean
+  basicAuth?: string
+  forceHttp?: boolean
+}
+
+export interface CommandContext {
+  out: Output
+  client: Client
+  /** aborted on SIGINT; every wait and request listens to it */
+  signal: AbortSignal
+  debug: (msg: string) => void
+}
+
+/** user[:password]; everything after the first colon is the password. */
+export function parseCredentials (input: string): { username: string, password: string } {
+  const i = input.indexOf(':')
+  return i < 0 ? { username: input, password: '' } : { username: input.slice(0, i), password: input.slice(i + 1) }
+}
+
+/** Builds the command context; local problems print "error …" and throw ExitError(1). */
+export async function makeContext (g: GlobalOptions, io: Io, signal: AbortSignal): Promise<CommandContext> {
+  const enc = g.encoding
+  // errors found before the encoding is known are printed as text
+  const early = new Output(io, 'text')
+  const debug = g.debug === true ? (msg: string) => { io.stderr(`DEBUG\tcluster-ctl\t${msg}\n`) } : () => {}
+
+  if (g.secret != null && g.secret !== '') {
+    if (!/^([0-9a-fA-F]{2})*$/.test(g.secret)) {
+      early.fail(new ClientError('encoding/hex: invalid byte or odd length hex string'), 'parsing secret')
+    }
+  }
+  const timeoutSecs = Number(g.timeout)
+  if (!/^-?\d+$/.test(String(g.timeout).trim())) {
+    early.fail(new ClientError(`invalid value "${g.timeout}" for flag -timeout: parse error`), 'parsing timeout')
+  }
+  let ssl = g.https === true
+  const { username, password } = parseCredentials(g.basicAuth ?? '')
+  if (username !== '' && !ssl && g.forceHttp !== true) {
+    io.stderr('WARN\tcluster-ctl\tSSL automatically enabled with basic auth credentials. Set "force-http" to disable\n')
+    ssl = true
+  }
+  if (enc !== 'text' && enc !== 'json') early.fail(new ClientError('unsupported encoding'))
+  const out = new Output(io, enc as Encoding)
+
+  let client: Client
+  try {
+    client = await Client.create({
+      hosts: g.host,
+      ssl,
+      noVerifyCert: g.checkCertificate === false,
+      username: username !== '' ? username : undefined,
+      password,
+      timeoutMs: timeoutSecs > 0 ? timeoutSecs * 1000 : 0,
+      debug
+    }, signal)
+  } catch (err) {
+    out.fail(err, 'parsing host multiaddress')
+  }
+  return { out, client, signal, debug }
+}

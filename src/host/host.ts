@@ -1,0 +1,50 @@
+// The cluster's libp2p host: TCP + noise + yamux, identify, ping and gossipsub, inside a private
+// network keyed by the cluster secret. The embedded IPFS node's bitswap runs on the same host.
+import { createLibp2p } from 'libp2p'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@libp2p/noise'
+import { yamux } from '@libp2p/yamux'
+import { identify } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { gossipsub } from '@libp2p/gossipsub'
+import { mdns } from '@libp2p/mdns'
+import { preSharedKey } from '@libp2p/pnet'
+import type { ClusterConfig } from '../cluster/config.js'
+
+export type ClusterHost = Libp2p<{ identify: any, ping: any, pubsub: any }>
+
+/** The js-libp2p pnet protector reads the swarm.key text format; wrap the hex secret into it. */
+export function swarmKeyOf (secretHex: string): Uint8Array {
+  return new TextEncoder().encode(`/key/swarm/psk/1.0.0/\n/base16/\n${secretHex.toLowerCase()}`)
+}
+
+export async function createClusterHost (cfg: ClusterConfig, privateKey: PrivateKey): Promise<ClusterHost> {
+  const services: Record<string, any> = {
+    identify: identify(),
+    ping: ping(),
+    pubsub: gossipsub({
+      // a lone peer still publishes (metrics, CRDT heads): nobody listening is not an error
+      allowPublishToZeroTopicPeers: true,
+      emitSelf: false
+    })
+  }
+  const node = await createLibp2p({
+    privateKey,
+    start: false,
+    addresses: {
+      listen: cfg.listen_multiaddress,
+      announce: cfg.announce_multiaddress
+    },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    ...(cfg.secret !== '' ? { connectionProtector: preSharedKey({ psk: swarmKeyOf(cfg.secret) }) } : {}),
+    peerDiscovery: cfg.mdns_interval > 0 ? [mdns({ interval: cfg.mdns_interval, serviceTag: '_ipfs-cluster-discovery._udp' })] : [],
+    connectionManager: {
+      maxConnections: cfg.connection_manager.high_water
+    },
+    services
+  })
+  return node as unknown as ClusterHost
+}

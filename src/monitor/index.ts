@@ -1,0 +1,8 @@
+export { METRICS_TOPIC, type MetricsTransport } from './transport.js'
+export { monitorConfigSection, DEFAULT_CHECK_INTERVAL_MS, type MonitorConfig } from './config.js'
+export { PeerMonitor, PING_METRIC_NAME, type PeerMonitorInit, type MonitorLogger } from './peer-monitor.js'
+export { encodeMetric, decodeMetric, InvalidMetricMessageError } from './codec.js'
+export { expireAfter, isExpired, isDiscarded, ttlLeft, newMetric, compareMetrics, systemClock, type Clock } from './metric.js'
+export { MetricsStore, WINDOW_CAPACITY } from './store.js'
+export { AlertChecker, FAILED_CHECKS_RESET } from './checker.js'
+export { MAX_RECENT_ALERTS, ALERT_STREAM_CAPACITY, type AlertListener, type AlertStreamOptions } from './alerts.js'

@@ -1,0 +1,261 @@
+// The stateless pin tracker (upstream pintracker/stateless): it keeps no pin list of its own.
+// A CID's status on this peer comes from, in order: the operation in flight for it, the shared
+// pinset (is it pinned at all, allocated here, a meta-pin), and the IPFS node's own pins.
+import type { Logger } from 'pino'
+import type { Pin, PinInfo, TrackerStatusName } from '../api/types.js'
+import { TrackerStatus } from '../api/types.js'
+import { isRemotePin } from '../api/pin.js'
+import { errorMessage, NotFoundError } from '../api/errors.js'
+import type { IpfsConnector, IpfsPinType } from '../ipfs/connector.js'
+import type { PinTrackerConfig } from './config.js'
+import { Operation } from './operation.js'
+import type { OperationType } from './operation.js'
+import { OperationQueue } from './queue.js'
+
+/** Read access to the shared pinset (the consensus state). */
+export interface PinsetReader {
+  get (cid: string, opts?: { signal?: AbortSignal }): Promise<Pin>
+  list (opts?: { signal?: AbortSignal }): AsyncIterable<Pin>
+}
+
+/** What the tracker reports about this peer besides the status. */
+export interface PeerInfo {
+  peer: string
+  peername: () => string
+  ipfsId: () => { id?: string, addresses?: string[] }
+}
+
+const UNEXPECTEDLY_UNPINNED = 'the item should be pinned but it is not'
+
+export class StatelessPinTracker {
+  private readonly cfg: PinTrackerConfig
+  private readonly ipfs: IpfsConnector
+  private readonly state: PinsetReader
+  private readonly self: PeerInfo
+  private readonly log: Logger
+  private readonly ops = new Map<string, Operation>()
+  private readonly pinQueue: OperationQueue
+  private readonly unpinQueue: OperationQueue
+  private workers?: Promise<unknown>
+
+  constructor (init: { config: PinTrackerConfig, ipfs: IpfsConnector, state: PinsetReader, self: PeerInfo, logger: Logger }) {
+    this.cfg = init.config
+    this.ipfs = init.ipfs
+    this.state = init.state
+    this.self = init.self
+    this.log = init.logger
+    this.pinQueue = new OperationQueue('pin', this.cfg.max_pin_queue_size)
+    this.unpinQueue = new OperationQueue('unpin', this.cfg.max_pin_queue_size)
+  }
+
+  start (): void {
+    this.workers = Promise.all([
+      this.pinQueue.run(this.cfg.concurrent_pins, async op => await this.execute(op)),
+      this.unpinQueue.run(1, async op => await this.execute(op))
+    ])
+  }
+
+  async stop (): Promise<void> {
+    this.pinQueue.close()
+    this.unpinQueue.close()
+    for (const op of this.ops.values()) op.abort.abort()
+    await this.workers
+  }
+
+  /** Number of pin operations waiting in the queue (the pinqueue metric). */
+  pinQueueSize (): number {
+    let n = 0
+    for (const op of this.ops.values()) if (op.type === 'pin' && op.phase === 'queued') n++
+    return n
+  }
+
+  /** A pin entered or changed in the pinset: pin it here, or make sure it is not pinned when remote. */
+  async track (pin: Pin): Promise<void> {
+    if (pin.type === 'meta-pin') return
+    if (isRemotePin(pin, this.self.peer)) {
+      this.cancel(pin.cid)
+      try {
+        await this.ipfs.unpin(pin.cid)
+      } catch (err) {
+        this.log.warn({ cid: pin.cid, err: errorMessage(err) }, 'unpinning a pin that became remote')
+      }
+      return
+    }
+    this.enqueue('pin', pin)
+  }
+
+  /** A pin left the pinset: unpin it here. */
+  untrack (cid: string, pin?: Pin): void {
+    this.enqueue('unpin', pin ?? ({ cid, type: 'pin', max_depth: -1 } as Pin))
+  }
+
+  private cancel (cid: string): void {
+    const op = this.ops.get(cid)
+    if (op != null) {
+      op.abort.abort()
+      this.ops.delete(cid)
+    }
+  }
+
+  private enqueue (type: OperationType, pin: Pin): void {
+    const current = this.ops.get(pin.cid)
+    if (current != null && current.type === type && current.phase !== 'error') {
+      current.pin = pin
+      return
+    }
+    const attempts = current != null && current.type === type ? current.attemptCount : 0
+    this.cancel(pin.cid)
+    const op = new Operation(type, pin, attempts, type === 'pin' && this.isPriority(pin, attempts))
+    this.ops.set(pin.cid, op)
+    try {
+      ;(type === 'pin' ? this.pinQueue : this.unpinQueue).push(op)
+    } catch (err) {
+      op.setPhase('error', errorMessage(err))
+    }
+  }
+
+  private isPriority (pin: Pin, attempts: number): boolean {
+    const age = Date.now() - Date.parse(pin.timestamp)
+    return age < this.cfg.priority_pin_max_age && attempts <= this.cfg.priority_pin_max_retries
+  }
+
+  private async execute (op: Operation): Promise<void> {
+    op.setPhase('in_progress')
+    op.attemptCount++
+    try {
+      if (op.type === 'pin') await this.ipfs.pin(op.pin, { signal: op.abort.signal })
+      else await this.ipfs.unpin(op.pin.cid, { signal: op.abort.signal })
+      if (this.ops.get(op.pin.cid) === op) this.ops.delete(op.pin.cid)
+    } catch (err) {
+      if (op.cancelled) return
+      op.setPhase('error', errorMessage(err))
+      this.log.error({ cid: op.pin.cid, op: op.type, err: op.error }, 'tracker operation failed')
+    }
+  }
+
+  /** Status of one CID on this peer. */
+  async status (cid: string, opts: { signal?: AbortSignal } = {}): Promise<PinInfo> {
+    const op = this.ops.get(cid)
+    let pin: Pin | undefined
+    try {
+      pin = await this.state.get(cid, opts)
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) return this.info(cid, undefined, 'cluster_error', errorMessage(err))
+    }
+    if (op != null) return this.infoOfOp(op, pin)
+    if (pin == null) return this.info(cid, undefined, 'unpinned')
+    try {
+      const type = await this.ipfs.pinLsCid(pin.cid, opts)
+      return this.classify(pin, type)
+    } catch (err) {
+      return this.info(cid, pin, 'cluster_error', errorMessage(err))
+    }
+  }
+
+  private classify (pin: Pin, ipfsType: IpfsPinType | undefined): PinInfo {
+    if (pin.type === 'meta-pin') return this.info(pin.cid, pin, 'sharded')
+    if (isRemotePin(pin, this.self.peer)) return this.info(pin.cid, pin, 'remote')
+    if (isPinnedForDepth(ipfsType, pin.max_depth)) return this.info(pin.cid, pin, 'pinned')
+    return this.info(pin.cid, pin, 'unexpectedly_unpinned', UNEXPECTEDLY_UNPINNED)
+  }
+
+  /** Status of every pin of the pinset (and every operation) matching the filter bitmask. */
+  async * statusAll (filter: number, opts: { signal?: AbortSignal } = {}): AsyncIterable<PinInfo> {
+    const matches = (s: TrackerStatusName): boolean => filter === 0 || (TrackerStatus[s] & filter) !== 0
+    const needsIpfs = filter === 0 || (filter & (TrackerStatus.pinned | TrackerStatus.unexpectedly_unpinned | TrackerStatus.sharded | TrackerStatus.remote)) !== 0
+    if (!needsIpfs) {
+      for (const op of [...this.ops.values()]) {
+        const info = this.infoOfOp(op, op.pin)
+        if (matches(info.status)) yield info
+      }
+      return
+    }
+    const ipfsPins = new Map<string, IpfsPinType>()
+    for await (const p of this.ipfs.pinLs(['recursive', 'direct'], opts)) ipfsPins.set(p.cid, p.type)
+    const seen = new Set<string>()
+    for await (const pin of this.state.list(opts)) {
+      seen.add(pin.cid)
+      const op = this.ops.get(pin.cid)
+      const info = op != null ? this.infoOfOp(op, pin) : this.classify(pin, ipfsPins.get(pin.cid))
+      if (matches(info.status)) yield info
+    }
+    // operations on CIDs that already left the pinset (unpins in flight or failed)
+    for (const op of [...this.ops.values()]) {
+      if (seen.has(op.pin.cid)) continue
+      const info = this.infoOfOp(op, undefined)
+      if (matches(info.status)) yield info
+    }
+  }
+
+  /** Re-queues a failed or lost pin; returns the status after doing so. */
+  async recover (cid: string, opts: { signal?: AbortSignal } = {}): Promise<PinInfo> {
+    const info = await this.status(cid, opts)
+    await this.recoverInfo(info)
+    return await this.status(cid, opts)
+  }
+
+  /** Re-queues every failed or lost pin; yields only those it re-queued. */
+  async * recoverAll (opts: { signal?: AbortSignal } = {}): AsyncIterable<PinInfo> {
+    const filter = TrackerStatus.pin_error | TrackerStatus.unpin_error | TrackerStatus.unexpectedly_unpinned
+    const infos: PinInfo[] = []
+    for await (const info of this.statusAll(filter, opts)) infos.push(info)
+    for (const info of infos) {
+      if (await this.recoverInfo(info)) yield await this.status(info.cid, opts)
+    }
+  }
+
+  private async recoverInfo (info: PinInfo): Promise<boolean> {
+    if (info.status === 'pin_error' || info.status === 'unexpectedly_unpinned') {
+      let pin: Pin
+      try {
+        pin = await this.state.get(info.cid)
+      } catch {
+        return false
+      }
+      this.enqueue('pin', pin)
+      return true
+    }
+    if (info.status === 'unpin_error') {
+      this.enqueue('unpin', this.ops.get(info.cid)?.pin ?? ({ cid: info.cid } as Pin))
+      return true
+    }
+    return false
+  }
+
+  private infoOfOp (op: Operation, pin: Pin | undefined): PinInfo {
+    const info = this.info(op.pin.cid, pin ?? (op.type === 'pin' ? op.pin : undefined), op.status(), op.error)
+    info.timestamp = op.timestamp
+    info.attempt_count = op.attemptCount
+    info.priority_pin = op.priority
+    return info
+  }
+
+  private info (cid: string, pin: Pin | undefined, status: TrackerStatusName, error = ''): PinInfo {
+    const ipfs = this.self.ipfsId()
+    const info: PinInfo = {
+      cid,
+      name: pin?.name ?? '',
+      peer: this.self.peer,
+      allocations: pin?.allocations ?? null,
+      origins: pin?.origins ?? null,
+      created: pin?.timestamp ?? '0001-01-01T00:00:00Z',
+      metadata: pin?.metadata ?? null,
+      peername: this.self.peername(),
+      status,
+      timestamp: new Date().toISOString(),
+      error,
+      attempt_count: 0,
+      priority_pin: false
+    }
+    if (ipfs.id != null) info.ipfs_peer_id = ipfs.id
+    if (ipfs.addresses != null && ipfs.addresses.length > 0) info.ipfs_peer_addresses = ipfs.addresses
+    return info
+  }
+}
+
+/** Upstream IPFSPinStatus.IsPinned: recursive satisfies every depth, direct only depth 0. */
+export function isPinnedForDepth (type: IpfsPinType | undefined, maxDepth: number): boolean {
+  if (type === 'recursive') return true
+  if (type === 'direct') return maxDepth === 0
+  return false
+}

@@ -1,0 +1,95 @@
+// Streaming answers (upstream's StreamResponse and the /add output): NDJSON, one JSON value per
+// line, written as items are produced, with errors after the first item reported in the
+// `X-Stream-Error` trailer. The trailer is announced up front and always sent (empty when all
+// went well) because browsers' fetch cannot tell "no trailer" from "no error".
+import type { FastifyReply } from 'fastify'
+import type { ServerResponse } from 'node:http'
+import { errorMessage } from '../../api/errors.js'
+import type { ApiProfile } from './profile.js'
+import { jsonLine, sendError, sendNoContent, setCommonHeaders } from './respond.js'
+
+export const STREAM_ERROR_TRAILER = 'X-Stream-Error'
+
+/** Writes NDJSON lines on a raw response, respecting backpressure. */
+export class NdjsonWriter {
+  private readonly res: ServerResponse
+
+  constructor (res: ServerResponse) {
+    this.res = res
+  }
+
+  /** Sends the status line and headers now, before any item exists (the /add behaviour). */
+  start (status: number, headers: Record<string, string> = {}): void {
+    for (const [k, v] of Object.entries(headers)) this.res.setHeader(k, v)
+    this.res.setHeader('Trailer', STREAM_ERROR_TRAILER)
+    this.res.writeHead(status)
+    this.res.flushHeaders()
+  }
+
+  /** False once the client is gone: the producer should stop. */
+  get open (): boolean {
+    return !this.res.destroyed && !this.res.writableEnded
+  }
+
+  async write (item: unknown): Promise<boolean> {
+    if (!this.open) return false
+    if (!this.res.write(jsonLine(item))) {
+      await new Promise<void>(resolve => {
+        const done = (): void => {
+          this.res.off('drain', done)
+          this.res.off('close', done)
+          resolve()
+        }
+        this.res.on('drain', done)
+        this.res.on('close', done)
+      })
+    }
+    return this.open
+  }
+
+  /** Ends the body with the X-Stream-Error trailer: empty, or the error messages. */
+  end (errors: string[] = []): void {
+    if (!this.open) return
+    this.res.addTrailers({ [STREAM_ERROR_TRAILER]: errors.length > 0 ? errors.join(', ') : '' })
+    this.res.end()
+  }
+}
+
+/**
+ * Streams an async iterable as NDJSON (upstream's StreamResponse): a failure before the first
+ * item → 500 + error body; an empty stream → 204; otherwise 200 and a line per item.
+ */
+export async function streamResponse (reply: FastifyReply, profile: ApiProfile, items: AsyncIterable<unknown>): Promise<void> {
+  const it = items[Symbol.asyncIterator]()
+  reply.raw.setHeader('Trailer', STREAM_ERROR_TRAILER)
+  let first: IteratorResult<unknown>
+  try {
+    first = await it.next()
+  } catch (err) {
+    sendError(reply, profile, err, 500)
+    return
+  }
+  if (first.done === true) {
+    sendNoContent(reply, profile)
+    return
+  }
+  reply.hijack()
+  setCommonHeaders(reply.raw, profile)
+  const out = new NdjsonWriter(reply.raw)
+  out.start(200)
+  const errors: string[] = []
+  try {
+    let next = first
+    while (next.done !== true) {
+      if (!await out.write(next.value)) break
+      next = await it.next()
+    }
+  } catch (err) {
+    errors.push(errorMessage(err))
+    profile.logger.error(`error while streaming response: ${errorMessage(err)}`)
+  } finally {
+    // the client left (or an error happened): let the producer release what it holds
+    if (!out.open) await it.return?.().catch(() => {})
+  }
+  out.end(errors)
+}
