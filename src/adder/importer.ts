@@ -27,7 +27,10 @@ export function pathParts (path: string): string[] {
 }
 
 function output (name: string, node: BuiltNode): AddedOutput {
-  return { name, cid: node.cid.toString(), size: node.size }
+  // size is omitted when 0, like upstream's `json:"size,omitempty"`
+  const out: AddedOutput = { name, cid: node.cid.toString() }
+  if (node.size > 0) out.size = node.size
+  return out
 }
 
 function joinName (prefix: string, rel: string): string {

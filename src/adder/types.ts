@@ -9,6 +9,8 @@ export interface AddEntry {
   content?: AsyncIterable<Uint8Array>
   mode?: number
   mtime?: { secs: number, nsecs?: number }
+  /** the part's abspath header (nocopy / URL adds), when the client sent one */
+  abspath?: string
 }
 
 /** Where imported blocks go: the local blockstore, or the BlockStream to allocated peers. */

@@ -24,6 +24,8 @@ export interface ClusterInit {
   config: ClusterConfig
   /** this peer's libp2p addresses, each ending in /p2p/<id> */
   addresses: () => string[]
+  /** the known libp2p addresses of another peer, each ending in /p2p/<id> */
+  peerAddresses: (peer: string) => Promise<string[]>
   ipfs: IpfsConnector
   consensus: Consensus
   tracker: Tracker
@@ -124,7 +126,7 @@ export class Cluster implements ClusterAPI {
       id: this.peerId,
       addresses: this.init.addresses(),
       cluster_peers: peers,
-      cluster_peers_addresses: this.init.addresses().length > 0 ? this.peerAddresses(peers) : [],
+      cluster_peers_addresses: await this.peerAddresses(peers),
       version: VERSION,
       commit: '',
       rpc_protocol_version: RPC_PROTOCOL,
@@ -134,14 +136,10 @@ export class Cluster implements ClusterAPI {
     }
   }
 
-  private peerAddresses (peers: string[]): string[] {
+  private async peerAddresses (peers: string[]): Promise<string[]> {
     const out: string[] = []
     for (const p of peers) {
-      if (p === this.peerId) continue
-      const m = this.init.monitor.latestForPeer('ping', p)
-      try {
-        for (const a of JSON.parse(m?.value ?? '{}').cluster_addresses ?? []) out.push(a)
-      } catch { /* no addresses known */ }
+      if (p !== this.peerId) out.push(...await this.init.peerAddresses(p))
     }
     return out
   }

@@ -11,6 +11,7 @@ import { MerkleCrdt } from './crdt.js'
 import type { CrdtInfo, Op } from './crdt.js'
 import type { AbortOptions, BroadcastMessage, Broadcaster, ConsensusHooks, ConsensusLogger, DeltaFetcher } from './interfaces.js'
 import { decodePin, encodePin } from './pin-codec.js'
+import { ConsensusClosedError } from './errors.js'
 
 /** upstream's DAG-syncer timeout */
 export const DEFAULT_FETCH_TIMEOUT = 120_000
@@ -99,6 +100,7 @@ export class CrdtConsensus {
   }
 
   private async apply (op: Op): Promise<void> {
+    if (!this.crdt.isRunning) throw new ConsensusClosedError()
     if (this.batcher !== undefined) this.batcher.add(op)
     else await this.crdt.commit([op])
   }

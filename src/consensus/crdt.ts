@@ -5,7 +5,7 @@
 import type { Datastore } from 'interface-datastore'
 import { decodeBroadcast, encodeBroadcast } from './broadcast-codec.js'
 import { DeltaDag } from './dag.js'
-import { encodeDelta, MAX_DELTA_SIZE } from './delta.js'
+import { encodeDelta, equalBytes, isValidKey, MAX_DELTA_SIZE } from './delta.js'
 import type { Delta, Element, Tombstone } from './delta.js'
 import { ConsensusClosedError } from './errors.js'
 import { Heads } from './heads.js'
@@ -54,10 +54,15 @@ export class MerkleCrdt {
   private readonly heads: Heads
   private readonly lock = new Serial()
   private readonly inflight = new Map<string, Promise<void>>()
+  /** timer-started work (rebroadcast, repair, retries) that stop() must wait for */
+  private readonly background = new Set<Promise<unknown>>()
   /** heads other peers announced since the last rebroadcast: no need to repeat them */
   private seenHeads = new Set<string>()
   private running = false
+  /** the persisted dirty mark: the whole DAG is merged again at the next repair */
   private dirty = false
+  /** announced heads whose processing failed (cid → announcer), persisted under /q */
+  private readonly pending = new Map<string, string>()
   private abort = new AbortController()
   private unsubscribe?: () => void
   private rebroadcastTimer?: NodeJS.Timeout
@@ -76,6 +81,11 @@ export class MerkleCrdt {
     if (this.running) return
     await this.heads.load()
     this.dirty = await this.ds.has(this.keys.dirty())
+    this.pending.clear()
+    const prefix = this.keys.pendingPrefix()
+    for await (const { key, value } of this.ds.query({ prefix })) {
+      this.pending.set(CrdtKeys.tail(key, prefix), new TextDecoder().decode(value))
+    }
     this.abort = new AbortController()
     this.running = true
     if (this.init.broadcaster !== undefined) {
@@ -85,13 +95,17 @@ export class MerkleCrdt {
       this.scheduleRebroadcast()
     }
     if (this.init.repairInterval > 0) {
-      this.repairTimer = setInterval(() => { this.repair().catch(err => this.init.logger.error(`crdt: repair: ${String(err)}`)) }, this.init.repairInterval)
+      this.repairTimer = setInterval(() => { this.inBackground('repair', this.repair()) }, this.init.repairInterval)
       this.repairTimer.unref()
     }
     // heads that failed before a restart are retried now rather than at the first repair tick
-    if (this.init.fetcher !== undefined) {
-      this.retryPending().catch(err => this.init.logger.warn(`crdt: retrying pending heads: ${String(err)}`))
-    }
+    if (this.init.fetcher !== undefined && this.pending.size > 0) this.inBackground('retrying pending heads', this.retryPending())
+  }
+
+  private inBackground (what: string, task: Promise<unknown>): void {
+    const p = task.catch(err => { this.init.logger.warn(`crdt: ${what}: ${String(err)}`) })
+    this.background.add(p)
+    void p.finally(() => this.background.delete(p))
   }
 
   async stop (): Promise<void> {
@@ -102,8 +116,12 @@ export class MerkleCrdt {
     clearTimeout(this.rebroadcastTimer)
     clearInterval(this.repairTimer)
     this.abort.abort(new ConsensusClosedError())
-    await Promise.allSettled([...this.inflight.values()])
+    await Promise.allSettled([...this.inflight.values(), ...this.background])
     await this.lock.idle()
+  }
+
+  get isRunning (): boolean {
+    return this.running
   }
 
   async get (key: string): Promise<Uint8Array | undefined> {
@@ -123,7 +141,7 @@ export class MerkleCrdt {
   }
 
   info (): CrdtInfo {
-    return { heads: this.heads.list(), maxHeight: this.heads.maxHeight(), dirty: this.dirty }
+    return { heads: this.heads.list(), maxHeight: this.heads.maxHeight(), dirty: this.dirty || this.pending.size > 0 }
   }
 
   /**
@@ -133,6 +151,7 @@ export class MerkleCrdt {
    */
   async commit (ops: Op[]): Promise<string[]> {
     if (!this.running) throw new ConsensusClosedError()
+    for (const op of ops) if (!isValidKey(op.key)) throw new Error(`invalid crdt key ${JSON.stringify(op.key)}`)
     const created = await this.lock.run(async () => {
       const last = new Map<string, Op>()
       for (const op of ops) {
@@ -169,18 +188,42 @@ export class MerkleCrdt {
 
   private async addLocalDelta (delta: Delta): Promise<string> {
     const block = await encodeDelta(delta)
-    await this.ds.put(this.keys.block(block.cid), block.bytes)
-    await this.mergeDelta(block.cid, delta)
+    // block, state, processed mark and heads in one batch: a crash keeps all or none of them
     const batch = this.ds.batch()
+    batch.put(this.keys.block(block.cid), block.bytes)
+    const changes = await this.set.merge(delta, block.cid, batch)
     batch.put(this.keys.processed(block.cid), EMPTY)
     this.heads.stage(batch, block.cid, delta.priority, delta.links)
     await batch.commit()
     this.heads.apply(block.cid, delta.priority, delta.links)
+    await this.fireHooks(changes)
     return block.cid
   }
 
-  private async mergeDelta (cid: string, delta: Delta): Promise<void> {
-    for (const change of await this.set.merge(delta, cid)) {
+  private async mergeDelta (cid: string, delta: Delta): Promise<Change[]> {
+    const batch = this.ds.batch()
+    const changes = await this.set.merge(delta, cid, batch)
+    await batch.commit()
+    return changes
+  }
+
+  /**
+   * Merges many deltas and fires hooks for the net change of each key only: catching up on a
+   * long history must not make the tracker pin what a later delta unpins.
+   */
+  private async mergeMany (deltas: Iterable<{ cid: string, delta: Delta }> | AsyncIterable<{ cid: string, delta: Delta }>): Promise<void> {
+    const net = new Map<string, Change>()
+    for await (const { cid, delta } of deltas) {
+      for (const c of await this.mergeDelta(cid, delta)) {
+        const first = net.get(c.key)
+        net.set(c.key, { key: c.key, value: c.value, previous: first === undefined ? c.previous : first.previous })
+      }
+    }
+    await this.fireHooks([...net.values()].filter(c => !equalBytes(c.value, c.previous)))
+  }
+
+  private async fireHooks (changes: Change[]): Promise<void> {
+    for (const change of changes) {
       try {
         await this.init.onChange(change)
       } catch (err) {
@@ -217,12 +260,13 @@ export class MerkleCrdt {
         if (await this.dag.isProcessed(head)) return
         await this.dag.fetchBranch(head, from, this.init.fetcher, { signal: this.abort.signal, timeout: this.init.fetchTimeout })
         await this.lock.run(async () => { await this.applyBranch(head) })
-        await this.ds.delete(this.keys.pending(head))
+        await this.prunePending()
       } catch (err) {
         if (!this.running) return
         this.init.logger.warn(`crdt: processing head ${head} from ${from}: ${String(err)}`)
+        // kept to be retried at the next repair or start; nothing was merged, nothing to undo
         await this.ds.put(this.keys.pending(head), new TextEncoder().encode(from))
-        await this.setDirty(true)
+        this.pending.set(head, from)
       }
     })()
     this.inflight.set(head, job)
@@ -237,8 +281,8 @@ export class MerkleCrdt {
   private async applyBranch (root: string): Promise<void> {
     const branch = await this.dag.localBranch(root)
     if (branch.length === 0) return
-    // oldest first, so that hooks see changes in history order
-    for (let i = branch.length - 1; i >= 0; i--) await this.mergeDelta(branch[i].cid, branch[i].delta)
+    // oldest first: the set does not care, but net hooks then follow history order
+    await this.mergeMany([...branch].reverse())
     const replaced = new Set<string>()
     for (const { delta } of branch) for (const l of delta.links) if (this.heads.has(l)) replaced.add(l)
     const height = branch[0].delta.priority
@@ -265,36 +309,36 @@ export class MerkleCrdt {
       if (!this.running) return
       const heads = this.heads.list().filter(h => !this.seenHeads.has(h))
       this.seenHeads = new Set()
-      this.publishHeads(heads).finally(() => { if (this.running) this.scheduleRebroadcast() })
+      this.inBackground('rebroadcast', this.publishHeads(heads).finally(() => { if (this.running) this.scheduleRebroadcast() }))
     }, delay)
     this.rebroadcastTimer.unref()
   }
 
-  private async retryPending (): Promise<number> {
-    const prefix = this.keys.pendingPrefix()
-    const pending: Array<[string, string]> = []
-    for await (const { key, value } of this.ds.query({ prefix })) {
-      pending.push([CrdtKeys.tail(key, prefix), new TextDecoder().decode(value)])
+  /** Forgets failed heads that a later branch brought in. */
+  private async prunePending (): Promise<void> {
+    for (const cid of [...this.pending.keys()]) {
+      if (await this.dag.isProcessed(cid)) {
+        await this.ds.delete(this.keys.pending(cid))
+        this.pending.delete(cid)
+      }
     }
-    await Promise.all(pending.map(async ([cid, from]) => {
-      if (await this.dag.isProcessed(cid)) await this.ds.delete(this.keys.pending(cid))
-      else await this.processHead(cid, from)
-    }))
-    let left = 0
-    for await (const _ of this.ds.queryKeys({ prefix })) left++ // eslint-disable-line @typescript-eslint/no-unused-vars
-    return left
+  }
+
+  private async retryPending (): Promise<void> {
+    await this.prunePending()
+    await Promise.all([...this.pending].map(async ([cid, from]) => { await this.processHead(cid, from) }))
   }
 
   /**
-   * Retries heads whose processing failed; once none is left and the store is dirty, merges
-   * every delta of the DAG again (idempotent) to rebuild the set, and marks the store clean.
+   * Retries heads whose processing failed; then, if the store is marked dirty, merges every
+   * delta of the DAG again (idempotent) to rebuild the set, and marks the store clean.
    */
   async repair (): Promise<void> {
     if (!this.running) return
-    const left = await this.retryPending()
-    if (!this.dirty || left > 0) return
+    await this.retryPending()
+    if (!this.dirty || this.pending.size > 0) return
     await this.lock.run(async () => {
-      for await (const { cid, delta } of this.dag.walk(this.heads.list())) await this.mergeDelta(cid, delta)
+      await this.mergeMany(this.dag.walk(this.heads.list()))
     })
     await this.setDirty(false)
   }
@@ -316,6 +360,7 @@ export class MerkleCrdt {
         await batch.commit()
       }
       this.heads.clear()
+      this.pending.clear()
       this.dirty = false
     })
   }

@@ -101,8 +101,8 @@ export class DeltaDag {
     const out: Array<{ cid: string, delta: Delta }> = []
     const seen = new Set<string>([root])
     const queue = [root]
-    while (queue.length > 0) {
-      const cid = queue.shift()!
+    for (let i = 0; i < queue.length; i++) {
+      const cid = queue[i]
       if (await this.isProcessed(cid)) continue
       const delta = await this.getDelta(cid)
       if (delta === undefined) throw new Error(`delta ${cid} missing from the local DAG`)
@@ -121,8 +121,8 @@ export class DeltaDag {
   async * walk (heads: string[]): AsyncGenerator<{ cid: string, delta: Delta }> {
     const seen = new Set<string>(heads)
     const queue = [...heads]
-    while (queue.length > 0) {
-      const cid = queue.shift()!
+    for (let i = 0; i < queue.length; i++) {
+      const cid = queue[i]
       const delta = await this.getDelta(cid)
       if (delta === undefined) continue
       yield { cid, delta }

@@ -29,6 +29,11 @@ export interface Delta {
 /** Upstream's MaxBatchDeltaSize: bigger local changes are split into several deltas. */
 export const MAX_DELTA_SIZE = 1024 * 1024
 
+/** Keys and ids become datastore path segments: one non-empty segment each. */
+export function isValidKey (key: string): boolean {
+  return key !== '' && !key.includes('/') && key !== '.' && key !== '..'
+}
+
 export interface DeltaBlock {
   cid: string
   bytes: Uint8Array
@@ -78,11 +83,11 @@ export function decodeDelta (cid: string, bytes: Uint8Array): Delta {
   if (typeof priority !== 'number' || !Number.isSafeInteger(priority) || priority < 1) bad('priority')
   const delta: Delta = { elements: [], tombstones: [], priority, links: [] }
   for (const e of elements) {
-    if (typeof e?.key !== 'string' || !(e.value instanceof Uint8Array)) bad('element')
+    if (typeof e?.key !== 'string' || !isValidKey(e.key) || !(e.value instanceof Uint8Array)) bad('element')
     delta.elements.push({ key: e.key, value: e.value })
   }
   for (const t of tombstones) {
-    if (typeof t?.key !== 'string' || typeof t.id !== 'string') bad('tombstone')
+    if (typeof t?.key !== 'string' || typeof t.id !== 'string' || !isValidKey(t.key) || !isValidKey(t.id)) bad('tombstone')
     delta.tombstones.push({ key: t.key, id: t.id })
   }
   for (const l of links) {

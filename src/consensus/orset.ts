@@ -4,7 +4,7 @@
 // The visible value is recomputed from the live elements of each key a delta touches, so the
 // result depends only on which deltas were merged, never on their order: replicas converge.
 import * as dagCbor from '@ipld/dag-cbor'
-import type { Datastore } from 'interface-datastore'
+import type { Batch, Datastore } from 'interface-datastore'
 import { compareBytes, equalBytes } from './delta.js'
 import type { Delta } from './delta.js'
 import { CrdtKeys } from './keys.js'
@@ -13,6 +13,7 @@ import { CrdtKeys } from './keys.js'
 export interface Change {
   key: string
   value: Uint8Array | undefined
+  previous: Uint8Array | undefined
 }
 
 interface LiveElement {
@@ -60,11 +61,12 @@ export class ORSet {
   }
 
   /**
-   * Merges a delta whose id (its CID) is `id`. Idempotent: merging a delta again changes
-   * nothing. Returns the changes of visible values, in a single committed batch.
+   * Stages in `batch` the merge of a delta whose id (its CID) is `id`, and returns the changes
+   * of visible values it makes once committed. Reads only committed data, so the caller may
+   * add its own writes (block, heads) to the batch and commit all at once. Idempotent:
+   * merging a delta again changes nothing.
    */
-  async merge (delta: Delta, id: string): Promise<Change[]> {
-    const batch = this.ds.batch()
+  async merge (delta: Delta, id: string, batch: Batch): Promise<Change[]> {
     const tombed = new Map<string, Set<string>>()
     for (const t of delta.tombstones) {
       batch.put(this.keys.tombstone(t.key, t.id), EMPTY)
@@ -95,9 +97,8 @@ export class ORSet {
       if (equalBytes(best, current)) continue
       if (best === undefined) batch.delete(this.keys.value(key))
       else batch.put(this.keys.value(key), best)
-      changes.push({ key, value: best })
+      changes.push({ key, value: best, previous: current })
     }
-    await batch.commit()
     return changes
   }
 

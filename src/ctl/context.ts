@@ -70,7 +70,7 @@ export async function makeContext (g: GlobalOptions, io: Io, signal: AbortSignal
       debug
     }, signal)
   } catch (err) {
-    out.fail(err, 'parsing host multiaddress')
+    return out.fail(err, 'parsing host multiaddress')
   }
   return { out, client, signal, debug }
 }

@@ -91,7 +91,7 @@ export class MetricsPublisher {
     let metrics: Metric[]
     try {
       // a hung IPFS call must not stall this informer past its metric's lifetime
-      const timeout = AbortSignal.timeout(this.lastTTL.get(inf) ?? FALLBACK_TTL_MS)
+      const timeout = AbortSignal.timeout(Math.ceil(this.lastTTL.get(inf) ?? FALLBACK_TTL_MS))
       metrics = await inf.getMetrics(AbortSignal.any([signal, timeout]))
     } catch (err) {
       return { minTTL, errors: [err] }

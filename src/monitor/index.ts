@@ -1,4 +1,5 @@
 export { METRICS_TOPIC, type MetricsTransport } from './transport.js'
+export type { Monitor } from './monitor.js'
 export { monitorConfigSection, DEFAULT_CHECK_INTERVAL_MS, type MonitorConfig } from './config.js'
 export { PeerMonitor, PING_METRIC_NAME, type PeerMonitorInit, type MonitorLogger } from './peer-monitor.js'
 export { encodeMetric, decodeMetric, InvalidMetricMessageError } from './codec.js'

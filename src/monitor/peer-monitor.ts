@@ -10,6 +10,7 @@ import type { MonitorConfig } from './config.js'
 import { isDiscarded, systemClock, type Clock } from './metric.js'
 import { MetricsStore } from './store.js'
 import type { MetricsTransport } from './transport.js'
+import type { Monitor } from './monitor.js'
 
 export type MonitorLogger = Pick<Logger, 'debug' | 'warn' | 'error'>
 
@@ -31,7 +32,7 @@ export interface PeerMonitorInit {
   clock?: Clock
 }
 
-export class PeerMonitor {
+export class PeerMonitor implements Monitor {
   private readonly config: MonitorConfig
   private readonly transport: MetricsTransport
   private readonly log: MonitorLogger

@@ -98,6 +98,9 @@ describe('crdt consensus: convergence of 3 peers', () => {
     // C fetched the 12 deltas it missed, each once
     assert.equal((net.fetches.get('peerC') ?? 0) - fetchesBefore, 12)
     assert.equal(c.consensus.info().maxHeight, a.consensus.info().maxHeight)
+    // hooks report the net change of the catch-up: cid 3, pinned then unpinned, never shows
+    assert.deepEqual(c.puts.map(p => p.cid).sort(), Object.keys(state).sort())
+    assert.deepEqual(c.deletes, [])
   })
 
   it('partition then heal: both sides converge to the same pinset', async () => {
@@ -132,5 +135,19 @@ describe('crdt consensus: convergence of 3 peers', () => {
     await waitConverged(peers)
     for (const p of peers) assert.equal(p.consensus.info().heads.length, 1)
     assert.equal(a.consensus.info().maxHeight, 2)
+  })
+
+  it('many concurrent operations on every peer at once converge', async () => {
+    const ops: Array<Promise<void>> = []
+    for (const [i, p] of peers.entries()) {
+      for (let n = 1; n <= 20; n++) {
+        // overlapping keys: every peer writes keys 1..20, each with its own value
+        ops.push(p.consensus.logPin(pinOf(cidN(n), `${p.id}-${n}`)))
+        if (n % 5 === i) ops.push(p.consensus.logUnpin(pinOf(cidN(n))))
+      }
+    }
+    await Promise.all(ops)
+    const state = await waitConverged(peers, 10_000)
+    for (const p of peers) assert.deepEqual(await pinset(p), state)
   })
 })

@@ -60,6 +60,8 @@ export class TestNetwork {
   private readonly servers = new Map<string, (cid: string) => Promise<Uint8Array | undefined>>()
   private readonly group = new Map<string, number>()
   readonly offline = new Set<string>()
+  /** peers whose delta server fails (they still broadcast) */
+  readonly noServe = new Set<string>()
   /** delta fetches made, by fetching peer */
   readonly fetches = new Map<string, number>()
 
@@ -101,7 +103,7 @@ export class TestNetwork {
         opts.signal?.throwIfAborted()
         this.fetches.set(self, (this.fetches.get(self) ?? 0) + 1)
         const serve = this.servers.get(from)
-        if (serve === undefined || !this.reachable(self, from)) throw new Error(`peer ${from} unreachable`)
+        if (serve === undefined || this.noServe.has(from) || !this.reachable(self, from)) throw new Error(`peer ${from} unreachable`)
         const block = await serve(cid)
         if (block === undefined) throw new Error(`peer ${from} has no block ${cid}`)
         return block

@@ -193,19 +193,22 @@ describe('MetricsPublisher', () => {
   })
 
   it('retries an erroring informer at TTL/4', async () => {
-    let calls = 0
+    const calls: number[] = []
+    const ttl = 400
     const pub = new MetricsPublisher({
       peerId: 'A',
       monitor: { publishMetric: async (m) => { if (m.name === 'x') throw new Error('fail') } },
-      informers: [informer('x', () => { calls++; return [newMetric({ name: 'x', valid: true, expire: (Date.now() + 200) * 1e6 })] })],
+      informers: [informer('x', () => { calls.push(Date.now()); return [newMetric({ name: 'x', valid: true, expire: (Date.now() + ttl) * 1e6 })] })],
       ping: ping(),
-      pingIntervalMs: 1000,
+      pingIntervalMs: 10_000,
       logger: silent
     })
     pub.start()
-    await new Promise(resolve => setTimeout(resolve, 230))
+    for (let i = 0; i < 100 && calls.length < 2; i++) await new Promise(resolve => setTimeout(resolve, 10))
     await pub.stop()
-    // TTL/4 = 50 ms → about 5 calls in 230 ms (TTL/2 would give about 3)
-    assert.ok(calls >= 4, `called ${calls} times`)
+    assert.ok(calls.length >= 2)
+    const gap = calls[1] - calls[0]
+    // TTL/4 = 100 ms; TTL/2 would be 200 ms
+    assert.ok(gap >= 90 && gap < 170, `retried after ${gap} ms`)
   })
 })

@@ -12,7 +12,7 @@ export function registerId (program: Command, run: Runner): void {
       try {
         ctx.out.print(await ctx.client.id({ signal: ctx.signal }), formatId)
       } catch (err) {
-        ctx.out.fail(err)
+        return ctx.out.fail(err)
       }
     }))
 }

@@ -30,12 +30,12 @@ export function registerPeers (program: Command, run: Runner): void {
       try {
         pid = decodePeerId(cmd.args[0])
       } catch (err) {
-        ctx.out.fail(err, 'parsing peer ID')
+        return ctx.out.fail(err, 'parsing peer ID')
       }
       try {
         await ctx.client.peerRm(pid, { signal: ctx.signal })
       } catch (err) {
-        ctx.out.fail(err)
+        return ctx.out.fail(err)
       }
     }))
 }

@@ -24,7 +24,6 @@ function waitFlags (cmd: Command, what: string): Command {
 
 function modeOf (ctx: CommandContext, mode: string): PinMode {
   if (mode === 'direct') return 'direct'
-  if (mode !== 'recursive' && mode !== '') ctx.debug(`unknown pin mode "${mode}": using recursive`)
   if (mode !== 'recursive' && mode !== '') ctx.out.io.stderr(`WARN\tapitypes\tunknown pin mode "${mode}". Defaulting to recursive\n`)
   return 'recursive'
 }
@@ -73,17 +72,17 @@ would still be respected.`)
       try {
         opts.user_allocations = decodeAllocations(o.allocations)
       } catch (err) {
-        ctx.out.fail(err, 'decoding allocations')
+        return ctx.out.fail(err, 'decoding allocations')
       }
       try {
         opts.expire_at = expireAtOf(o.expireIn)
       } catch (err) {
-        ctx.out.fail(err, 'parsing expire-in')
+        return ctx.out.fail(err, 'parsing expire-in')
       }
       try {
         opts.metadata = parseMetadata(o.metadata)
       } catch (err) {
-        ctx.out.fail(err, 'parsing metadata')
+        return ctx.out.fail(err, 'parsing metadata')
       }
       opts.replication_factor_min = rmin
       opts.replication_factor_max = rmax
@@ -93,7 +92,7 @@ would still be respected.`)
       try {
         p = await ctx.client.pinPath(cmd.args[0] ?? '', opts, { signal: ctx.signal })
       } catch (err) {
-        ctx.out.fail(err)
+        return ctx.out.fail(err)
       }
       await handlePinResponse(ctx, o, cmd.getOptionValueSource('waitLimit') === 'cli', p, 'pinned')
     }))
@@ -114,7 +113,7 @@ although unpinning operations in the cluster may take longer or fail.`)
       try {
         p = await ctx.client.unpinPath(cmd.args[0] ?? '', { signal: ctx.signal })
       } catch (err) {
-        ctx.out.fail(err)
+        return ctx.out.fail(err)
       }
       await handlePinResponse(ctx, o, cmd.getOptionValueSource('waitLimit') === 'cli', p, 'unpinned')
     }))
@@ -144,19 +143,19 @@ existing item from the cluster. Please run "pin rm" for that.`)
       try {
         opts.pin_update = decodeCidArg(cmd.args[0])
       } catch (err) {
-        ctx.out.fail(err, 'parsing from Cid')
+        return ctx.out.fail(err, 'parsing from Cid')
       }
       try {
         opts.expire_at = expireAtOf(o.expireIn)
       } catch (err) {
-        ctx.out.fail(err, 'parsing expire-in')
+        return ctx.out.fail(err, 'parsing expire-in')
       }
       opts.name = o.name
       let p: Pin
       try {
         p = await ctx.client.pinPath(cmd.args[1] ?? '', opts, { signal: ctx.signal })
       } catch (err) {
-        ctx.out.fail(err)
+        return ctx.out.fail(err)
       }
       await handlePinResponse(ctx, o, cmd.getOptionValueSource('waitLimit') === 'cli', p, 'pinned')
     }))
@@ -185,12 +184,12 @@ The filter only takes effect when listing all pins. The possible values are:
         try {
           cid = decodeCidArg(arg)
         } catch (err) {
-          ctx.out.fail(err, 'parsing cid')
+          return ctx.out.fail(err, 'parsing cid')
         }
         try {
           ctx.out.print(await ctx.client.allocation(cid, { signal: ctx.signal }), formatPin)
         } catch (err) {
-          ctx.out.fail(err)
+          return ctx.out.fail(err)
         }
         return
       }

@@ -28,7 +28,7 @@ export async function handlePinResponse (
     try {
       status = await waitFor(ctx.client, { cid: pin.cid, target, limit, timeoutMs: flags.waitTimeout ?? 0, signal: ctx.signal })
     } catch (err) {
-      ctx.out.fail(err, 'waiting for pin status')
+      return ctx.out.fail(err, 'waiting for pin status')
     }
   }
   if (flags.status === false) {
@@ -40,7 +40,7 @@ export async function handlePinResponse (
     try {
       status = await ctx.client.status(pin.cid, false, { signal: ctx.signal })
     } catch (err) {
-      ctx.out.fail(err)
+      return ctx.out.fail(err)
     }
   }
   ctx.out.print(status, formatGlobalPinInfo)

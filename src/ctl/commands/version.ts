@@ -13,7 +13,7 @@ export function registerVersion (program: Command, run: Runner): void {
       try {
         ctx.out.print(await ctx.client.version({ signal: ctx.signal }), formatVersion)
       } catch (err) {
-        ctx.out.fail(err)
+        return ctx.out.fail(err)
       }
     }))
 }

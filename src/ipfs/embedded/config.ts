@@ -14,6 +14,8 @@ export interface EmbeddedIpfsConfig {
   unpin_timeout: number
   repogc_timeout: number
   ipfs_request_timeout: number
+  /** GC leaves blocks stored this recently alone: an add stores blocks before they are pinned */
+  gc_grace_period: number
 }
 
 export const embeddedIpfsConfigSection: ConfigSection<EmbeddedIpfsConfig> = {
@@ -26,7 +28,8 @@ export const embeddedIpfsConfigSection: ConfigSection<EmbeddedIpfsConfig> = {
       pin_timeout: 120_000,
       unpin_timeout: 3 * 3_600_000,
       repogc_timeout: 24 * 3_600_000,
-      ipfs_request_timeout: 300_000
+      ipfs_request_timeout: 300_000,
+      gc_grace_period: 120_000
     }
   },
   parse (json: JSONObject) {
@@ -37,7 +40,8 @@ export const embeddedIpfsConfigSection: ConfigSection<EmbeddedIpfsConfig> = {
       pin_timeout: durationField(json, 'pin_timeout', d.pin_timeout),
       unpin_timeout: durationField(json, 'unpin_timeout', d.unpin_timeout),
       repogc_timeout: durationField(json, 'repogc_timeout', d.repogc_timeout),
-      ipfs_request_timeout: durationField(json, 'ipfs_request_timeout', d.ipfs_request_timeout)
+      ipfs_request_timeout: durationField(json, 'ipfs_request_timeout', d.ipfs_request_timeout),
+      gc_grace_period: durationField(json, 'gc_grace_period', d.gc_grace_period)
     }
     if (cfg.storage_max <= 0) throw new Error('storage_max must be > 0')
     if (cfg.pin_timeout <= 0) throw new Error('pin_timeout must be > 0')
@@ -50,7 +54,8 @@ export const embeddedIpfsConfigSection: ConfigSection<EmbeddedIpfsConfig> = {
       pin_timeout: durationJSON(cfg.pin_timeout),
       unpin_timeout: durationJSON(cfg.unpin_timeout),
       repogc_timeout: durationJSON(cfg.repogc_timeout),
-      ipfs_request_timeout: durationJSON(cfg.ipfs_request_timeout)
+      ipfs_request_timeout: durationJSON(cfg.ipfs_request_timeout),
+      gc_grace_period: durationJSON(cfg.gc_grace_period)
     }
   }
 }

@@ -19,6 +19,10 @@ import type { CallOptions, IpfsBlock, IpfsConnector, IpfsPinEntry, IpfsPinType }
 import type { ClusterHost } from '../../host/host.js'
 import type { EmbeddedIpfsConfig } from './config.js'
 import { SizedBlockstore } from './sized-blockstore.js'
+import { Pinset } from './pinset.js'
+import { RecentBlocks } from './recent-blocks.js'
+import { RWLock } from '../../common/rwlock.js'
+
 import { withProgressTimeout, withTimeout } from '../timeouts.js'
 import { IpfsError } from '../errors.js'
 
@@ -29,6 +33,9 @@ export class EmbeddedIpfs implements IpfsConnector {
   private readonly blockstore: SizedBlockstore
   private readonly datastore: LevelDatastore
   private helia?: Helia
+  private pins!: Pinset
+  private readonly gcLock = new RWLock()
+  private readonly recent: RecentBlocks
   private readonly repoDir: string
 
   constructor (init: { config: EmbeddedIpfsConfig, configDir: string, host: ClusterHost, logger: Logger }) {
@@ -36,6 +43,7 @@ export class EmbeddedIpfs implements IpfsConnector {
     this.host = init.host
     this.log = init.logger
     this.repoDir = join(init.configDir, init.config.repo_folder)
+    this.recent = new RecentBlocks(init.config.gc_grace_period)
     this.blockstore = new SizedBlockstore(join(this.repoDir, 'blocks'))
     this.datastore = new LevelDatastore(join(this.repoDir, 'datastore'))
   }
@@ -55,6 +63,9 @@ export class EmbeddedIpfs implements IpfsConnector {
     withBitswap(helia)
     await helia.start()
     this.helia = helia as Helia
+    this.pins = new Pinset(this.datastore, {
+      get: async (cid, o) => await this.readBlock(cid, o.offline === true ? this.blockstore : this.node.blockstore, o.signal)
+    })
     this.log.info({ repo: this.repoDir }, 'embedded IPFS node started')
   }
 
@@ -80,45 +91,30 @@ export class EmbeddedIpfs implements IpfsConnector {
   async pin (pin: Pin, opts: CallOptions = {}): Promise<void> {
     const cid = CID.parse(pin.cid)
     const depth = pin.max_depth < 0 ? Infinity : pin.max_depth
-    const existing = await this.pinDepth(cid)
-    if (existing === depth) return
-    // Turning a pin into another depth: add the new one before removing the old, so the
-    // blocks stay protected from GC the whole time.
-    await withProgressTimeout(this.cfg.pin_timeout, opts.signal, async (signal, progress) => {
-      if (existing !== undefined) {
-        for await (const _ of this.node.pins.rm(cid, { signal })) progress()
-      }
-      for await (const _ of this.node.pins.add(cid, { depth, signal })) progress()
+    if ((await this.pins.get(cid))?.depth === depth) return
+    await this.gcLock.read(async () => {
+      await withProgressTimeout(this.cfg.pin_timeout, opts.signal, async (signal, progress) => {
+        await this.pins.add(cid, depth, { signal, progress })
+      })
     })
   }
 
   async unpin (cid: string, opts: CallOptions = {}): Promise<void> {
     const c = CID.parse(cid)
-    if (await this.pinDepth(c) === undefined) return
-    await withTimeout(this.cfg.unpin_timeout, opts.signal, async signal => {
-      for await (const _ of this.node.pins.rm(c, { signal })) { /* drain */ }
-    })
-  }
-
-  private async pinDepth (cid: CID): Promise<number | undefined> {
-    try {
-      return (await this.node.pins.get(cid)).depth
-    } catch (err: any) {
-      if (err.name === 'NotFoundError') return undefined
-      throw err
-    }
+    if ((await this.pins.get(c)) == null) return
+    await withTimeout(this.cfg.unpin_timeout, opts.signal, async signal => { await this.pins.rm(c, { signal }) })
   }
 
   async * pinLs (types: Array<'recursive' | 'direct'>, opts: CallOptions = {}): AsyncIterable<IpfsPinEntry> {
-    for await (const p of this.node.pins.ls({ signal: opts.signal })) {
+    for await (const p of this.pins.list(opts)) {
       const type = typeOfDepth(p.depth)
-      if ((types as string[]).includes(type)) yield { cid: p.cid.toString(), type }
+      if ((types as string[]).includes(type)) yield { cid: p.cid, type }
     }
   }
 
   async pinLsCid (cid: string): Promise<IpfsPinType | undefined> {
-    const depth = await this.pinDepth(CID.parse(cid))
-    return depth === undefined ? undefined : typeOfDepth(depth)
+    const pin = await this.pins.get(CID.parse(cid))
+    return pin == null ? undefined : typeOfDepth(pin.depth)
   }
 
   async blockStream (blocks: AsyncIterable<IpfsBlock>, opts: CallOptions = {}): Promise<void> {
@@ -126,15 +122,22 @@ export class EmbeddedIpfs implements IpfsConnector {
   }
 
   async blockPut (block: IpfsBlock, opts: CallOptions = {}): Promise<void> {
-    await this.node.blockstore.put(CID.parse(block.cid), block.bytes, { signal: opts.signal })
+    const cid = CID.parse(block.cid)
+    await this.gcLock.read(async () => {
+      await this.node.blockstore.put(cid, block.bytes, { signal: opts.signal })
+      this.recent.touch(cid)
+    })
   }
 
   async blockGet (cid: string, opts: CallOptions = {}): Promise<Uint8Array> {
-    return await withTimeout(this.cfg.ipfs_request_timeout, opts.signal, async signal => {
-      const chunks: Uint8Array[] = []
-      for await (const c of this.node.blockstore.get(CID.parse(cid), { signal })) chunks.push(c)
-      return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
-    })
+    return await withTimeout(this.cfg.ipfs_request_timeout, opts.signal, async signal =>
+      await this.readBlock(CID.parse(cid), this.node.blockstore, signal))
+  }
+
+  private async readBlock (cid: CID, store: { get: (c: CID, o: { signal?: AbortSignal }) => AsyncIterable<Uint8Array> | Iterable<Uint8Array> }, signal?: AbortSignal): Promise<Uint8Array> {
+    const chunks: Uint8Array[] = []
+    for await (const c of store.get(cid, { signal })) chunks.push(c)
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
   }
 
   async blockStat (cid: string): Promise<number | undefined> {
@@ -153,14 +156,26 @@ export class EmbeddedIpfs implements IpfsConnector {
     return { RepoSize: repoSize, StorageMax: storageMax }
   }
 
+  /**
+   * Deletes every block no pin reaches. Blocks stored within gc_grace_period are kept: an add
+   * stores its blocks before the cluster pin reaches this node.
+   */
   async * repoGC (opts: CallOptions = {}): AsyncIterable<IPFSRepoGC> {
     const removed: IPFSRepoGC[] = []
     await withTimeout(this.cfg.repogc_timeout, opts.signal, async signal => {
-      await this.node.gc({
-        signal,
-        onProgress: (evt: any) => {
-          if (evt.type === 'helia:gc:deleted') removed.push({ key: evt.detail.toString() })
-          else if (evt.type === 'helia:gc:error') removed.push({ key: '', error: String(evt.detail?.message ?? evt.detail) })
+      await this.gcLock.write(async () => {
+        const garbage: CID[] = []
+        for await (const { cid } of this.blockstore.getAll({ signal })) {
+          if (this.recent.has(cid) || await this.pins.isPinned(cid)) continue
+          garbage.push(cid)
+        }
+        for (const cid of garbage) {
+          try {
+            await this.blockstore.delete(cid, { signal })
+            removed.push({ key: cid.toString() })
+          } catch (err) {
+            removed.push({ key: cid.toString(), error: String((err as Error).message) })
+          }
         }
       })
     })

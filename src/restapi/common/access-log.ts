@@ -39,11 +39,11 @@ export class AccessLog {
     const end = res.end
     res.write = function (this: ServerResponse, chunk: any, ...rest: any[]) {
       count(chunk)
-      return write.call(this, chunk, ...rest)
+      return (write as (...a: any[]) => boolean).call(this, chunk, ...rest)
     } as typeof res.write
     res.end = function (this: ServerResponse, chunk?: any, ...rest: any[]) {
       if (typeof chunk !== 'function') count(chunk)
-      return end.call(this, chunk, ...rest)
+      return (end as (...a: any[]) => ServerResponse).call(this, chunk, ...rest)
     } as typeof res.end
     res.once('close', () => {
       const host = req.socket.remoteAddress ?? '@'

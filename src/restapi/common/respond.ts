@@ -20,9 +20,17 @@ export function jsonLine (value: unknown): string {
   return JSON.stringify(value) + '\n'
 }
 
-export function sendJSON (reply: FastifyReply, profile: ApiProfile, body: unknown, status = 200): FastifyReply {
+/**
+ * Sends a JSON body as bytes: fastify leaves the content type of a Buffer alone, while it
+ * would append "; charset=utf-8" to a string's (upstream sends plain application/json).
+ */
+function sendBody (reply: FastifyReply, profile: ApiProfile, status: number, body: unknown): FastifyReply {
   setCommonHeaders(reply.raw, profile)
-  return reply.code(status).type('application/json').send(jsonLine(body))
+  return reply.code(status).header('content-type', 'application/json').send(Buffer.from(jsonLine(body)))
+}
+
+export function sendJSON (reply: FastifyReply, profile: ApiProfile, body: unknown, status = 200): FastifyReply {
+  return sendBody(reply, profile, status, body)
 }
 
 /** 204 with the common headers (success without a body). */
@@ -39,6 +47,5 @@ export function sendError (reply: FastifyReply, profile: ApiProfile, err: unknow
   const code = status ?? statusOf(err)
   const message = errorMessage(err)
   profile.logger.error(`sending error response: ${code}: ${message}`)
-  setCommonHeaders(reply.raw, profile)
-  return reply.code(code).type('application/json').send(jsonLine(profile.errorBody(code, message)))
+  return sendBody(reply, profile, code, profile.errorBody(code, message))
 }

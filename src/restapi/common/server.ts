@@ -19,7 +19,7 @@ import { parseQuery, urlPath } from './url.js'
 declare module 'fastify' {
   interface FastifyRequest {
     /** aborted when the client disconnects before the answer is complete, or on shutdown */
-    signal: AbortSignal
+    callSignal: AbortSignal
   }
   interface FastifyContextConfig {
     /** message of the 400 answered when the route's schema validation fails */
@@ -87,13 +87,15 @@ export class HttpApiServer {
       logger: false,
       // upstream's router does not answer HEAD on GET routes
       exposeHeadRoutes: false,
-      // CIDs (e.g. sha3-512 in base32) exceed find-my-way's default of 100
-      maxParamLength: 2048,
-      // Go's url.Values.Get: the first value of a repeated key
-      querystringParser: parseQuery,
+      routerOptions: {
+        // CIDs (e.g. sha3-512 in base32) exceed find-my-way's default of 100
+        maxParamLength: 2048,
+        // Go's url.Values.Get: the first value of a repeated key
+        querystringParser: parseQuery
+      },
       frameworkErrors: (err, _request, reply) => { sendError(reply, profile, err, 400) }
     })
-    app.decorateRequest('signal', null as unknown as AbortSignal)
+    app.decorateRequest('callSignal', null as unknown as AbortSignal)
     app.addHook('onRoute', route => table.add(route.method, route.url))
 
     // Bodies are consumed by the handlers that want them (multipart /add streams); routes that
@@ -104,7 +106,7 @@ export class HttpApiServer {
     app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       const ac = new AbortController()
       this.inflight.add(ac)
-      request.signal = ac.signal
+      request.callSignal = ac.signal
       reply.raw.once('close', () => {
         this.inflight.delete(ac)
         if (!reply.raw.writableFinished) ac.abort(new Error('client disconnected'))

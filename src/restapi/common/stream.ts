@@ -57,11 +57,12 @@ export class NdjsonWriter {
 
 /**
  * Streams an async iterable as NDJSON (upstream's StreamResponse): a failure before the first
- * item → 500 + error body; an empty stream → 204; otherwise 200 and a line per item.
+ * item → 500 + error body; an empty stream → 204; otherwise 200 and a line per item. (Upstream
+ * also announces the trailer on the 500 and 204 answers, which carry none; Node refuses a
+ * Trailer header on responses that are not chunked, so only the 200 announces it.)
  */
 export async function streamResponse (reply: FastifyReply, profile: ApiProfile, items: AsyncIterable<unknown>): Promise<void> {
   const it = items[Symbol.asyncIterator]()
-  reply.raw.setHeader('Trailer', STREAM_ERROR_TRAILER)
   let first: IteratorResult<unknown>
   try {
     first = await it.next()
@@ -79,7 +80,7 @@ export async function streamResponse (reply: FastifyReply, profile: ApiProfile, 
   out.start(200)
   const errors: string[] = []
   try {
-    let next = first
+    let next: IteratorResult<unknown> = first
     while (next.done !== true) {
       if (!await out.write(next.value)) break
       next = await it.next()

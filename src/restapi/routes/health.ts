@@ -9,16 +9,16 @@ import { isLocal, localQuerySchema } from './context.js'
 
 export function healthRoutes (app: FastifyInstance, { profile, cluster }: RouteContext): void {
   app.post('/ipfs/gc', { schema: { querystring: localQuerySchema } }, async (request, reply) =>
-    sendJSON(reply, profile, await cluster.repoGC(isLocal(request.query), { signal: request.signal })))
+    sendJSON(reply, profile, await cluster.repoGC(isLocal(request.query), { signal: request.callSignal })))
 
   app.get('/health/graph', async (request, reply) =>
-    sendJSON(reply, profile, await cluster.connectGraph({ signal: request.signal })))
+    sendJSON(reply, profile, await cluster.connectGraph({ signal: request.callSignal })))
 
   app.get('/health/alerts', async (_request, reply) => sendJSON(reply, profile, cluster.alerts()))
 
   app.get('/health/bandwidth', async (request, reply) => {
     if (cluster.bandwidthByProtocol == null) throw new ClusterError('this cluster peer does not report bandwidth')
-    return sendJSON(reply, profile, await cluster.bandwidthByProtocol({ signal: request.signal }))
+    return sendJSON(reply, profile, await cluster.bandwidthByProtocol({ signal: request.callSignal }))
   })
 
   app.get('/monitor/metrics/:name', {

@@ -17,11 +17,11 @@ function decodePeer (text: string, message: string): string {
 }
 
 export function peerRoutes (app: FastifyInstance, { profile, cluster }: RouteContext): void {
-  app.get('/id', async (request, reply) => sendJSON(reply, profile, await cluster.id({ signal: request.signal })))
+  app.get('/id', async (request, reply) => sendJSON(reply, profile, await cluster.id({ signal: request.callSignal })))
 
   app.get('/version', async (_request, reply) => sendJSON(reply, profile, { version: cluster.version() }))
 
-  app.get('/peers', async (request, reply) => streamResponse(reply, profile, cluster.peers({ signal: request.signal })))
+  app.get('/peers', async (request, reply) => streamResponse(reply, profile, cluster.peers({ signal: request.callSignal })))
 
   // POST /peers reads a JSON body; its parser lives in its own scope so that the other routes
   // keep receiving raw bodies.
@@ -45,7 +45,7 @@ export function peerRoutes (app: FastifyInstance, { profile, cluster }: RouteCon
       const body = request.body as { peer_id?: string } | null
       const peer = decodePeer(body?.peer_id ?? '', 'error decoding peer_id')
       if (cluster.peerAdd == null) throw new ClusterError('this cluster peer cannot add peers')
-      return sendJSON(reply, profile, await cluster.peerAdd(peer, { signal: request.signal }))
+      return sendJSON(reply, profile, await cluster.peerAdd(peer, { signal: request.callSignal }))
     })
   })
 
@@ -53,7 +53,7 @@ export function peerRoutes (app: FastifyInstance, { profile, cluster }: RouteCon
     schema: { params: { type: 'object', properties: { peer: { type: 'string' } }, required: ['peer'] } }
   }, async (request, reply) => {
     const peer = decodePeer((request.params as { peer: string }).peer, 'error decoding Peer ID: %s')
-    await cluster.peerRemove(peer, { signal: request.signal })
+    await cluster.peerRemove(peer, { signal: request.callSignal })
     return sendNoContent(reply, profile)
   })
 }

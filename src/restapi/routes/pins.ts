@@ -61,11 +61,11 @@ export function pinRoutes (app: FastifyInstance, { profile, cluster }: RouteCont
     schema: { querystring: { type: 'object', properties: { filter: { type: 'string' } } } }
   }, async (request, reply) => {
     const mask = pinTypeMask((request.query as Query).filter)
-    return streamResponse(reply, profile, cluster.pins(mask, { signal: request.signal }))
+    return streamResponse(reply, profile, cluster.pins(mask, { signal: request.callSignal }))
   })
 
   app.get('/allocations/:hash', { schema: { params: hashParamsSchema } }, async (request, reply) =>
-    sendJSON(reply, profile, await cluster.pinGet(hashOf(request), { signal: request.signal })))
+    sendJSON(reply, profile, await cluster.pinGet(hashOf(request), { signal: request.callSignal })))
 
   app.get('/pins', {
     schema: {
@@ -77,7 +77,7 @@ export function pinRoutes (app: FastifyInstance, { profile, cluster }: RouteCont
   }, async (request, reply) => {
     const q = request.query as Query
     const local = isLocal(q)
-    const signal = request.signal
+    const signal = request.callSignal
     if (q.cids != null && q.cids !== '') {
       // every CID is checked before any call is made
       const cids = q.cids.split(',').map(c => decodeCid(c).toString())
@@ -88,33 +88,33 @@ export function pinRoutes (app: FastifyInstance, { profile, cluster }: RouteCont
   })
 
   app.post('/pins/recover', { schema: { querystring: localQuerySchema } }, async (request, reply) =>
-    streamResponse(reply, profile, cluster.recoverAll(isLocal(request.query), { signal: request.signal })))
+    streamResponse(reply, profile, cluster.recoverAll(isLocal(request.query), { signal: request.callSignal })))
 
   app.post('/pins/:hash/recover', { schema: { params: hashParamsSchema, querystring: localQuerySchema } }, async (request, reply) =>
-    sendJSON(reply, profile, await cluster.recover(hashOf(request), isLocal(request.query), { signal: request.signal })))
+    sendJSON(reply, profile, await cluster.recover(hashOf(request), isLocal(request.query), { signal: request.callSignal })))
 
   app.get('/pins/:hash', { schema: { params: hashParamsSchema, querystring: localQuerySchema } }, async (request, reply) =>
-    sendJSON(reply, profile, await cluster.status(hashOf(request), isLocal(request.query), { signal: request.signal })))
+    sendJSON(reply, profile, await cluster.status(hashOf(request), isLocal(request.query), { signal: request.callSignal })))
 
   // Unlike upstream, a bad PinOptions query stops the request (upstream answers 400 and still
   // pins), and mode=direct is honoured (upstream forces max_depth -1 on this route).
   app.post('/pins/:hash', { schema: { params: hashParamsSchema } }, async (request, reply) => {
     const cid = hashOf(request)
     const options = pinOptionsFromQuery(request.query as Query)
-    return sendJSON(reply, profile, await cluster.pin(cid, options, { signal: request.signal }))
+    return sendJSON(reply, profile, await cluster.pin(cid, options, { signal: request.callSignal }))
   })
 
   app.delete('/pins/:hash', { schema: { params: hashParamsSchema } }, async (request, reply) =>
-    sendJSON(reply, profile, await cluster.unpin(hashOf(request), { signal: request.signal })))
+    sendJSON(reply, profile, await cluster.unpin(hashOf(request), { signal: request.callSignal })))
 
   for (const ns of PATH_NAMESPACES) {
     const pathOf = (request: FastifyRequest): string => parsePinPath(ns as PathNamespace, (request.params as { '*': string })['*'])
     app.post(`/pins/${ns}/*`, async (request, reply) => {
       const path = pathOf(request)
       const options = pinOptionsFromQuery(request.query as Query)
-      return sendJSON(reply, profile, await cluster.pinPath(path, options, { signal: request.signal }))
+      return sendJSON(reply, profile, await cluster.pinPath(path, options, { signal: request.callSignal }))
     })
     app.delete(`/pins/${ns}/*`, async (request, reply) =>
-      sendJSON(reply, profile, await cluster.unpinPath(pathOf(request), { signal: request.signal })))
+      sendJSON(reply, profile, await cluster.unpinPath(pathOf(request), { signal: request.callSignal })))
   }
 }

@@ -1,0 +1,188 @@
+// `add`: uploads files, directories or URLs through POST /add and prints what was added,
+// with upstream's flags plus the erasure-coding ones (--erasure, --data-shards,
+// --parity-shards, --shard-size). A progress bar shows upload progress on a TTY.
+import type { Command } from 'commander'
+import type { Runner } from './types.js'
+import type { CommandContext } from '../context.js'
+import type { AddedOutput } from '../../api/types.js'
+import { defaultAddParams } from '../../api/params.js'
+import type { AddParams } from '../../api/params.js'
+import { ClientError } from '../client/errors.js'
+import { prepareSources, totalSize } from '../client/multipart.js'
+import type { AddSource } from '../client/multipart.js'
+import { waitFor } from '../client/wait.js'
+import { formatAdded } from '../format/text.js'
+import { ProgressBar, progressWanted } from '../progress.js'
+import { collect, durationArg, expireAtOf, intArg, lenientAllocations, parseMetadata } from './common.js'
+
+const DESCRIPTION = `Add allows to add and replicate content to several ipfs daemons, performing
+a Cluster Pin operation on success. It takes elements from local paths as
+well as from web URLs (accessed with a GET request). Providing several
+arguments will automatically set --wrap-in-directory.
+
+Cluster "add" works, by default, just like "ipfs add" and has similar options
+in terms of DAG layout, chunker, hash function etc. It also supports adding
+CAR files directly (--format car), as long as they have a single root. When
+adding CAR files, all the options related to dag-building are ignored.
+
+Added content will be allocated and sent block by block to the peers that
+should pin it (among which may not necessarily be the local ipfs daemon).
+Once all the blocks have arrived, they will be "cluster-pinned". This makes
+cluster add slower than a local ipfs add, but the result is a fully replicated
+on completion. If you prefer faster adding, use the --local flag to add
+directly to the local IPFS node and pin in the destinations after that.
+Note that the local IPFS node may not be among the destinations, which will
+leave the unpinned content in it.
+
+Optional replication-min and replication-max factors can be provided: -1 means
+"pin everywhere" and 0 means use cluster's default setting (i.e., replication
+factor set in config). Positive values indicate how many peers should pin this
+content.
+
+With --erasure, every file is split into data shards of --shard-size bytes and
+Reed-Solomon parity shards are computed: each stripe of --data-shards data
+shards gets --parity-shards parity shards, and all shards of a stripe are
+placed on different peers, so the file survives the loss of any
+--parity-shards of them.`
+
+/** Upstream's AddParams from the flags (the CLI always sends the full set). */
+export function addParamsFromFlags (o: Record<string, any>, nPaths: number, shardSizeGiven: boolean): AddParams {
+  const p = defaultAddParams()
+  p.replication_factor_min = o.replicationMin
+  p.replication_factor_max = o.replicationMax
+  p.expire_at = expireAtOf(o.expireIn)
+  p.metadata = parseMetadata(o.metadata)
+  p.name = o.name
+  const allocs = lenientAllocations(o.allocations)
+  if (allocs != null) p.user_allocations = allocs
+  p.no_pin = o.pin === false
+  p.format = o.format
+  p.shard = false
+  p.recursive = o.recursive === true
+  p.local = o.local === true
+  p.layout = o.layout
+  p.chunker = o.chunker
+  p.raw_leaves = o.rawLeaves === true
+  p.raw_leaves_set = true
+  p.hidden = o.hidden === true
+  p.wrap = o.wrapWithDirectory === true || nPaths > 1
+  p.cid_version = o.cidVersion
+  p.hash = o.hash
+  if (p.hash !== 'sha2-256') p.cid_version = 1
+  if (p.cid_version > 0) p.raw_leaves = true
+  p.nocopy = o.nocopy === true
+  if (p.nocopy) p.raw_leaves = true
+  if (p.wrap && p.format === 'car') {
+    throw new ClientError('only a single CAR file can be added and wrap-with-directory is not supported')
+  }
+  if (o.erasure === true) {
+    p.erasure = true
+    p.data_shards = o.dataShards
+    p.parity_shards = o.parityShards
+    p.ec_shard_size = o.shardSize ?? 0
+    if (p.data_shards < 1 || p.parity_shards < 1) throw new ClientError('--data-shards and --parity-shards must be at least 1')
+    if (p.ec_shard_size < 0) throw new ClientError('--shard-size must not be negative')
+  } else if (shardSizeGiven) {
+    throw new ClientError('--shard-size only applies with --erasure')
+  }
+  return p
+}
+
+export function registerAdd (program: Command, run: Runner): void {
+  program.command('add')
+    .summary('Add a file or directory to ipfs and pin it in the cluster')
+    .description(DESCRIPTION)
+    .argument('[path...]', 'files, directories or http(s) URLs')
+    .option('-r, --recursive', 'Add directory paths recursively')
+    .option('-q, --quiet', 'Write only hashes to output (one per line)')
+    .option('-Q, --quieter', 'Write only final hash to output')
+    .option('--no-stream', 'Buffer output locally. Produces a valid JSON array with --enc=json.')
+    .option('--local', 'Add to local peer but pin normally')
+    .option('-n, --name <name>', 'Sets a name for this pin', '')
+    .option('--rmin, --replication-min <n>', 'Sets the minimum replication factor for pinning this file', intArg, 0)
+    .option('--rmax, --replication-max <n>', 'Sets the maximum replication factor for pinning this file', intArg, 0)
+    .option('--expire-in <duration>', 'Duration after which the pin should be unpinned automatically')
+    .option('--metadata <key=value>', 'Pin metadata: key=value. Can be added multiple times', collect, [])
+    .option('--allocs, --allocations <peers>', 'Optional comma-separated list of peer IDs')
+    .option('--no-pin', 'Do not pin after adding')
+    .option('--wait', 'Wait for the pin to reach the minimum replication factor before returning')
+    .option('--wt, --wait-timeout <duration>', 'How long to --wait (Go duration, e.g. 30s). Default: forever', durationArg, 0)
+    .option('-w, --wrap-with-directory', 'Wrap a with a directory object')
+    .option('--format <format>', "'unixfs' (add as unixfs DAG), 'car' (import CAR file)", 'unixfs')
+    .option('--layout <layout>', 'Dag layout to use for dag generation: balanced or trickle', '')
+    .option('-H, --hidden', 'Include files that are hidden.  Only takes effect on recursive add')
+    .option('-s, --chunker <chunker>', "'size-<size>' or 'rabin-<min>-<avg>-<max>'", 'size-262144')
+    .option('--raw-leaves', 'Use raw blocks for leaves (experimental)')
+    .option('--cid-version <n>', 'CID version. Non default implies raw-leaves', intArg, 0)
+    .option('--hash <function>', 'Hash function to use. Implies cid-version=1', 'sha2-256')
+    .option('--nocopy', 'Add the URL using filestore. Implies raw-leaves. (experimental)')
+    .option('--erasure', 'Store with Reed-Solomon erasure coding instead of replication')
+    .option('--data-shards <n>', 'Erasure coding: data shards per stripe', intArg, 4)
+    .option('--parity-shards <n>', 'Erasure coding: parity shards per stripe', intArg, 2)
+    .option('--shard-size <bytes>', 'Erasure coding: bytes per data shard (default: chosen by the cluster)', intArg)
+    .action(run(async (ctx, cmd) => { await addAction(ctx, cmd) }))
+}
+
+async function addAction (ctx: CommandContext, cmd: Command): Promise<void> {
+  const o = cmd.opts()
+  const paths = cmd.args
+  if (paths.length === 0) ctx.out.fail(new ClientError('need at least one path'))
+  let params: AddParams
+  try {
+    params = addParamsFromFlags(o, paths.length, cmd.getOptionValueSource('shardSize') === 'cli')
+  } catch (err) {
+    return ctx.out.fail(err, (err as Error).message.startsWith('time:') ? 'parsing expire-in' : (err as Error).message.startsWith('metadata') ? 'parsing metadata' : '')
+  }
+  let sources: AddSource[]
+  try {
+    sources = await prepareSources(paths, { recursive: params.recursive, nocopy: params.nocopy })
+  } catch (err) {
+    return ctx.out.fail(err)
+  }
+
+  let bar: ProgressBar | undefined
+  if (progressWanted(ctx.out.encoding)) {
+    bar = new ProgressBar({ label: 'adding', total: await totalSize(sources, params.hidden).catch(() => undefined) })
+  }
+
+  const quieter = o.quieter === true
+  const quiet = o.quiet === true || quieter
+  const buffer = o.stream === false
+  const buffered: AddedOutput[] = []
+  let last: AddedOutput | undefined
+  let addErr: unknown
+  const print = (v: AddedOutput | AddedOutput[]): void => {
+    bar?.suspend()
+    if (Array.isArray(v)) ctx.out.print(v, vs => vs.map(a => formatAdded(a, quiet)).join(''))
+    else ctx.out.print(v, a => formatAdded(a, quiet))
+  }
+  try {
+    for await (const v of ctx.client.add(paths, params, { sources, signal: ctx.signal, onData: n => bar?.add(n) })) {
+      last = v
+      if (buffer) buffered.push(v)
+      else if (!quieter) print(v)
+    }
+  } catch (err) {
+    addErr = err
+  }
+  if (addErr != null) bar?.clear()
+  else bar?.finish()
+
+  if (last != null) {
+    if (buffer) print(quieter ? [last] : buffered)
+    else if (quieter) print(last)
+    if (o.wait === true && addErr == null) {
+      // wait on the replication factor the cluster actually applied, else on the requested one
+      let rmin = params.replication_factor_min
+      try {
+        rmin = (await ctx.client.allocation(last.cid, { signal: ctx.signal })).replication_factor_min
+      } catch {}
+      try {
+        await waitFor(ctx.client, { cid: last.cid, target: 'pinned', limit: rmin, timeoutMs: o.waitTimeout, signal: ctx.signal })
+      } catch (err) {
+        return ctx.out.fail(err, 'waiting for pin status')
+      }
+    }
+  }
+  if (addErr != null) ctx.out.fail(addErr)
+}

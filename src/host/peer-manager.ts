@@ -1,0 +1,109 @@
+// Peer addresses (upstream pstoremgr): the peerstore file and peer_addresses are loaded at
+// start, known peers are redialled while they are unreachable (so a restarted peer or a healed
+// partition reconnects by itself), and the addresses are saved back on shutdown.
+import { readFile, writeFile } from 'node:fs/promises'
+import { isAbsolute, join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { Logger } from 'pino'
+import type { ClusterHost } from './host.js'
+import type { ClusterConfig } from '../cluster/config.js'
+import { errorMessage } from '../api/errors.js'
+
+const REDIAL_INTERVAL = 5_000
+
+export class PeerManager {
+  private readonly host: ClusterHost
+  private readonly file: string
+  private readonly cfg: ClusterConfig
+  private readonly log: Logger
+  private readonly onConnect: (peer: string) => Promise<void>
+  private readonly known = new Map<string, Multiaddr[]>()
+  private timer?: NodeJS.Timeout
+  private readonly listener = (evt: CustomEvent<any>): void => {
+    const peer = evt.detail.toString()
+    this.onConnect(peer).catch(err => this.log.debug({ peer, err: errorMessage(err) }, 'on-connect handler failed'))
+  }
+
+  constructor (init: { host: ClusterHost, dir: string, config: ClusterConfig, logger: Logger, onConnect: (peer: string) => Promise<void> }) {
+    this.host = init.host
+    this.cfg = init.config
+    this.file = isAbsolute(init.config.peerstore_file) ? init.config.peerstore_file : join(init.dir, init.config.peerstore_file)
+    this.log = init.logger
+    this.onConnect = init.onConnect
+  }
+
+  async start (): Promise<void> {
+    let lines: string[] = []
+    try {
+      lines = (await readFile(this.file, 'utf8')).split('\n')
+    } catch { /* no peerstore yet */ }
+    for (const line of [...this.cfg.peer_addresses, ...lines.map(l => l.trim()).filter(l => l.startsWith('/'))]) {
+      try {
+        await this.remember(multiaddr(line))
+      } catch (err) {
+        this.log.warn({ addr: line, err: errorMessage(err) }, 'ignoring bad peer address')
+      }
+    }
+    this.host.addEventListener('peer:connect', this.listener)
+    void this.redial()
+    this.timer = setInterval(() => { void this.redial() }, REDIAL_INTERVAL)
+    this.timer.unref()
+  }
+
+  async stop (): Promise<void> {
+    clearInterval(this.timer)
+    this.host.removeEventListener('peer:connect', this.listener)
+    await this.save()
+  }
+
+  private async remember (addr: Multiaddr): Promise<string> {
+    const peer = addr.getComponents().findLast(c => c.name === 'p2p')?.value
+    if (peer == null) throw new Error(`${addr.toString()} has no /p2p/ part`)
+    if (peer === this.host.peerId.toString()) return peer
+    const transport = multiaddr(addr.toString().replace(/\/p2p\/[^/]+$/, ''))
+    const list = this.known.get(peer) ?? []
+    if (!list.some(a => a.equals(transport))) list.push(transport)
+    this.known.set(peer, list)
+    await this.host.peerStore.merge(peerIdFromString(peer), { multiaddrs: [transport] })
+    return peer
+  }
+
+  /** Dials an address (upstream Join); returns the peer's ID once connected. */
+  async join (addr: string): Promise<string> {
+    const ma = multiaddr(addr)
+    const peer = await this.remember(ma)
+    if (peer === this.host.peerId.toString()) return peer
+    await this.host.dial(ma, { signal: AbortSignal.timeout(Math.max(this.cfg.dial_peer_timeout, 10_000)) })
+    return peer
+  }
+
+  private async redial (): Promise<void> {
+    const connected = new Set(this.host.getPeers().map(p => p.toString()))
+    await Promise.all([...this.known.keys()].filter(p => !connected.has(p)).map(async p => {
+      try {
+        await this.host.dial(peerIdFromString(p), { signal: AbortSignal.timeout(this.cfg.dial_peer_timeout) })
+      } catch { /* still unreachable: try again later */ }
+    }))
+  }
+
+  /** Writes every known and connected peer's addresses, one multiaddr with /p2p/ per line. */
+  private async save (): Promise<void> {
+    const lines = new Set<string>()
+    const peers = new Set([...this.known.keys(), ...this.host.getPeers().map(p => p.toString())])
+    for (const p of peers) {
+      let addrs: Multiaddr[] = this.known.get(p) ?? []
+      try {
+        const stored = await this.host.peerStore.get(peerIdFromString(p))
+        addrs = [...addrs, ...stored.addresses.map(a => a.multiaddr)]
+      } catch { /* only what we knew */ }
+      for (const a of addrs) lines.add(`${a.toString().replace(/\/p2p\/[^/]+$/, '')}/p2p/${p}`)
+    }
+    try {
+      await writeFile(this.file, [...lines].map(l => l + '\n').join(''), { mode: 0o600 })
+    } catch (err) {
+      this.log.warn({ file: this.file, err: errorMessage(err) }, 'cannot save the peerstore')
+    }
+  }
+}

@@ -1,0 +1,189 @@
+// The embedded node's pins and the garbage-collection roots they make. Helia 7's own pin index
+// miscounts blocks that appear twice in a DAG or under two pins (its rm keeps the wrong
+// "pinned by" entries), which would let GC delete blocks a pin still needs; so the node keeps
+// its own index: for every block, the set of pins whose DAG reaches it.
+//   /cluster-pins/p/<cidv1>    → {cid: the pinned CID as given, depth}
+//   /cluster-pins/b/<mh b32>   → CBOR list of the CIDs (bytes) of the pins that reach the block
+import { Key } from 'interface-datastore'
+import type { Datastore } from 'interface-datastore'
+import { CID } from 'multiformats/cid'
+import { base32 } from 'multiformats/bases/base32'
+import * as dagPb from '@ipld/dag-pb'
+import * as dagCbor from '@ipld/dag-cbor'
+import { encode, decode } from 'cborg'
+import { equals } from 'uint8arrays/equals'
+
+const PIN_PREFIX = '/cluster-pins/p/'
+const BLOCK_PREFIX = '/cluster-pins/b/'
+const FETCH_CONCURRENCY = 16
+
+export interface StoredPin {
+  cid: string
+  /** Infinity = recursive, 0 = direct, n = n levels below the root */
+  depth: number
+}
+
+export interface WalkOptions {
+  signal?: AbortSignal
+  progress?: () => void
+  /** only blocks held locally (unpinning must not fetch from the network) */
+  offline?: boolean
+}
+
+export interface BlockSource {
+  get (cid: CID, opts: WalkOptions): Promise<Uint8Array>
+}
+
+function pinKey (cid: CID): Key {
+  return new Key(PIN_PREFIX + cid.toV1().toString(base32))
+}
+
+function blockKey (cid: CID): Key {
+  return new Key(BLOCK_PREFIX + base32.encode(cid.multihash.bytes))
+}
+
+/** Links of a block, for the codecs a cluster stores (dag-pb, raw, dag-cbor). */
+export function linksOf (cid: CID, bytes: Uint8Array): CID[] {
+  if (cid.code === dagPb.code) return dagPb.decode(bytes).Links.map(l => l.Hash)
+  if (cid.code === dagCbor.code) {
+    const out: CID[] = []
+    const walk = (v: unknown): void => {
+      const c = CID.asCID(v)
+      if (c != null) out.push(c)
+      else if (Array.isArray(v)) v.forEach(walk)
+      else if (v != null && typeof v === 'object' && !(v instanceof Uint8Array)) Object.values(v).forEach(walk)
+    }
+    walk(dagCbor.decode(bytes))
+    return out
+  }
+  return []
+}
+
+export class Pinset {
+  private readonly ds: Datastore
+  private readonly blocks: BlockSource
+  /** read-modify-write of block entries is serialised: concurrent pins share blocks */
+  private chain: Promise<void> = Promise.resolve()
+
+  constructor (datastore: Datastore, blocks: BlockSource) {
+    this.ds = datastore
+    this.blocks = blocks
+  }
+
+  private async locked<T> (fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn)
+    this.chain = run.then(() => {}, () => {})
+    return await run
+  }
+
+  async get (cid: CID): Promise<StoredPin | undefined> {
+    try {
+      const v = decode(await this.ds.get(pinKey(cid))) as { cid: string, depth: number | null }
+      return { cid: v.cid, depth: v.depth == null ? Infinity : v.depth }
+    } catch (err: any) {
+      if (err.name === 'NotFoundError') return undefined
+      throw err
+    }
+  }
+
+  async * list (opts: { signal?: AbortSignal } = {}): AsyncIterable<StoredPin> {
+    for await (const { value } of this.ds.query({ prefix: PIN_PREFIX }, opts)) {
+      const v = decode(value) as { cid: string, depth: number | null }
+      yield { cid: v.cid, depth: v.depth == null ? Infinity : v.depth }
+    }
+  }
+
+  async isPinned (cid: CID): Promise<boolean> {
+    return await this.ds.has(blockKey(cid))
+  }
+
+  /**
+   * Walks the DAG down to `depth`, fetching missing blocks (from peers, through the block
+   * source), marks every block as reached by this pin, then records the pin. Calls progress
+   * for each block so a stalled fetch can be told apart from a long one. Re-pinning at another
+   * depth keeps the blocks both depths reach marked the whole time. A walk that fails takes
+   * back exactly the marks it added.
+   */
+  async add (cid: CID, depth: number, opts: { signal?: AbortSignal, progress?: () => void } = {}): Promise<void> {
+    const existing = await this.get(cid)
+    const added: CID[] = []
+    let reached: Set<string>
+    try {
+      reached = await this.walk(cid, depth, opts, async block => {
+        if (await this.mark(block, cid, true)) added.push(block)
+      })
+    } catch (err) {
+      for (const block of added) await this.mark(block, cid, false)
+      throw err
+    }
+    await this.ds.put(pinKey(cid), encode({ cid: cid.toString(), depth: Number.isFinite(depth) ? depth : null }))
+    if (existing != null && existing.depth > depth) {
+      // the pin got shallower: blocks only the old depth reached are released
+      await this.walk(cid, existing.depth, { ...opts, offline: true }, async block => {
+        if (!reached.has(base32.encode(block.multihash.bytes))) await this.mark(block, cid, false)
+      })
+    }
+  }
+
+  /** Removes the pin and its marks; blocks no pin reaches become garbage. */
+  async rm (cid: CID, opts: { signal?: AbortSignal, progress?: () => void } = {}): Promise<void> {
+    const pin = await this.get(cid)
+    if (pin == null) return
+    await this.ds.delete(pinKey(cid))
+    await this.walk(cid, pin.depth, { ...opts, offline: true }, async block => { await this.mark(block, cid, false) })
+  }
+
+  /** Adds or removes the pin from the block's set; true when the set changed. */
+  private async mark (block: CID, pin: CID, add: boolean): Promise<boolean> {
+    return await this.locked(async () => {
+      const key = blockKey(block)
+      let by: Uint8Array[] = []
+      try {
+        by = decode(await this.ds.get(key)) as Uint8Array[]
+      } catch (err: any) {
+        if (err.name !== 'NotFoundError') throw err
+      }
+      const present = by.some(b => equals(b, pin.bytes))
+      if (add && !present) by.push(pin.bytes)
+      else if (!add && present) by = by.filter(b => !equals(b, pin.bytes))
+      else return false
+      if (by.length === 0) await this.ds.delete(key)
+      else await this.ds.put(key, encode(by))
+      return true
+    })
+  }
+
+  /** Visits each block of the DAG once (a block repeated in the DAG is marked once). */
+  private async walk (root: CID, depth: number, opts: WalkOptions, visit: (cid: CID) => Promise<void>): Promise<Set<string>> {
+    const seen = new Set<string>()
+    let level: CID[] = [root]
+    for (let d = 0; level.length > 0; d++) {
+      const next: CID[] = []
+      const todo = level.filter(c => {
+        const k = base32.encode(c.multihash.bytes)
+        if (seen.has(k)) return false
+        seen.add(k)
+        return true
+      })
+      for (let i = 0; i < todo.length; i += FETCH_CONCURRENCY) {
+        await Promise.all(todo.slice(i, i + FETCH_CONCURRENCY).map(async c => {
+          opts.signal?.throwIfAborted()
+          await visit(c)
+          if (d < depth && (c.code === dagPb.code || c.code === dagCbor.code)) {
+            let bytes: Uint8Array
+            try {
+              bytes = await this.blocks.get(c, opts)
+            } catch (err) {
+              if (opts.offline === true) return // unpinning: a missing block has nothing below to unmark
+              throw err
+            }
+            next.push(...linksOf(c, bytes))
+          }
+          opts.progress?.()
+        }))
+      }
+      level = next
+    }
+    return seen
+  }
+}

@@ -1,0 +1,78 @@
+// Calls peer RPC methods on other peers: unary, streamed results, streamed arguments.
+import { lpStream } from '@libp2p/utils'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { Logger } from 'pino'
+import type { ClusterHost } from '../host/host.js'
+import { ClusterError } from '../api/errors.js'
+import { RPC_PROTOCOL_ID, MAX_FRAME_BYTES, decodeFrame, encodeFrame } from './frames.js'
+import type { Frame } from './frames.js'
+
+export interface RpcCallOptions {
+  signal?: AbortSignal
+}
+
+export class RpcClient {
+  private readonly host: ClusterHost
+  private readonly log: Logger
+
+  constructor (init: { host: ClusterHost, logger: Logger }) {
+    this.host = init.host
+    this.log = init.logger
+  }
+
+  private async open (peer: string, signal?: AbortSignal): Promise<{ lp: ReturnType<typeof lpStream>, stream: any }> {
+    const stream = await this.host.dialProtocol(peerIdFromString(peer), RPC_PROTOCOL_ID, { signal })
+    return { lp: lpStream(stream, { maxDataLength: MAX_FRAME_BYTES }), stream }
+  }
+
+  private static check (f: Frame): Frame {
+    if (f.e != null) throw new ClusterError(f.e, f.c ?? 500)
+    return f
+  }
+
+  async call<T> (peer: string, service: string, method: string, arg: unknown, opts: RpcCallOptions = {}): Promise<T> {
+    const { lp, stream } = await this.open(peer, opts.signal)
+    try {
+      await lp.write(encodeFrame({ s: service, m: method, a: arg }), opts)
+      const res = RpcClient.check(decodeFrame(await lp.read(opts)))
+      return res.r as T
+    } finally {
+      await stream.close().catch(() => {})
+    }
+  }
+
+  async * stream<T> (peer: string, service: string, method: string, arg: unknown, opts: RpcCallOptions = {}): AsyncIterable<T> {
+    const { lp, stream } = await this.open(peer, opts.signal)
+    try {
+      await lp.write(encodeFrame({ s: service, m: method, a: arg }), opts)
+      while (true) {
+        const f = RpcClient.check(decodeFrame(await lp.read(opts)))
+        if (f.z === true) return
+        yield f.i as T
+      }
+    } finally {
+      await stream.close().catch(() => {})
+    }
+  }
+
+  /** Sends a stream of items as the argument; resolves with the method's result. */
+  async sink<T> (peer: string, service: string, method: string, arg: unknown, items: AsyncIterable<unknown>, opts: RpcCallOptions = {}): Promise<T> {
+    const { lp, stream } = await this.open(peer, opts.signal)
+    try {
+      await lp.write(encodeFrame({ s: service, m: method, a: arg }), opts)
+      // The server may fail early (e.g. a full disk): read its answer concurrently so a
+      // failure stops the sender instead of filling buffers.
+      let answer: Frame | undefined
+      const reply = lp.read(opts).then(b => { answer = decodeFrame(b); return answer })
+      reply.catch(() => {})
+      for await (const item of items) {
+        if (answer != null) break
+        await lp.write(encodeFrame({ i: item }), opts)
+      }
+      if (answer == null) await lp.write(encodeFrame({ z: true }), opts)
+      return RpcClient.check(await reply).r as T
+    } finally {
+      await stream.close().catch(() => {})
+    }
+  }
+}

@@ -1,0 +1,44 @@
+// The RPC methods a peer serves (a subset of upstream's catalogue, rpc_api.go), with upstream's
+// policies: what other peers may ask of this one.
+import type { Cluster } from '../cluster/cluster.js'
+import type { StatelessPinTracker } from '../pintracker/tracker.js'
+import type { IpfsBlock, IpfsConnector } from '../ipfs/connector.js'
+import type { CrdtConsensus } from '../consensus/consensus.js'
+import type { RpcServer } from './server.js'
+import { ClusterError } from '../api/errors.js'
+
+export interface RpcTargets {
+  cluster: Cluster
+  tracker: StatelessPinTracker
+  ipfs: IpfsConnector
+  consensus: CrdtConsensus
+}
+
+export function registerClusterRpc (server: RpcServer, t: RpcTargets): void {
+  server.register('Cluster', 'ID', { policy: 'open', kind: 'unary', handler: async (_a, ctx) => await t.cluster.id({ signal: ctx.signal }) })
+  server.register('Cluster', 'Peers', { policy: 'trusted', kind: 'unary', handler: async () => t.cluster.peerset() })
+  server.register('Cluster', 'RepoGCLocal', { policy: 'trusted', kind: 'unary', handler: async (_a, ctx) => await t.cluster.repoGCLocal({ signal: ctx.signal }) })
+  server.register('Cluster', 'RecoverAllLocal', { policy: 'trusted', kind: 'stream', handler: (_a, ctx) => t.tracker.recoverAll({ signal: ctx.signal }) })
+
+  server.register('PinTracker', 'Status', { policy: 'trusted', kind: 'unary', handler: async (cid: string, ctx) => await t.tracker.status(cid, { signal: ctx.signal }) })
+  server.register('PinTracker', 'StatusAll', { policy: 'trusted', kind: 'stream', handler: (filter: number, ctx) => t.tracker.statusAll(filter, { signal: ctx.signal }) })
+  server.register('PinTracker', 'Recover', { policy: 'trusted', kind: 'unary', handler: async (cid: string, ctx) => await t.tracker.recover(cid, { signal: ctx.signal }) })
+
+  server.register('IPFSConnector', 'BlockStream', {
+    policy: 'trusted',
+    kind: 'sink',
+    handler: async (_a, items: AsyncIterable<IpfsBlock>, ctx) => { await t.ipfs.blockStream(items, { signal: ctx.signal }); return null }
+  })
+  server.register('IPFSConnector', 'BlockGet', { policy: 'trusted', kind: 'unary', handler: async (cid: string, ctx) => await t.ipfs.blockGet(cid, { signal: ctx.signal }) })
+  server.register('IPFSConnector', 'SwarmPeers', { policy: 'trusted', kind: 'unary', handler: async (_a, ctx) => await t.ipfs.swarmPeers({ signal: ctx.signal }) })
+
+  server.register('Consensus', 'GetDelta', {
+    policy: 'trusted',
+    kind: 'unary',
+    handler: async (cid: string) => {
+      const block = await t.consensus.getDelta(cid)
+      if (block == null) throw new ClusterError(`delta ${cid} not found`, 404)
+      return block
+    }
+  })
+}
