@@ -4,6 +4,7 @@
 import { InvalidArgumentError } from '../api/errors.js'
 import { putBlock, type BuiltNode, type CidBuilder } from './cid-builder.js'
 import { encodeDirectory, type NamedLink } from './unixfs-nodes.js'
+import { buildHamtDirectory } from './hamt.js'
 import type { BlockSink } from './types.js'
 
 /** boxo HAMTShardingSize: above this link-size estimate kubo switches to a HAMT directory */
@@ -73,7 +74,9 @@ export async function * finishDirs (dir: DirNode, path: string, builder: CidBuil
     links.push({ name, cid: child.cid, size: child.size })
   }
   if (estimate > HAMT_SHARDING_SIZE) {
-    throw new InvalidArgumentError(`directory ${path === '' ? '/' : path} is too large: HAMT-sharded directories are not supported`)
+    // boxo switches to a HAMT when the estimate is strictly above the threshold
+    yield { path, node: await buildHamtDirectory(links, builder, sink, signal) }
+    return
   }
   const bytes = encodeDirectory(links)
   const cid = builder.pb(bytes)

@@ -111,7 +111,10 @@ export function importEntries (
   sink: BlockSink,
   opts: ImportOptions = {}
 ): AsyncIterable<AddedOutput> {
-  if (params.format === 'car') return importCar(entries, params, sink, opts)
+  if (params.format === 'car') {
+    if (params.wrap) throw new InvalidArgumentError('cannot wrap a CAR file upload')
+    return importCar(entries, params, sink, opts)
+  }
   // Resolve options now: a bad chunker or hash is reported before the body is touched.
   const ctx = importContext(params, sink, opts)
   return importUnixfs(entries, params, ctx)

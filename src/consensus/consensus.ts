@@ -47,7 +47,6 @@ export class CrdtConsensus {
     this.crdt = new MerkleCrdt({
       datastore: init.datastore,
       namespace: init.config.datastoreNamespace,
-      selfId: init.selfId,
       broadcaster: init.broadcaster,
       fetcher: init.fetcher,
       isTrusted: peer => this.isTrustedPeer(peer),

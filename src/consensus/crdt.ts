@@ -22,7 +22,6 @@ export type Op =
 export interface MerkleCrdtInit {
   datastore: Datastore
   namespace: string
-  selfId: string
   broadcaster?: Broadcaster
   fetcher?: DeltaFetcher
   isTrusted: (peer: string) => boolean

@@ -1,3 +1,6 @@
+// The consensus component: the cluster pinset as a Merkle-CRDT (see ARCHITECTURE.md, Consensus).
+// The daemon wires it to the network by implementing Broadcaster over gossipsub on the topic
+// pubsubTopic(config.clusterName) and DeltaFetcher over peer RPC (served by getDelta).
 export { CrdtConsensus, DEFAULT_FETCH_TIMEOUT } from './consensus.js'
 export type { CrdtConsensusInit } from './consensus.js'
 export type { CrdtInfo } from './crdt.js'

@@ -2,6 +2,12 @@
 // its code once stdout has been flushed (idle keep-alive sockets must not hold the process).
 import { runCli } from './cli.js'
 
+// a closed pipe (`cluster-ctl status | head`) ends the program quietly, as SIGPIPE does in Go
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0)
+  throw err
+})
+
 const controller = new AbortController()
 process.once('SIGINT', () => { controller.abort() })
 

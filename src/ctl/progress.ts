@@ -12,6 +12,8 @@ export interface ProgressOptions {
   stream?: NodeJS.WriteStream | WriteStream
   /** minimum time between redraws */
   intervalMs?: number
+  /** finish (draw the final state, end the line) as soon as the total is reached */
+  autoFinish?: boolean
 }
 
 /** Whether a progress bar should be shown: only on a TTY and never with --enc=json. */
@@ -29,12 +31,14 @@ export class ProgressBar {
   private lastDraw = 0
   private drawn = false
   private finished = false
+  private readonly autoFinish: boolean
 
   constructor (opts: ProgressOptions = {}) {
     this.total = opts.total
     this.label = opts.label ?? ''
     this.stream = opts.stream ?? process.stderr
-    this.intervalMs = opts.intervalMs ?? 100
+    this.intervalMs = opts.intervalMs ?? 200
+    this.autoFinish = opts.autoFinish === true
   }
 
   setTotal (total: number | undefined): void {
@@ -44,7 +48,8 @@ export class ProgressBar {
   /** Counts n more bytes. */
   add (n: number): void {
     this.done += n
-    this.maybeDraw()
+    if (this.autoFinish && this.total != null && this.done >= this.total) this.finish()
+    else this.maybeDraw()
   }
 
   /** Sets the byte count. */
@@ -54,7 +59,7 @@ export class ProgressBar {
   }
 
   /** The current line, without control characters (width = terminal columns). */
-  render (nowMs = Date.now(), columns = this.stream.columns ?? 80): string {
+  render (nowMs = Date.now(), columns = (this.stream.columns ?? 0) > 0 ? this.stream.columns : 80): string {
     const secs = Math.max((nowMs - this.started) / 1000, 0.001)
     const rate = `${humanBytes(this.done / secs)}/s`
     const head = this.label !== '' ? `${this.label} ` : ''
@@ -70,7 +75,9 @@ export class ProgressBar {
 
   private maybeDraw (): void {
     const now = Date.now()
-    if (this.finished || now - this.lastDraw < this.intervalMs) return
+    // the first draw waits one interval too, so that quick transfers leave no bar behind
+    const since = now - (this.lastDraw === 0 ? this.started : this.lastDraw)
+    if (this.finished || since < this.intervalMs) return
     this.draw(now)
   }
 
@@ -85,7 +92,8 @@ export class ProgressBar {
   finish (): void {
     if (this.finished) return
     this.finished = true
-    if (!this.drawn && Date.now() - this.started < this.intervalMs) return
+    // a transfer too short to have shown a bar leaves no trace
+    if (!this.drawn && this.lastDraw === 0 && Date.now() - this.started < this.intervalMs) return
     this.draw(Date.now())
     this.stream.write('\n')
   }

@@ -48,6 +48,13 @@ type Stoppable = () => Promise<void> | void
 
 export async function runDaemon (o: DaemonOptions): Promise<number> {
   const log = o.logger('service')
+  let config: ServiceConfig
+  try {
+    config = await ServiceConfig.load(o.dir)
+  } catch (err) {
+    process.stderr.write(`error: ${errorMessage(err)}\n`)
+    return 1
+  }
   const release = await acquireLock(o.dir)
   const teardown: Array<[string, Stoppable]> = [['lock', release]]
   const shutdown = async (): Promise<void> => {
@@ -61,7 +68,6 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
   }
 
   try {
-    const config = await ServiceConfig.load(o.dir)
     const clusterCfg = config.get(clusterConfigSection)
     const identity = await loadIdentity(o.dir)
     const peerId = identity.id

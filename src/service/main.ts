@@ -13,7 +13,9 @@ import { openDatastore } from '../datastore/open.js'
 import { initConfig } from './init.js'
 import { acquireLock } from './lock.js'
 import { createLogger, parseLogLevel } from './logging.js'
-import { cleanupState, exportState, importState } from './state.js'
+import { openOfflineState, exportState, importState, cleanupState } from '../consensus/offline.js'
+import { decodeStatePins } from '../consensus/state-io.js'
+import type { CrdtConsensus } from '../consensus/consensus.js'
 import { runDaemon } from './daemon.js'
 
 interface GlobalOpts {
@@ -40,6 +42,7 @@ program
   .option('-d, --debug', 'enable full debug logging', false)
   .option('-l, --loglevel <level>', 'level or comma list "level,facility:level"', process.env.IPFS_CLUSTER_LOG_LEVEL ?? 'info')
   .showHelpAfterError()
+  .enablePositionalOptions()
   .action(() => {
     program.outputHelp({ error: true })
     throw new ExitError('', 1)
@@ -126,17 +129,30 @@ program.command('daemon')
 
 const state = program.command('state').description('manage the peer\'s pinset offline (the daemon must be stopped)')
 
-/** Runs a state command with the lock held and the datastore open. */
-async function withState<T> (fn: (ctx: { cfg: ReturnType<ServiceConfig['get']>, ds: Awaited<ReturnType<typeof openDatastore>>, id: string }) => Promise<T>): Promise<T> {
+/** Runs a state command with the lock held and the pinset open offline (no network). */
+async function withState<T> (fn: (state: CrdtConsensus) => Promise<T>): Promise<T> {
   const g = globals()
   const config = await ServiceConfig.load(g.dir)
   const release = await acquireLock(g.dir)
-  const ds = await openDatastore(g.dir, config.get(datastoreConfigSection))
   try {
-    const id = (await loadIdentity(g.dir)).id
-    return await fn({ cfg: config.get(crdtConfigSection), ds, id })
+    const ds = await openDatastore(g.dir, config.get(datastoreConfigSection))
+    try {
+      const log = loggers()('crdt')
+      const state = await openOfflineState({
+        config: config.get(crdtConfigSection),
+        datastore: ds,
+        selfId: (await loadIdentity(g.dir)).id,
+        logger: { debug: m => log.debug(m), info: m => log.info(m), warn: m => log.warn(m), error: m => log.error(m) }
+      })
+      try {
+        return await fn(state)
+      } finally {
+        await state.stop()
+      }
+    } finally {
+      await ds.close()
+    }
   } finally {
-    await ds.close()
     await release()
   }
 }
@@ -145,11 +161,12 @@ state.command('export')
   .description('write the pinset to a file or stdout as JSON pin objects, one per line')
   .option('-f, --file <path>', 'output file (default: stdout)', '')
   .action(async (o: { file: string }) => {
-    const log = loggers()('service')
-    await withState(async ({ cfg, ds, id }) => {
-      const out = o.file === '' ? process.stdout : createWriteStream(o.file, { mode: 0o600 })
-      await exportState(cfg as any, ds, id, log, out)
-      if (out !== process.stdout) await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => err != null ? reject(err) : resolve()))
+    await withState(async state => {
+      const out: NodeJS.WritableStream = o.file === '' ? process.stdout : createWriteStream(o.file, { mode: 0o600 })
+      for await (const line of exportState(state)) {
+        if (!out.write(line)) await new Promise(resolve => out.once('drain', resolve))
+      }
+      if (out !== process.stdout) await new Promise<void>(resolve => out.end(resolve))
     })
   })
 
@@ -166,14 +183,13 @@ state.command('import')
     const rmin = Number(o.replicationMin)
     const rmax = Number(o.replicationMax)
     if (!Number.isInteger(rmin) || !Number.isInteger(rmax)) throw new ExitError('--rmin and --rmax must be integers')
-    const log = loggers()('service')
-    await withState(async ({ cfg, ds, id }) => {
+    await withState(async state => {
       const input = file == null ? process.stdin : createReadStream(file)
-      const n = await importState(cfg as any, ds, id, log, input, {
-        rmin,
-        rmax,
+      const n = await importState(state, decodeStatePins(input, {
+        replicationMin: rmin,
+        replicationMax: rmax,
         allocations: o.allocations.split(',').map(s => s.trim()).filter(s => s !== '')
-      })
+      }))
       process.stderr.write(`${n} pins imported\n`)
     })
   })
@@ -184,8 +200,7 @@ state.command('cleanup')
   .action(async (o: { force: boolean }) => {
     const g = globals()
     if (!(o.force || g.force) && !(await confirm('The peer state will be removed.  Existing pins may be lost. Continue?'))) throw new ExitError('aborted')
-    const log = loggers()('service')
-    await withState(async ({ cfg, ds, id }) => await cleanupState(cfg as any, ds, id, log))
+    await withState(async state => { await cleanupState(state) })
   })
 
 program.command('version')

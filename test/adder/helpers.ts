@@ -74,3 +74,26 @@ export async function collectBytes (it: AsyncIterable<Uint8Array>): Promise<Buff
   for await (const p of it) parts.push(p)
   return Buffer.concat(parts)
 }
+
+/** kubo testutils.AlphabetEasy ("0" appears twice, as there) */
+const ALPHABET_EASY = 'abcdefghijklmnopqrstuvwxyz01234567890-_'
+
+/**
+ * kubo test/cli createDeterministicFiles: file names read from DeterministicRandomReader("1MiB",
+ * seed), nameLen bytes each (lastNameLen for the last), mapped onto AlphabetEasy; content "x".
+ */
+export async function deterministicNames (numFiles: number, nameLen: number, lastNameLen: number, seed: string): Promise<string[]> {
+  const parts: Uint8Array[] = []
+  for await (const p of deterministic(1 << 20, seed)) parts.push(p)
+  const bytes = Buffer.concat(parts)
+  const names: string[] = []
+  let pos = 0
+  for (let i = 0; i < numFiles; i++) {
+    const len = i === numFiles - 1 ? lastNameLen : nameLen
+    let name = ''
+    for (const b of bytes.subarray(pos, pos + len)) name += ALPHABET_EASY[b % ALPHABET_EASY.length]
+    pos += len
+    names.push(name)
+  }
+  return names
+}

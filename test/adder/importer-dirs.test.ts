@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import type { AddEntry } from '../../src/adder/types.js'
-import { dir, file, importAll, lines, symlink } from './helpers.js'
+import { deterministicNames, dir, file, importAll, lines, symlink } from './helpers.js'
 
 const planets = (): AddEntry[] => [dir('planets'), file('planets/mars.txt', 'Hello Mars!\n'), file('planets/venus.txt', 'Hello Venus!\n')]
 
@@ -132,5 +132,22 @@ describe('importer: several top-level entries without wrap', () => {
     ])
     assert.equal(out.find(o => o.name === 'planets')?.cid, 'QmWSgS32xQEcXMeqd3YPJLrNBLSdsfYCep2U7CFkyrjXwY')
     assert.deepEqual(lines(out.slice(-1)), ['added QmVKvomp91nMih5j6hYBA8KjbiaYvEetU2Q7KvtZkLe9nQ moons'])
+  })
+})
+
+describe('importer: large flat directories [cli cid_profiles_test unixfs-v0-2015]', () => {
+  it('4096 names of 30 bytes sit exactly at the 256 KiB estimate and stay a basic directory', async () => {
+    const names = await deterministicNames(4096, 30, 30, 'hamt-unixfs-v0-2015')
+    const out = await importAll([dir('d'), ...names.map(n => file(`d/${n}`, 'x'))])
+    assert.equal(out.length, 4097)
+    assert.deepEqual(lines(out.slice(-1)), ['added QmX5GtRk3TSSEHtdrykgqm4eqMEn3n2XhfkFAis5fjyZmN d'])
+  })
+})
+
+describe('importer: HAMT-sharded directories [cli cid_profiles_test unixfs-v0-2015]', () => {
+  it('4033 names of 31 bytes pass the estimate by one byte and become a HAMT', async () => {
+    const names = await deterministicNames(4033, 31, 31, 'hamt-unixfs-v0-2015')
+    const out = await importAll([dir('d'), ...names.map(n => file(`d/${n}`, 'x'))])
+    assert.deepEqual(lines(out.slice(-1)), ['added QmeMiJzmhpJAUgynAcxTQYek5PPKgdv3qEvFsdV3XpVnvP d'])
   })
 })

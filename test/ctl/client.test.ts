@@ -190,3 +190,70 @@ test('a directory without recursive is refused before sending', async () => {
   const c = await Client.create({ hosts: '/ip4/127.0.0.1/tcp/1' })
   await assert.rejects(collect(c.add([tmpdir()], defaultAddParams())), (e: any) => e.message === `${tmpdir()} is a directory, but Recursive option is not set`)
 })
+
+test('unix socket and dns targets', async (t) => {
+  const http = await import('node:http')
+  const { mkdtemp, rm } = await import('node:fs/promises')
+  const { join } = await import('node:path')
+  const { tmpdir } = await import('node:os')
+  const dir = await mkdtemp(join(tmpdir(), 'ctl-sock-'))
+  t.after(async () => { await rm(dir, { recursive: true, force: true }) })
+  const sock = join(dir, 'api.sock')
+  const server = http.createServer((req, res) => { res.end(JSON.stringify({ version: `unix ${req.url ?? ''}` })) })
+  await new Promise<void>(resolve => server.listen(sock, resolve))
+  t.after(() => { server.close() })
+  const c = await Client.create({ hosts: `/unix${sock}` })
+  assert.deepEqual(await c.version(), { version: 'unix /version' })
+
+  const srv = await startServer((req, res) => { sendJson(res, 200, { version: 'dns' }) })
+  try {
+    const d = await Client.create({ hosts: `/dns4/localhost/tcp/${srv.port}` })
+    assert.ok(d.targets.length >= 1)
+    assert.deepEqual(await d.version(), { version: 'dns' })
+  } finally {
+    await srv.close()
+  }
+})
+
+test('add streams an http URL argument', async () => {
+  const payload = Buffer.alloc(300_000, 7)
+  const srv = await startServer((req, res) => {
+    if (req.url === '/files/data.bin') { res.end(payload); return }
+    sendStream(res, [{ name: 'data.bin', cid: CID_A }])
+  })
+  try {
+    const c = await Client.create({ hosts: srv.multiaddr })
+    const url = `http://127.0.0.1:${srv.port}/files/data.bin`
+    const out = await collect(c.add([url], defaultAddParams()))
+    assert.deepEqual(out, [{ name: 'data.bin', cid: CID_A }])
+    const body = srv.requests.find(r => r.method === 'POST')?.body ?? Buffer.alloc(0)
+    assert.ok(body.includes(`Abspath: ${url}\r\nContent-Disposition: form-data; name="file"; filename="data.bin"\r\n`))
+    assert.ok(body.includes(payload))
+  } finally {
+    await srv.close()
+  }
+})
+
+test('an upload failure is reported as the local error, without fail-over', async (t) => {
+  const { mkdtemp, writeFile, rm, mkdir } = await import('node:fs/promises')
+  const { execFileSync } = await import('node:child_process')
+  const { join } = await import('node:path')
+  const { tmpdir } = await import('node:os')
+  const dir = await mkdtemp(join(tmpdir(), 'ctl-upl-'))
+  t.after(async () => { await rm(dir, { recursive: true, force: true }) })
+  await mkdir(join(dir, 'sub'))
+  await writeFile(join(dir, 'a'), Buffer.alloc(1024 * 1024))
+  // a named pipe inside the tree is found only while the body is being sent
+  execFileSync('mkfifo', [join(dir, 'sub', 'pipe')])
+  const srv = await startServer((req, res) => { sendStream(res, []) })
+  const other = await startServer((req, res) => { sendStream(res, []) })
+  try {
+    const c = await Client.create({ hosts: `${srv.multiaddr},${other.multiaddr}` })
+    await assert.rejects(collect(c.add([dir], { ...defaultAddParams(), recursive: true })),
+      (e: any) => !(e instanceof ApiError) && e.message === `unrecognized file type for ${join(dir, 'sub', 'pipe')}`)
+    assert.equal(other.requests.length, 0)
+  } finally {
+    await srv.close()
+    await other.close()
+  }
+})

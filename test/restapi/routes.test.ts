@@ -142,6 +142,39 @@ describe('REST API routes', { timeout: 300_000 }, () => {
       assert.equal(out[0].cid, HELLO_CID)
     })
 
+    it('a failing add, streaming: 200 with the error in the X-Stream-Error trailer', async () => {
+      const m = multipart([{ filename: 'hello.txt', content: HELLO }])
+      const r = await request(`${api}/add?hash=no-such-hash`, { method: 'POST', body: m.body, headers: { 'content-type': m.contentType } })
+      assert.equal(r.status, 200)
+      assert.equal(r.headers.trailer, 'X-Stream-Error')
+      assert.notEqual(r.trailers['x-stream-error'] ?? '', '')
+    })
+
+    it('a failing add, stream-channels=false: 500 with the error body', async () => {
+      const m = multipart([{ filename: 'hello.txt', content: HELLO }])
+      const r = await request(`${api}/add?hash=no-such-hash&stream-channels=false`, { method: 'POST', body: m.body, headers: { 'content-type': m.contentType } })
+      assert.equal(r.status, 500)
+      const body = json(r)
+      assert.equal(body.code, 500)
+      assert.equal(typeof body.message, 'string')
+      assert.notEqual(body.message, '')
+    })
+
+    it('a 20 MB upload streams through and ends with an empty trailer', async () => {
+      const big = Buffer.alloc(20 * 1024 * 1024)
+      for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i)
+      const m = multipart([{ filename: 'big.bin', content: big }])
+      const r = await request(`${api}/add?progress=true`, { method: 'POST', body: m.body, headers: { 'content-type': m.contentType } })
+      assert.equal(r.status, 200)
+      assert.equal(r.trailers['x-stream-error'], '')
+      const out = ndjson(r)
+      const final = out.filter(o => o.cid != null && o.cid !== '')
+      assert.equal(final.length, 1)
+      assert.equal(final[0].name, 'big.bin')
+      // progress events carry the bytes read so far
+      assert.ok(out.some(o => typeof o.bytes === 'number' && o.bytes > 0))
+    })
+
     it('the added content is in the pinset', async () => {
       const r = await request(`${api}/allocations/${HELLO_CID}`)
       assert.equal(r.status, 200)

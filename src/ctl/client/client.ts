@@ -73,8 +73,11 @@ export class Client {
     })
   }
 
-  /** Sends to the first target that answers; `spec` is a factory so bodies can be re-made. */
-  private async open (spec: () => RequestSpec): Promise<IncomingMessage> {
+  /**
+   * Sends to the first target that answers; `spec` is a factory so bodies can be re-made.
+   * Public for commands that need a raw answer (binary downloads of ecget, say).
+   */
+  async request (spec: () => RequestSpec): Promise<IncomingMessage> {
     let last: unknown
     for (const t of this.targets) {
       try {
@@ -88,13 +91,15 @@ export class Client {
     throw last
   }
 
-  private async call<T> (method: string, path: string, o: CallOptions = {}): Promise<T | undefined> {
-    const res = await this.open(() => ({ method, path, signal: o.signal }))
+  /** A JSON call: the decoded body, or undefined for 202/204 answers. */
+  async call<T> (method: string, path: string, o: CallOptions = {}): Promise<T | undefined> {
+    const res = await this.request(() => ({ method, path, signal: o.signal }))
     return await decodeResponse<T>(res)
   }
 
-  private async * stream<T> (method: string, path: string, o: CallOptions = {}): AsyncGenerator<T> {
-    const res = await this.open(() => ({ method, path, signal: o.signal }))
+  /** A streaming (NDJSON) call; the X-Stream-Error trailer is checked at the end. */
+  async * stream<T> (method: string, path: string, o: CallOptions = {}): AsyncGenerator<T> {
+    const res = await this.request(() => ({ method, path, signal: o.signal }))
     yield * decodeStream<T>(res)
   }
 
@@ -114,7 +119,7 @@ export class Client {
 
   async peerAdd (peerId: string, o: CallOptions = {}): Promise<ID> {
     const body = JSON.stringify({ peer_id: peerId }) + '\n'
-    const res = await this.open(() => ({
+    const res = await this.request(() => ({
       method: 'POST',
       path: '/peers',
       headers: { 'Content-Type': 'application/json' },
@@ -221,7 +226,7 @@ export class Client {
   async * add (paths: string[], params: AddParams, o: AddOptions = {}): AsyncGenerator<AddedOutput> {
     const sources = o.sources ?? await prepareSources(paths, { recursive: params.recursive, nocopy: params.nocopy })
     const query = addParamsToQuery({ ...params, stream_channels: true }).toString()
-    const res = await this.open(() => {
+    const res = await this.request(() => {
       const boundary = newBoundary()
       return {
         method: 'POST',

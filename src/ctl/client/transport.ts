@@ -124,7 +124,13 @@ async function writeBody (req: http.ClientRequest, body?: AsyncIterable<Uint8Arr
   for await (const chunk of body) {
     if (req.destroyed) return
     if (!req.write(chunk)) {
-      await Promise.race([once(req, 'drain'), once(req, 'close')])
+      // wait for drain (or the end of the request); the loser's listeners are removed
+      const done = new AbortController()
+      try {
+        await Promise.race([once(req, 'drain', { signal: done.signal }), once(req, 'close', { signal: done.signal })])
+      } finally {
+        done.abort()
+      }
     }
   }
   req.end()

@@ -142,7 +142,7 @@ async function addAction (ctx: CommandContext, cmd: Command): Promise<void> {
 
   let bar: ProgressBar | undefined
   if (progressWanted(ctx.out.encoding)) {
-    bar = new ProgressBar({ label: 'adding', total: await totalSize(sources, params.hidden).catch(() => undefined) })
+    bar = new ProgressBar({ label: 'adding', autoFinish: true, total: await totalSize(sources, params.hidden).catch(() => undefined) })
   }
 
   const quieter = o.quieter === true

@@ -30,6 +30,7 @@ export class AccessLog {
   /** Wraps a request: counts the body bytes written and logs when the response is over. */
   track (req: IncomingMessage, res: ServerResponse): void {
     const started = new Date()
+    const host = req.socket.remoteAddress ?? '@'
     let size = 0
     const count = (chunk: unknown): void => {
       if (typeof chunk === 'string') size += Buffer.byteLength(chunk)
@@ -46,7 +47,6 @@ export class AccessLog {
       return (end as (...a: any[]) => ServerResponse).call(this, chunk, ...rest)
     } as typeof res.end
     res.once('close', () => {
-      const host = req.socket.remoteAddress ?? '@'
       const line = `${host} - - [${clfTime(started)}] "${req.method ?? ''} ${req.url ?? ''} HTTP/${req.httpVersion}" ${res.statusCode} ${size}`
       if (this.file != null) this.file.write(line + '\n')
       else this.profile.requestLogger.info(line)

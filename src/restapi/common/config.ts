@@ -6,6 +6,8 @@ import { isStringArray, stringsField, stringsJSON } from '../../config/section.j
 import { durationField, durationJSON } from '../../config/durations.js'
 import { parseGoBool } from '../../common/parse.js'
 import { parseListenMultiaddr } from './multiaddr.js'
+import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 
 export const MIN_MAX_HEADER_BYTES = 4096
 
@@ -95,7 +97,7 @@ export function parseHttpApiConfig (json: JSONObject, defaultListen: string, nam
   const d = defaultHttpApiConfig(defaultListen)
   const cfg: HttpApiConfig = {
     // an empty list keeps the default, as upstream (only a non-empty list replaces it)
-    http_listen_multiaddress: nonEmpty(stringsField(json, 'http_listen_multiaddress', d.http_listen_multiaddress), d.http_listen_multiaddress),
+    http_listen_multiaddress: nonEmpty(addrs(json, 'http_listen_multiaddress'), d.http_listen_multiaddress),
     ssl_cert_file: str(json, 'ssl_cert_file'),
     ssl_key_file: str(json, 'ssl_key_file'),
     read_timeout: durationField(json, 'read_timeout', d.read_timeout),
@@ -103,7 +105,7 @@ export function parseHttpApiConfig (json: JSONObject, defaultListen: string, nam
     write_timeout: durationField(json, 'write_timeout', d.write_timeout),
     idle_timeout: durationField(json, 'idle_timeout', d.idle_timeout),
     max_header_bytes: int(json, 'max_header_bytes', d.max_header_bytes),
-    libp2p_listen_multiaddress: stringsField(json, 'libp2p_listen_multiaddress', []),
+    libp2p_listen_multiaddress: addrs(json, 'libp2p_listen_multiaddress'),
     id: str(json, 'id'),
     private_key: str(json, 'private_key'),
     basic_auth_credentials: credentials(json),
@@ -141,10 +143,27 @@ function validate (cfg: HttpApiConfig, name: string): void {
   }
   if ((cfg.ssl_cert_file === '') !== (cfg.ssl_key_file === '')) throw new Error(`${name}: missing TLS configuration`)
   if (cfg.cors_max_age < 0) throw new Error(`${name}.cors_max_age is invalid`)
-  const libp2pSet = [cfg.id !== '', cfg.private_key !== '', cfg.libp2p_listen_multiaddress.length > 0]
-  if (libp2pSet.some(Boolean) && !libp2pSet.every(Boolean)) {
-    throw new Error('all ID, private_key and libp2p_listen_multiaddress should be set')
+  validateLibp2p(cfg, name)
+}
+
+/** The libp2p-HTTP trio: all or nothing, and the id must be the private key's. */
+function validateLibp2p (cfg: HttpApiConfig, name: string): void {
+  const set = [cfg.id !== '', cfg.private_key !== '', cfg.libp2p_listen_multiaddress.length > 0]
+  if (!set.some(Boolean)) return
+  if (!set.every(Boolean)) throw new Error('all ID, private_key and libp2p_listen_multiaddress should be set')
+  let id: string
+  try {
+    id = peerIdFromString(cfg.id).toString()
+  } catch (err: any) {
+    throw new Error(`error parsing ${name}.ID: ${err.message}`)
   }
+  let keyId: string
+  try {
+    keyId = peerIdFromPrivateKey(privateKeyFromProtobuf(Buffer.from(cfg.private_key, 'base64'))).toString()
+  } catch (err: any) {
+    throw new Error(`error parsing ${name}.private_key: ${err.message}`)
+  }
+  if (keyId !== id) throw new Error(`${name}.ID does not match private_key`)
 }
 
 export function httpApiConfigJSON (cfg: HttpApiConfig): JSONObject {
@@ -179,6 +198,14 @@ export function httpApiConfigJSON (cfg: HttpApiConfig): JSONObject {
 
 function invalid (key: string, v: unknown): Error {
   return new Error(`invalid value for "${key}": ${JSON.stringify(v)}`)
+}
+
+/**
+ * config.Strings: a string or a list. A string is also split on commas, because that is how
+ * a list arrives from an environment variable (a multiaddr never holds a comma).
+ */
+function addrs (json: JSONObject, key: string): string[] {
+  return stringsField(json, key, []).flatMap(a => a.split(',')).map(a => a.trim()).filter(a => a !== '')
 }
 
 function nonEmpty (v: string[], fallback: string[]): string[] {

@@ -65,6 +65,10 @@ export class HttpApiServer {
       await this.stop()
       throw err
     }
+    if (this.profile.config.libp2p_listen_multiaddress.length > 0) {
+      // the libp2p-HTTP endpoint (HTTP tunnelled over libp2p streams) is not part of this port
+      this.profile.logger.warn(`${this.profile.name}: libp2p_listen_multiaddress is set but the libp2p-HTTP endpoint is not supported; only the HTTP listeners are started`)
+    }
     const auth = this.profile.config.basic_auth_credentials != null ? ' - authenticated' : ''
     for (const a of this.addresses) this.profile.logger.info(`${this.profile.name.toUpperCase()} (HTTP${auth}): ${a}`)
   }
