@@ -109,6 +109,19 @@ export class ByteReader {
     return this.buf.length >= prefix.length && this.buf.subarray(0, prefix.length).equals(prefix)
   }
 
+  /**
+   * Reads and drops what is left of the source (a multipart epilogue), up to `limit` bytes, so
+   * that a request body is fully consumed without tearing down its stream.
+   */
+  async discardRest (limit: number): Promise<void> {
+    let seen = this.buf.length
+    this.buf = Buffer.alloc(0)
+    while (seen <= limit && await this.more()) {
+      seen += this.buf.length
+      this.buf = Buffer.alloc(0)
+    }
+  }
+
   skip (n: number): void {
     this.buf = this.buf.subarray(n)
   }

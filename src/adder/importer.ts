@@ -19,6 +19,7 @@ import { importCar } from './car-import.js'
 import type { AddEntry, BlockSink } from './types.js'
 
 export type { ImportOptions } from './import-context.js'
+export { importCar } from './car-import.js'
 
 /** Path components of an entry, cleaned like go's path.Clean("/" + p). */
 export function pathParts (path: string): string[] {

@@ -18,6 +18,7 @@ export const ERR_MISSING_BOUNDARY = 'no multipart boundary param in Content-Type
 const MAX_HEADER_LINE = 16 * 1024
 const MAX_HEADER_LINES = 100
 const DEFAULT_MAX_PARTS = 1_000_000
+const MAX_EPILOGUE = 64 * 1024
 
 export interface MultipartOptions {
   signal?: AbortSignal
@@ -158,6 +159,12 @@ class PartBody implements AsyncIterable<Uint8Array> {
 
 async function * parts (body: AsyncIterable<Uint8Array>, boundary: string, opts: MultipartOptions): AsyncGenerator<AddEntry> {
   const r = new ByteReader(body, opts.signal)
+  yield * partsOf(r, boundary, opts)
+  // consume the epilogue so the client's body is read to its end
+  await r.discardRest(MAX_EPILOGUE)
+}
+
+async function * partsOf (r: ByteReader, boundary: string, opts: MultipartOptions): AsyncGenerator<AddEntry> {
   const dash = `--${boundary}`
   // Preamble: skip lines until the first boundary line.
   for (;;) {

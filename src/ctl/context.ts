@@ -41,13 +41,16 @@ export async function makeContext (g: GlobalOptions, io: Io, signal: AbortSignal
   const debug = g.debug === true ? (msg: string) => { io.stderr(`DEBUG\tcluster-ctl\t${msg}\n`) } : () => {}
 
   if (g.secret != null && g.secret !== '') {
-    if (!/^([0-9a-fA-F]{2})*$/.test(g.secret)) {
-      early.fail(new ClientError('encoding/hex: invalid byte or odd length hex string'), 'parsing secret')
+    const bad = /[^0-9a-fA-F]/.exec(g.secret)
+    if (bad != null) {
+      const code = bad[0].codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0') ?? ''
+      return early.fail(new ClientError(`encoding/hex: invalid byte: U+${code} '${bad[0]}'`), 'parsing secret')
     }
+    if (g.secret.length % 2 === 1) return early.fail(new ClientError('encoding/hex: odd length hex string'), 'parsing secret')
   }
   const timeoutSecs = Number(g.timeout)
   if (!/^-?\d+$/.test(String(g.timeout).trim())) {
-    early.fail(new ClientError(`invalid value "${g.timeout}" for flag -timeout: parse error`), 'parsing timeout')
+    return early.fail(new ClientError(`invalid value "${g.timeout}" for flag -timeout: parse error`), 'parsing timeout')
   }
   let ssl = g.https === true
   const { username, password } = parseCredentials(g.basicAuth ?? '')
@@ -55,7 +58,7 @@ export async function makeContext (g: GlobalOptions, io: Io, signal: AbortSignal
     io.stderr('WARN\tcluster-ctl\tSSL automatically enabled with basic auth credentials. Set "force-http" to disable\n')
     ssl = true
   }
-  if (enc !== 'text' && enc !== 'json') early.fail(new ClientError('unsupported encoding'))
+  if (enc !== 'text' && enc !== 'json') return early.fail(new ClientError('unsupported encoding'))
   const out = new Output(io, enc as Encoding)
 
   let client: Client

@@ -41,6 +41,8 @@ export function buildProgram (deps: ProgramDeps): Command {
   program
     .summary('CLI for IPFS Cluster')
     .description(DESCRIPTION)
+    // upstream's help lists these under "GLOBAL OPTIONS" (scripts grep for it)
+    .optionsGroup('Global Options:')
     .version(`${PROGRAM_NAME} version ${VERSION}`, '-v, --version', 'print the version')
     .enablePositionalOptions()
     .exitOverride()
@@ -78,6 +80,17 @@ export function buildProgram (deps: ProgramDeps): Command {
   registerHealth(program, run)
   registerIpfs(program, run)
   registerCommands(program, deps.io)
+  // urfave/cli's help command is "help, h"; commander only knows "help"
+  program.command('h', { hidden: true })
+    .argument('[command...]')
+    .action((names: string[]) => {
+      let target: Command = program
+      for (const n of names) target = target.commands.find(c => c.name() === n) ?? target
+      target.outputHelp()
+    })
+
+  // set last, so that subcommands keep their own -h under their "Options:"
+  program.helpOption('-h, --help', 'show help')
 
   // every (sub)command reports through the same output and exits through the same path
   const configure = (c: Command): void => {

@@ -19,6 +19,7 @@ export class PeerManager {
   private readonly cfg: ClusterConfig
   private readonly log: Logger
   private readonly onConnect: (peer: string) => Promise<void>
+  private readonly exchange?: (peer: string) => Promise<string[]>
   private readonly known = new Map<string, Multiaddr[]>()
   private timer?: NodeJS.Timeout
   private readonly listener = (evt: CustomEvent<any>): void => {
@@ -26,12 +27,21 @@ export class PeerManager {
     this.onConnect(peer).catch(err => this.log.debug({ peer, err: errorMessage(err) }, 'on-connect handler failed'))
   }
 
-  constructor (init: { host: ClusterHost, dir: string, config: ClusterConfig, logger: Logger, onConnect: (peer: string) => Promise<void> }) {
+  constructor (init: {
+    host: ClusterHost
+    dir: string
+    config: ClusterConfig
+    logger: Logger
+    onConnect: (peer: string) => Promise<void>
+    /** asks a connected peer for the addresses of the peers it knows (peer exchange) */
+    exchange?: (peer: string) => Promise<string[]>
+  }) {
     this.host = init.host
     this.cfg = init.config
     this.file = isAbsolute(init.config.peerstore_file) ? init.config.peerstore_file : join(init.dir, init.config.peerstore_file)
     this.log = init.logger
     this.onConnect = init.onConnect
+    this.exchange = init.exchange
   }
 
   async start (): Promise<void> {
@@ -79,7 +89,40 @@ export class PeerManager {
     return peer
   }
 
+  /** Addresses of every connected peer (what this peer offers in a peer exchange). */
+  async knownAddresses (): Promise<string[]> {
+    const out: string[] = []
+    for (const p of this.host.getPeers()) {
+      try {
+        const stored = await this.host.peerStore.get(p)
+        for (const a of stored.addresses) out.push(`${a.multiaddr.toString()}/p2p/${p.toString()}`)
+      } catch { /* no addresses */ }
+    }
+    return out
+  }
+
+  /** Whether addresses of the peer are known, after asking the connected peers if needed. */
+  async findPeer (peer: string): Promise<boolean> {
+    if (this.known.has(peer)) return true
+    await this.exchangePeers()
+    return this.known.has(peer)
+  }
+
+  /**
+   * Learns the peers that connected peers know and remembers them, so every peer of the
+   * cluster ends up connected to every other one even when all of them bootstrapped to one.
+   */
+  async exchangePeers (): Promise<void> {
+    if (this.exchange == null) return
+    await Promise.all(this.host.getPeers().map(async p => {
+      try {
+        for (const addr of await this.exchange!(p.toString())) await this.remember(multiaddr(addr))
+      } catch { /* that peer did not answer: ask again later */ }
+    }))
+  }
+
   private async redial (): Promise<void> {
+    await this.exchangePeers()
     const connected = new Set(this.host.getPeers().map(p => p.toString()))
     await Promise.all([...this.known.keys()].filter(p => !connected.has(p)).map(async p => {
       try {

@@ -53,4 +53,9 @@ export class RestApi {
   get addresses (): string[] {
     return this.server.addresses
   }
+
+  /** The libp2p-HTTP endpoint's multiaddrs, when libp2p_listen_multiaddress is configured. */
+  get libp2pAddresses (): string[] {
+    return this.server.libp2pAddresses
+  }
 }

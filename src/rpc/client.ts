@@ -15,13 +15,25 @@ export class RpcClient {
   private readonly host: ClusterHost
   private readonly log: Logger
 
+  /** learns a peer's addresses when none are known (peer exchange); set once the peer manager runs */
+  findPeer?: (peer: string) => Promise<boolean>
+
   constructor (init: { host: ClusterHost, logger: Logger }) {
     this.host = init.host
     this.log = init.logger
   }
 
   private async open (peer: string, signal?: AbortSignal): Promise<{ lp: ReturnType<typeof lpStream>, stream: any }> {
-    const stream = await this.host.dialProtocol(peerIdFromString(peer), RPC_PROTOCOL_ID, { signal })
+    const id = peerIdFromString(peer)
+    let stream
+    try {
+      stream = await this.host.dialProtocol(id, RPC_PROTOCOL_ID, { signal })
+    } catch (err: any) {
+      // A peer heard of through gossip but never met: learn its addresses, then retry once.
+      if (err?.name !== 'NoValidAddressesError' || this.findPeer == null || !(await this.findPeer(peer))) throw err
+      this.log.debug({ peer }, 'rpc: learned the peer\'s addresses by peer exchange')
+      stream = await this.host.dialProtocol(id, RPC_PROTOCOL_ID, { signal })
+    }
     return { lp: lpStream(stream, { maxDataLength: MAX_FRAME_BYTES }), stream }
   }
 

@@ -9,6 +9,8 @@ import { ClusterError } from '../api/errors.js'
 
 export interface RpcTargets {
   cluster: Cluster
+  /** addresses of the peers this one is connected to (peer exchange) */
+  knownPeers: () => Promise<string[]>
   tracker: StatelessPinTracker
   ipfs: IpfsConnector
   consensus: CrdtConsensus
@@ -17,6 +19,7 @@ export interface RpcTargets {
 export function registerClusterRpc (server: RpcServer, t: RpcTargets): void {
   server.register('Cluster', 'ID', { policy: 'open', kind: 'unary', handler: async (_a, ctx) => await t.cluster.id({ signal: ctx.signal }) })
   server.register('Cluster', 'Peers', { policy: 'trusted', kind: 'unary', handler: async () => t.cluster.peerset() })
+  server.register('Cluster', 'KnownPeers', { policy: 'trusted', kind: 'unary', handler: async () => await t.knownPeers() })
   server.register('Cluster', 'RepoGCLocal', { policy: 'trusted', kind: 'unary', handler: async (_a, ctx) => await t.cluster.repoGCLocal({ signal: ctx.signal }) })
   server.register('Cluster', 'RecoverAllLocal', { policy: 'trusted', kind: 'stream', handler: (_a, ctx) => t.tracker.recoverAll({ signal: ctx.signal }) })
 

@@ -19,6 +19,10 @@ export class RemoteCluster implements RemotePeers {
     return await this.rpc.call(peer, 'Cluster', 'Peers', null, opts)
   }
 
+  async knownPeers (peer: string, opts?: Signalled): Promise<string[]> {
+    return await this.rpc.call(peer, 'Cluster', 'KnownPeers', null, opts)
+  }
+
   async status (peer: string, cid: string, opts?: Signalled): Promise<PinInfo> {
     return await this.rpc.call(peer, 'PinTracker', 'Status', cid, opts)
   }

@@ -178,11 +178,6 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
       logger: o.logger('cluster')
     })
 
-    const rpcServer = new RpcServer({ host, logger: o.logger('rpc'), isTrusted: p => consensus.isTrustedPeer(p) })
-    registerClusterRpc(rpcServer, { cluster, tracker: pinTracker, ipfs, consensus })
-    await rpcServer.start()
-    teardown.push(['rpc', async () => { await rpcServer.stop() }])
-
     const informerLog = o.logger('informer')
     const informers: Informer[] = []
     if (config.has(diskConfigSection)) informers.push(new DiskInformer(config.get(diskConfigSection), ipfs, err => informerLog.warn({ err: errorMessage(err) }, 'disk informer')))
@@ -209,12 +204,19 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
       dir: o.dir,
       config: clusterCfg,
       logger: o.logger('pstoremgr'),
+      exchange: async peer => await remote.knownPeers(peer, { signal: AbortSignal.timeout(clusterCfg.dial_peer_timeout * 2) }),
       onConnect: async peer => {
         // upstream Join: the new peer appears in the peerset at once, and sees our metrics
         monitor.logMetric(pingMetric(peer, {}, 2 * clusterCfg.monitor_ping_interval))
         await publisher.sendNow()
       }
     })
+
+    rpcClient.findPeer = async peer => await peers.findPeer(peer)
+    const rpcServer = new RpcServer({ host, logger: o.logger('rpc'), isTrusted: p => consensus.isTrustedPeer(p) })
+    registerClusterRpc(rpcServer, { cluster, tracker: pinTracker, ipfs, consensus, knownPeers: async () => await peers.knownAddresses() })
+    await rpcServer.start()
+    teardown.push(['rpc', async () => { await rpcServer.stop() }])
     await peers.start()
     teardown.push(['peerstore', async () => { await peers.stop() }])
 

@@ -1,7 +1,9 @@
 // The rabin chunker. Kubo's CIDs for rabin on a one-chunk file are pinned in importer-files;
-// here: the cut rules of whyrusleeping/chunker (its chunks2 vector: zero bytes cut exactly at
-// the minimum size, since the fingerprint of a window of zeros is 0), the size bounds, and
-// independence from how the input is split.
+// here: chunk lengths that github.com/whyrusleeping/chunker (the library behind boxo's rabin
+// splitter, run with boxo's polynomial 17437180132763653 and fnv32a) cut on kubo's deterministic
+// test data, the cut rules of its chunks2 vector (zero bytes cut exactly at the minimum size,
+// since the fingerprint of a window of zeros is 0), the size bounds, and independence from how
+// the input is split.
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { rabinChunks } from '../../src/adder/rabin.js'
@@ -18,6 +20,18 @@ async function * zeros (n: number, piece = 65536): AsyncGenerator<Uint8Array> {
 }
 
 describe('rabin chunker', () => {
+  it('cuts where the go chunker cuts, kubo default "rabin" (87381/262144/393216)', async () => {
+    assert.deepEqual(await sizes(deterministic(3 << 20, 'rabin-kubo-default', 7777), 87381, 262144, 393216),
+      [393216, 393216, 393216, 268001, 393216, 245733, 289324, 281119, 146337, 221230, 121120])
+  })
+
+  it('cuts where the go chunker cuts, "rabin-36-512-1024"', async () => {
+    assert.deepEqual(await sizes(deterministic(16384, 'rabin-36-512-1024', 1000), 36, 512, 1024), [
+      961, 511, 553, 379, 1024, 185, 644, 575, 126, 146, 516, 769, 316, 1024, 134, 40, 622, 393, 738,
+      90, 308, 423, 303, 190, 1024, 638, 84, 142, 1024, 50, 316, 173, 110, 947, 314, 358, 234
+    ])
+  })
+
   it('cuts runs of zero bytes at exactly the minimum size (chunker_test chunks2)', async () => {
     const min = Math.floor(262144 / 3)
     assert.deepEqual(await sizes(zeros(4 * min), min, 262144, 393216), [min, min, min, min])

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import {
   formatAdded, formatAlert, formatApiError, formatBandwidth, formatGlobalPinInfo, formatId, formatMetric, formatPin, formatRepoGC, formatVersion
 } from '../../src/ctl/format/text.js'
-import { humanBytes, humanTime } from '../../src/ctl/format/humanize.js'
+import { goFixed, humanBytes, humanTime } from '../../src/ctl/format/humanize.js'
 import { rfc3339Nano, goDateTime, isGoZeroTime } from '../../src/ctl/format/gotime.js'
 import { goJson } from '../../src/ctl/format/json.js'
 import { makeDot } from '../../src/ctl/format/graph.js'
@@ -123,6 +123,14 @@ test('go-humanize and Go time text', () => {
   assert.equal(humanBytes(1000), '1.0 kB')
   assert.equal(humanBytes(82854982), '83 MB')
   assert.equal(humanBytes(1_999_999_999), '2.0 GB')
+  assert.equal(humanBytes(12_450_000_000), '12 GB', 'ties round to even like Go')
+  assert.equal(humanBytes(13_450_000_000), '14 GB')
+  assert.equal(goFixed(0.125, 2), '0.12')
+  assert.equal(goFixed(0.375, 2), '0.38')
+  assert.equal(goFixed(2.5, 0), '2')
+  assert.equal(goFixed(-2.5, 0), '-2')
+  assert.equal(goFixed(1.005, 2), '1.00')
+  assert.equal(goFixed(0, 2), '0.00')
   const now = 1_000_000_000_000
   assert.equal(humanTime(now + 500, now), 'now')
   assert.equal(humanTime(now - 1500, now), '1 second ago')

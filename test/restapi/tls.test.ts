@@ -30,6 +30,15 @@ async function startTlsDaemon (paths: (dir: string) => { cert: string, key: stri
       url = `https://127.0.0.1:${/\/tcp\/(\d+)/.exec(json.api.restapi.http_listen_multiaddress)?.[1] ?? ''}`
     }
   })
+  try {
+    return await launch(dir, url, paths)
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true })
+    throw err
+  }
+}
+
+async function launch (dir: string, url: string, paths: (dir: string) => { cert: string, key: string }): Promise<TlsDaemon> {
   makeCert(dir)
   // initPeer has written service.json: set the TLS files in it
   const { readFileSync, writeFileSync } = await import('node:fs')

@@ -6,7 +6,8 @@ export const PROGRAM_NAME = 'cluster-ctl'
 
 export function commandPaths (program: Command, prefix = PROGRAM_NAME): string[] {
   const out: string[] = []
-  for (const c of program.commands) {
+  // "h" is only the alias of help (listed once, last, as "help")
+  for (const c of program.commands.filter(c => c.name() !== 'h')) {
     const path = `${prefix} ${c.name()}`
     out.push(path)
     out.push(...commandPaths(c, path))

@@ -21,8 +21,9 @@ export function trackerFilterString (value: number): string {
   return Object.entries(TrackerStatus).filter(([, v]) => v !== 0 && (value & v) !== 0).map(([n]) => n).join(',')
 }
 
+/** Upstream's trackerStatusAllString: every name but "undefined", composites included. */
 function statusList (): string {
-  return Object.keys(TrackerStatus).map(n => '  - ' + n).sort().join('\n')
+  return Object.keys(TrackerStatusFilters).filter(n => n !== 'undefined').map(n => '  - ' + n).sort().join('\n')
 }
 
 export function registerStatus (program: Command, run: Runner): void {

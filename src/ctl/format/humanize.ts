@@ -3,6 +3,24 @@
 
 const SI = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB']
 
+/**
+ * Go's %.<digits>f: like toFixed, but exact ties round to even (Go) instead of up (JS),
+ * so that "12.5" prints "12" as upstream does.
+ */
+export function goFixed (v: number, digits: number): string {
+  const exact = Math.abs(v).toFixed(digits + 40)
+  const dot = exact.indexOf('.')
+  const rest = exact.slice(dot + 1 + digits)
+  if (/^50*$/.test(rest)) {
+    const truncated = exact.slice(0, dot + 1 + digits).replace(/\.$/, '')
+    const last = Number(truncated.replace('.', '').slice(-1))
+    const down = (v < 0 ? '-' : '') + truncated
+    // an even last digit stays; an odd one rounds away from zero
+    if (last % 2 === 0) return down
+  }
+  return v.toFixed(digits)
+}
+
 /** go-humanize Bytes: "512 B", "1.2 kB", "12 GB" (base 1000). */
 export function humanBytes (n: number): string {
   const s = Math.max(0, Math.floor(n))
@@ -10,7 +28,7 @@ export function humanBytes (n: number): string {
   const e = Math.floor(Math.log(s) / Math.log(1000))
   const suffix = SI[Math.min(e, SI.length - 1)]
   const val = Math.floor(s / Math.pow(1000, e) * 10 + 0.5) / 10
-  return val < 10 ? `${val.toFixed(1)} ${suffix}` : `${val.toFixed(0)} ${suffix}`
+  return val < 10 ? `${goFixed(val, 1)} ${suffix}` : `${goFixed(val, 0)} ${suffix}`
 }
 
 const SECOND = 1000

@@ -4,7 +4,7 @@ import type {
   AddedOutput, Alert, GlobalPinInfo, GlobalRepoGC, ID, Metric, Pin, Version
 } from '../../api/types.js'
 import type { BandwidthByProtocol } from '../client/client.js'
-import { humanBytes, humanTime } from './humanize.js'
+import { goFixed, humanBytes, humanTime } from './humanize.js'
 import { goDateTime, isGoZeroTime, rfc3339Nano } from './gotime.js'
 
 const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
@@ -95,7 +95,7 @@ export function formatBandwidth (bw: BandwidthByProtocol): string {
   for (const k of Object.keys(bw ?? {}).sort(byteOrder)) {
     const s = bw[k]
     out += `${padLeft(k, 25)}: In: ${padLeft(humanBytes(s.total_in), 7)}. Out: ${padLeft(humanBytes(s.total_out), 7)}. ` +
-      `RateIn: ${Number(s.rate_in).toFixed(2)}B/s. RateOut: ${Number(s.rate_out).toFixed(2)}B/s\n`
+      `RateIn: ${goFixed(Number(s.rate_in), 2)}B/s. RateOut: ${goFixed(Number(s.rate_out), 2)}B/s\n`
   }
   return out
 }

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { AccessLog } from './access-log.js'
 import { authHook } from './auth.js'
 import { corsHook } from './cors.js'
+import { Libp2pHttpEndpoint } from './libp2p-http.js'
 import { startListeners, stopListeners } from './listeners.js'
 import type { Listener } from './listeners.js'
 import type { ApiProfile } from './profile.js'
@@ -38,6 +39,7 @@ export class HttpApiServer {
   private readonly inflight = new Set<AbortController>()
   private app?: FastifyInstance
   private listeners: Listener[] = []
+  private libp2p?: Libp2pHttpEndpoint
   private accessLog?: AccessLog
 
   constructor (profile: ApiProfile, registerRoutes: RegisterRoutes) {
@@ -45,9 +47,14 @@ export class HttpApiServer {
     this.registerRoutes = registerRoutes
   }
 
-  /** The bound listen multiaddrs (real ports when 0 was configured). */
+  /** The bound HTTP listen multiaddrs (real ports when 0 was configured). */
   get addresses (): string[] {
     return this.listeners.map(l => l.address)
+  }
+
+  /** The libp2p-HTTP endpoint's multiaddrs (with /p2p/<id>); empty when not configured. */
+  get libp2pAddresses (): string[] {
+    return this.libp2p?.addresses ?? []
   }
 
   async start (): Promise<void> {
@@ -56,18 +63,18 @@ export class HttpApiServer {
     this.app = app
     const accessLog = new AccessLog(this.profile)
     this.accessLog = accessLog
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
+      accessLog.track(req, res)
+      app.routing(req, res)
+    }
     try {
-      this.listeners = await startListeners(this.profile.config, (req: IncomingMessage, res: ServerResponse) => {
-        accessLog.track(req, res)
-        app.routing(req, res)
-      })
+      this.listeners = await startListeners(this.profile.config, handler)
+      if (this.profile.config.libp2p_listen_multiaddress.length > 0) {
+        this.libp2p = await Libp2pHttpEndpoint.start(this.profile.config, handler, this.profile.logger)
+      }
     } catch (err) {
       await this.stop()
       throw err
-    }
-    if (this.profile.config.libp2p_listen_multiaddress.length > 0) {
-      // the libp2p-HTTP endpoint (HTTP tunnelled over libp2p streams) is not part of this port
-      this.profile.logger.warn(`${this.profile.name}: libp2p_listen_multiaddress is set but the libp2p-HTTP endpoint is not supported; only the HTTP listeners are started`)
     }
     const auth = this.profile.config.basic_auth_credentials != null ? ' - authenticated' : ''
     for (const a of this.addresses) this.profile.logger.info(`${this.profile.name.toUpperCase()} (HTTP${auth}): ${a}`)
@@ -78,6 +85,8 @@ export class HttpApiServer {
     for (const ac of this.inflight) ac.abort(new Error('API shutting down'))
     await stopListeners(this.listeners, SHUTDOWN_GRACE_MS)
     this.listeners = []
+    await this.libp2p?.stop()
+    this.libp2p = undefined
     await this.app?.close()
     this.app = undefined
     await this.accessLog?.close()
