@@ -28,13 +28,16 @@ export async function * addContent (init: AddInit): AsyncIterable<AddedOutput> {
   const fanout = new BlockFanout({ self: cluster.peerId, destinations, ipfs: init.ipfs, remote: init.remote, signal: init.signal })
   let last: AddedOutput | undefined
   const pending: AddedOutput[] = []
-  for await (const out of importEntries(init.entries, params, fanout, { signal: init.signal })) {
+  // progress events carry no CID on the wire (upstream's {name, bytes})
+  const onProgress = params.progress ? (name: string, bytes: number) => { pending.push({ name, bytes } as AddedOutput) } : undefined
+  for await (const out of importEntries(init.entries, params, fanout, { signal: init.signal, onProgress })) {
     if (allocations.length > 0) out.allocations = allocations
     // The root (the last output) is held back until its blocks are stored and it is pinned.
     if (last != null) pending.push(last)
     last = out
     while (pending.length > 0) yield pending.shift() as AddedOutput
   }
+  while (pending.length > 0) yield pending.shift() as AddedOutput
   await fanout.close()
   if (last == null) throw new InvalidArgumentError('no content to add')
   if (!params.no_pin) {

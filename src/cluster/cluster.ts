@@ -16,6 +16,7 @@ import type { ClusterConfig } from './config.js'
 import type { AllocationRequest, Allocator, Consensus, Monitor, RemotePeers, Tracker } from './components.js'
 import { PeerStatus } from './status.js'
 import { addContent } from './add.js'
+import { closestPeer } from './closest.js'
 
 export const FOLLOWER_ERROR = 'this peer is configured to be in follower mode. Write operations are disabled'
 
@@ -43,6 +44,7 @@ export class Cluster implements ClusterAPI {
   private readonly statuses: PeerStatus
   private readonly timers: NodeJS.Timeout[] = []
   private readonly stopped = new AbortController()
+  private unsubscribeAlerts?: () => void
 
   constructor (init: ClusterInit) {
     this.init = init
@@ -61,6 +63,11 @@ export class Cluster implements ClusterAPI {
 
   /** Starts the background loops: recover at start and every pin_recover_interval, expiry sweeps. */
   start (): void {
+    if (!this.config.follower_mode) {
+      this.unsubscribeAlerts = this.init.monitor.onAlert(alert => {
+        if (alert.name === 'ping') void this.repinFromPeer(alert.peer)
+      })
+    }
     void this.recoverLocal()
     this.timers.push(setInterval(() => { void this.recoverLocal() }, this.config.pin_recover_interval).unref())
     if (!this.config.follower_mode) {
@@ -69,6 +76,7 @@ export class Cluster implements ClusterAPI {
   }
 
   stop (): void {
+    this.unsubscribeAlerts?.()
     this.stopped.abort()
     for (const t of this.timers) clearInterval(t)
   }
@@ -95,9 +103,45 @@ export class Cluster implements ClusterAPI {
     }
   }
 
-  private isClosestTo (_cid: string): boolean {
-    const trusted = this.peerset().filter(p => this.init.consensus.isTrustedPeer(p)).sort()
-    return trusted.length === 0 || trusted[0] === this.peerId
+  /** Whether this peer is the trusted peer closest to the CID (excluding `failed`). */
+  private isClosestTo (cid: string, failed?: string): boolean {
+    const trusted = this.peerset().filter(p => p !== failed && this.init.consensus.isTrustedPeer(p))
+    return closestPeer(cid, trusted) === this.peerId
+  }
+
+  /**
+   * A peer is down (its ping expired) or being removed: every pin allocated to it is re-pinned
+   * without it, by the closest trusted peer only. Allocation keeps the pin's healthy holders
+   * and adds new ones only while it has fewer than replication_factor_min.
+   */
+  async repinFromPeer (peer: string, opts: { force?: boolean } = {}): Promise<number> {
+    if (this.config.disable_repinning && opts.force !== true) return 0
+    let moved = 0
+    try {
+      for await (const pin of this.init.consensus.list({ signal: this.stopped.signal })) {
+        if (pin.type === 'meta-pin' || isPinEverywhere(pin) || !(pin.allocations ?? []).includes(peer)) continue
+        if (!this.isClosestTo(pin.cid, peer)) continue
+        try {
+          const allocations = await this.init.allocator.allocate({
+            cid: pin.cid,
+            current: (pin.allocations ?? []).filter(p => p !== peer),
+            rmin: pin.replication_factor_min,
+            rmax: pin.replication_factor_max,
+            blacklist: [peer],
+            priority: []
+          }, { signal: this.stopped.signal })
+          if (sameSet(allocations, pin.allocations ?? [])) continue
+          await this.init.consensus.logPin({ ...pin, allocations, timestamp: new Date().toISOString() })
+          moved++
+          this.log.info({ cid: pin.cid, from: peer, allocations }, 're-allocated pin away from a failed peer')
+        } catch (err) {
+          this.log.error({ cid: pin.cid, peer, err: errorMessage(err) }, 'cannot re-allocate pin')
+        }
+      }
+    } catch (err) {
+      if (!this.stopped.signal.aborted) this.log.error({ peer, err: errorMessage(err) }, 'repin after peer failure failed')
+    }
+    return moved
   }
 
   /** The peerset: peers with a live ping metric, plus self, sorted. */
@@ -158,8 +202,20 @@ export class Cluster implements ClusterAPI {
     }
   }
 
+  /**
+   * upstream PeerAdd: with CRDT there is no membership to change; the peer's ID is fetched and
+   * returned with this peer among its cluster peers.
+   */
+  async peerAdd (peer: string, opts: Opts = {}): Promise<ID> {
+    const id = peer === this.peerId ? await this.id(opts) : await this.init.remote.id(peer, opts)
+    if (!id.cluster_peers.includes(this.peerId)) id.cluster_peers = [...id.cluster_peers, this.peerId].sort()
+    return id
+  }
+
+  /** upstream with CRDT: the peer's pins are moved away (unless repinning is disabled), then it fails. */
   async peerRemove (peer: string): Promise<void> {
-    throw new ClusterError(`crdt consensus component cannot remove peers (${peer})`)
+    await this.repinFromPeer(peer)
+    throw new ClusterError('crdt consensus component cannot remove peers')
   }
 
   private checkWritable (): void {
@@ -366,6 +422,10 @@ export class Cluster implements ClusterAPI {
 }
 
 // Upstream's isReplicationFactorValid; its errors reach the REST client as 500s, as upstream's do.
+function sameSet (a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every(x => b.includes(x))
+}
+
 function validateReplication (pin: Pin): void {
   const { replication_factor_min: min, replication_factor_max: max } = pin
   if (min === 0 || max === 0) throw new ClusterError('invalid replication factor: must be > 0 or -1')

@@ -31,6 +31,8 @@ export interface Monitor {
   latestForPeer (name: string, peer: string): Metric | undefined
   metricNames (): string[]
   alerts (): Alert[]
+  /** calls the listener for every alert raised from now on; returns an unsubscribe function */
+  onAlert (listener: (alert: Alert) => void): () => void
 }
 
 export interface AllocationRequest {

@@ -52,7 +52,9 @@ export class Output {
       this.io.stdout(this.encoding === 'json' ? goJson(err.toJSON()) : formatApiError(err))
       throw new ExitError(err.code === 0 ? 1 : 2)
     }
-    this.io.stderr(`error ${doing}: ${errorText(err)}\n`)
+    // errors about a flag carry what was being done ("parsing metadata")
+    const what = doing !== '' ? doing : typeof (err as any)?.doing === 'string' ? (err as any).doing : ''
+    this.io.stderr(`error ${what}: ${errorText(err)}\n`)
     if (err instanceof DeadlineExceededError) throw new ExitError(62)
     if ((err as any)?.name === 'AbortError') throw new ExitError(125)
     throw new ExitError(1)

@@ -224,7 +224,7 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
     teardown.push(['cluster', () => { cluster.stop() }])
 
     if (config.has(restApiConfigSection)) {
-      const api = new RestApi(config.get(restApiConfigSection), cluster, o.logger('restapi'))
+      const api = new RestApi({ ...config.get(restApiConfigSection), base_dir: o.dir }, cluster, o.logger('restapi'))
       await api.start()
       teardown.push(['restapi', async () => { await api.stop() }])
       log.info({ addresses: api.addresses }, 'REST API listening')
@@ -265,6 +265,7 @@ function bindMonitor (monitor: PeerMonitor): import('../cluster/components.js').
     latestMetrics: name => monitor.latestMetrics(name),
     latestForPeer: (name, peer) => monitor.latestForPeer(name, peer),
     metricNames: () => monitor.metricNames(),
-    alerts: () => monitor.alerts()
+    alerts: () => monitor.alerts(),
+    onAlert: listener => monitor.onAlert(listener)
   }
 }

@@ -151,6 +151,10 @@ test('pin add/rm/update: path routes, options, --no-status and the status after 
 
   r = await cli([...h(srv), 'pin', 'add', '--allocs', `${PEER_A},bogus`, CID_A])
   assert.deepEqual([r.code, r.stderr], [1, 'error decoding allocations: some peer IDs could not be decoded\n'])
+  r = await cli([...h(srv), 'pin', 'add', '--expire-in', 'soon', CID_A])
+  assert.deepEqual([r.code, r.stderr], [1, 'error parsing expire-in: time: invalid duration "soon"\n'])
+  r = await cli([...h(srv), 'pin', 'add', '--metadata', 'k', CID_A])
+  assert.deepEqual([r.code, r.stderr], [1, 'error parsing metadata: metadata were not in the format key=value\n'])
   r = await cli([...h(srv), 'pin', 'update', 'nope', CID_A])
   assert.equal(r.code, 1)
   assert.match(r.stderr, /^error parsing from Cid: /)

@@ -32,3 +32,18 @@ test('help lines are at most 120 characters, for every command', async () => {
     assert.ok(pinAdd.stdout.includes(flag), flag)
   }
 })
+
+test('--help, -h, h and help all exit 0 with Usage / Global Options / Commands sections', async () => {
+  for (const args of [['--help'], ['-h'], ['h'], ['help']]) {
+    const r = await cli(args)
+    assert.equal(r.code, 0, args.join(' '))
+    for (const title of ['usage', 'global options', 'commands']) {
+      assert.ok(r.stdout.split('\n').some(l => l.toLowerCase().startsWith(title)), `${args.join(' ')}: ${title}`)
+    }
+  }
+  const sub = await cli(['h', 'pin', 'add'])
+  assert.equal(sub.code, 0)
+  assert.ok(sub.stdout.startsWith('Usage: cluster-ctl pin add [options]'))
+  const help = await cli(['help', 'status'])
+  assert.ok(help.stdout.startsWith('Usage: cluster-ctl status [options]'))
+})

@@ -30,6 +30,10 @@ export interface DaemonHandle {
   stop: () => Promise<number | null>
   /** SIGKILL */
   kill: () => Promise<void>
+  /** SIGSTOP: the process stays but answers nothing (a network partition of one peer) */
+  pause: () => void
+  /** SIGCONT */
+  resume: () => void
   /** starts the daemon again on the same folder */
   restart: (opts?: DaemonOptions) => Promise<DaemonHandle>
   /** removes the folder (after stop/kill) */
@@ -121,9 +125,12 @@ export async function startDaemon (opts: DaemonOptions = {}): Promise<DaemonHand
     },
     kill: async () => {
       if (exited !== undefined) return
+      proc.kill('SIGCONT')
       proc.kill('SIGKILL')
       await exit
     },
+    pause: () => { proc.kill('SIGSTOP') },
+    resume: () => { proc.kill('SIGCONT') },
     restart: async (o: DaemonOptions = {}) => {
       await handle.stop()
       if (o.configure != null) {

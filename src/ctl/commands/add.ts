@@ -126,12 +126,12 @@ export function registerAdd (program: Command, run: Runner): void {
 async function addAction (ctx: CommandContext, cmd: Command): Promise<void> {
   const o = cmd.opts()
   const paths = cmd.args
-  if (paths.length === 0) ctx.out.fail(new ClientError('need at least one path'))
+  if (paths.length === 0) return ctx.out.fail(new ClientError('need at least one path'))
   let params: AddParams
   try {
     params = addParamsFromFlags(o, paths.length, cmd.getOptionValueSource('shardSize') === 'cli')
   } catch (err) {
-    return ctx.out.fail(err, (err as Error).message.startsWith('time:') ? 'parsing expire-in' : (err as Error).message.startsWith('metadata') ? 'parsing metadata' : '')
+    return ctx.out.fail(err)
   }
   let sources: AddSource[]
   try {
@@ -184,5 +184,5 @@ async function addAction (ctx: CommandContext, cmd: Command): Promise<void> {
       }
     }
   }
-  if (addErr != null) ctx.out.fail(addErr)
+  if (addErr != null) return ctx.out.fail(addErr)
 }

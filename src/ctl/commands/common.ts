@@ -6,6 +6,16 @@ import { parseDuration } from '../../common/duration.js'
 import { ZERO_TIME } from '../../api/types.js'
 import { ClientError } from '../client/errors.js'
 
+/** A bad flag value; `doing` completes upstream's "error <doing>: <message>" line. */
+export class FlagError extends ClientError {
+  readonly doing: string
+  constructor (doing: string, message: string) {
+    super(message)
+    this.name = 'FlagError'
+    this.doing = doing
+  }
+}
+
 /** commander parser for Go IntFlag values. */
 export function intArg (value: string): number {
   if (!/^[-+]?\d+$/.test(value.trim())) throw new InvalidArgumentError('not an integer.')
@@ -31,7 +41,7 @@ export function parseMetadata (items: string[] = []): Record<string, string> {
   const out: Record<string, string> = {}
   for (const item of items) {
     const i = item.indexOf('=')
-    if (i < 0) throw new ClientError('metadata were not in the format key=value')
+    if (i < 0) throw new FlagError('parsing metadata', 'metadata were not in the format key=value')
     out[item.slice(0, i)] = item.slice(i + 1)
   }
   return out
@@ -44,7 +54,7 @@ export function expireAtOf (expireIn: string | undefined, now = Date.now()): str
   try {
     ms = parseDuration(expireIn)
   } catch {
-    throw new ClientError(`time: invalid duration "${expireIn}"`)
+    throw new FlagError('parsing expire-in', `time: invalid duration "${expireIn}"`)
   }
   return new Date(now + ms).toISOString()
 }

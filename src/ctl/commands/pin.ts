@@ -76,13 +76,9 @@ would still be respected.`)
       }
       try {
         opts.expire_at = expireAtOf(o.expireIn)
-      } catch (err) {
-        return ctx.out.fail(err, 'parsing expire-in')
-      }
-      try {
         opts.metadata = parseMetadata(o.metadata)
       } catch (err) {
-        return ctx.out.fail(err, 'parsing metadata')
+        return ctx.out.fail(err)
       }
       opts.replication_factor_min = rmin
       opts.replication_factor_max = rmax

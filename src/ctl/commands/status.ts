@@ -69,7 +69,7 @@ ${statusList()}`)
         return
       }
       const filter = trackerFilterValue(o.filter)
-      if (filter === 0 && o.filter !== '') ctx.out.fail(new ClientError('invalid filter name'), 'parsing filter flag')
+      if (filter === 0 && o.filter !== '') return ctx.out.fail(new ClientError('invalid filter name'), 'parsing filter flag')
       const filterStr = filter === 0 ? '' : trackerFilterString(filter)
       await ctx.out.printStream(ctx.client.statusAll(filterStr, local, { signal: ctx.signal }), formatGlobalPinInfo)
     }))

@@ -15,9 +15,12 @@ export function setCommonHeaders (res: ServerResponse, profile: ApiProfile): voi
   res.setHeader('Content-Type', 'application/json')
 }
 
-/** JSON as Go's json.Encoder writes it: one value and a newline. */
+/**
+ * JSON as Go's json.Encoder writes it: one value and a newline, with <, >, & and the JS line
+ * separators escaped (Go's default HTML-safe encoding), so that bodies are byte-identical.
+ */
 export function jsonLine (value: unknown): string {
-  return JSON.stringify(value) + '\n'
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n'
 }
 
 /**

@@ -47,10 +47,11 @@ export class NdjsonWriter {
     return this.open
   }
 
-  /** Ends the body with the X-Stream-Error trailer: empty, or the error messages. */
+  /** Ends the body with the X-Stream-Error trailer: empty, or one value per error. */
   end (errors: string[] = []): void {
     if (!this.open) return
-    this.res.addTrailers({ [STREAM_ERROR_TRAILER]: errors.length > 0 ? errors.join(', ') : '' })
+    const values = errors.length > 0 ? errors : ['']
+    this.res.addTrailers(values.map((v): [string, string] => [STREAM_ERROR_TRAILER, v.replace(/[\r\n]+/g, ' ')]))
     this.res.end()
   }
 }
@@ -67,7 +68,7 @@ export async function streamResponse (reply: FastifyReply, profile: ApiProfile, 
   try {
     first = await it.next()
   } catch (err) {
-    sendError(reply, profile, err, 500)
+    sendError(reply, profile, err instanceof AggregateError && err.errors.length > 0 ? err.errors[0] : err, 500)
     return
   }
   if (first.done === true) {
@@ -86,8 +87,10 @@ export async function streamResponse (reply: FastifyReply, profile: ApiProfile, 
       next = await it.next()
     }
   } catch (err) {
-    errors.push(errorMessage(err))
-    profile.logger.error(`error while streaming response: ${errorMessage(err)}`)
+    // several failures (e.g. per-CID status calls) become several trailer values, as upstream
+    const all = err instanceof AggregateError ? err.errors : [err]
+    for (const e of all) errors.push(errorMessage(e))
+    profile.logger.error(`error while streaming response: ${errors.join('; ')}`)
   } finally {
     // the client left (or an error happened): let the producer release what it holds
     if (!out.open) await it.return?.().catch(() => {})

@@ -40,7 +40,10 @@ export function trackerStatusMask (filter: string | undefined): number {
   return mask
 }
 
-/** Status of several CIDs at once, yielded in completion order; failures end the stream. */
+/**
+ * Status of several CIDs at once, yielded in completion order; the failures are thrown
+ * together at the end (an AggregateError: one X-Stream-Error trailer value each).
+ */
 async function * statusOfCids (cids: string[], call: (cid: string) => Promise<GlobalPinInfo>): AsyncIterable<GlobalPinInfo> {
   const pending = new Map<number, Promise<{ i: number, value?: GlobalPinInfo, error?: unknown }>>()
   cids.forEach((cid, i) => {
@@ -53,7 +56,8 @@ async function * statusOfCids (cids: string[], call: (cid: string) => Promise<Gl
     if (r.error !== undefined) errors.push(r.error)
     else if (r.value !== undefined) yield r.value
   }
-  if (errors.length > 0) throw errors[0]
+  if (errors.length === 1) throw errors[0]
+  if (errors.length > 1) throw new AggregateError(errors, 'status calls failed')
 }
 
 export function pinRoutes (app: FastifyInstance, { profile, cluster }: RouteContext): void {
