@@ -406,7 +406,7 @@ export class Cluster implements ClusterAPI {
       graph.cluster_trust_links[p] = this.init.consensus.isTrustedPeer(p)
       try {
         const isSelf = p === this.peerId
-        graph.cluster_links[p] = isSelf ? this.peerset().filter(x => x !== p) : await this.init.remote.peers(p, opts)
+        graph.cluster_links[p] = (isSelf ? this.peerset() : await this.init.remote.peers(p, opts)).filter(x => x !== p)
         const ipfsId = isSelf ? (await this.init.ipfs.id(opts)).id : JSON.parse(this.init.monitor.latestForPeer('ping', p)?.value ?? '{}').ipfs_id
         if (ipfsId != null && ipfsId !== '') {
           graph.cluster_to_ipfs[p] = ipfsId
