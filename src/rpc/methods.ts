@@ -35,8 +35,10 @@ export function registerClusterRpc (server: RpcServer, t: RpcTargets): void {
   server.register('IPFSConnector', 'BlockGet', { policy: 'trusted', kind: 'unary', handler: async (cid: string, ctx) => await t.ipfs.blockGet(cid, { signal: ctx.signal }) })
   server.register('IPFSConnector', 'SwarmPeers', { policy: 'trusted', kind: 'unary', handler: async (_a, ctx) => await t.ipfs.swarmPeers({ signal: ctx.signal }) })
 
+  // Deltas are what a peer already broadcast: any cluster member may read them (upstream serves
+  // them over bitswap). Trust decides whose deltas are merged, not who may read them.
   server.register('Consensus', 'GetDelta', {
-    policy: 'trusted',
+    policy: 'open',
     kind: 'unary',
     handler: async (cid: string) => {
       const block = await t.consensus.getDelta(cid)

@@ -1,0 +1,54 @@
+// Byte helpers shared by the encoder and the reconstructor: joining a shard's blocks, cutting
+// bytes into raw blocks, and checking bytes against a CID with the CID's own hash function.
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { sha256 } from 'multiformats/hashes/sha2'
+import { equals } from 'uint8arrays/equals'
+import { hasherByCode } from '../adder/hashes.js'
+import type { BlockRef, RawBlock } from './types.js'
+
+const IDENTITY = 0x00
+
+/** The shard's bytes zero-padded to `size` (size >= the shard's length). */
+export function joinPadded (blocks: ReadonlyArray<{ bytes: Uint8Array }>, size: number): Uint8Array {
+  const out = new Uint8Array(size)
+  let off = 0
+  for (const b of blocks) {
+    out.set(b.bytes, off)
+    off += b.bytes.byteLength
+  }
+  return out
+}
+
+/** Parity bytes as CIDv1 raw sha2-256 blocks of at most blockSize bytes. */
+export async function cutRawBlocks (bytes: Uint8Array, blockSize: number): Promise<RawBlock[]> {
+  const out: RawBlock[] = []
+  for (let off = 0; off < bytes.byteLength; off += blockSize) {
+    const b = bytes.slice(off, Math.min(off + blockSize, bytes.byteLength))
+    out.push({ cid: CID.createV1(raw.code, await sha256.digest(b)), bytes: b })
+  }
+  return out
+}
+
+/** Splits bytes by the lengths of refs (bytes may be longer: padding is dropped). */
+export function splitByRefs (bytes: Uint8Array, refs: readonly BlockRef[]): RawBlock[] {
+  let off = 0
+  return refs.map(([cid, len]) => {
+    const b = bytes.slice(off, off + len)
+    off += len
+    return { cid, bytes: b }
+  })
+}
+
+/**
+ * True when bytes hash to cid. Unknown hash functions are reported as false: a block we cannot
+ * verify is never handed out as verified.
+ */
+export async function verifyBlock (cid: CID, bytes: Uint8Array): Promise<boolean> {
+  const mh = cid.multihash
+  if (mh.code === IDENTITY) return equals(mh.digest, bytes)
+  const hasher = hasherByCode(mh.code)
+  if (hasher == null) return false
+  const digest = hasher.digest(bytes)
+  return digest.digest.byteLength >= mh.size && equals(digest.digest.subarray(0, mh.size), mh.digest)
+}

@@ -1,0 +1,60 @@
+// Data types of the erasure layout. See README.md in this folder for the full format.
+import type { CID } from 'multiformats/cid'
+
+export type ShardKind = 'data' | 'parity'
+
+/** An IPFS block: its CID and bytes. */
+export interface RawBlock {
+  cid: CID
+  bytes: Uint8Array
+}
+
+/** A data shard as the stripe builder assembles it: consecutive leaf blocks. */
+export interface DataShard {
+  blocks: RawBlock[]
+  /** sum of the blocks' byte lengths */
+  length: number
+}
+
+/** d data shards (fewer in the last stripe of a file) that are coded together. */
+export interface Stripe {
+  index: number
+  dataShards: DataShard[]
+}
+
+/** A shard as stored: its blocks plus the DAG-CBOR shard node that links them (the pinned CID). */
+export interface EncodedShard {
+  kind: ShardKind
+  /** index within its kind: data 0..d-1, parity 0..p-1 */
+  index: number
+  length: number
+  blocks: RawBlock[]
+  node: RawBlock
+}
+
+/** A block reference in shard nodes and manifests: [cid, byte length]. */
+export type BlockRef = [CID, number]
+
+/** One shard in the manifest. */
+export interface ShardRef {
+  node: CID
+  length: number
+  blocks: BlockRef[]
+}
+
+export interface ManifestStripe {
+  data: ShardRef[]
+  parity: ShardRef[]
+}
+
+export interface Manifest {
+  version: 1
+  codec: string
+  data_shards: number
+  parity_shards: number
+  shard_size: number
+  file_size: number
+  /** CID of the unixfs root of the content */
+  content_root: CID
+  stripes: ManifestStripe[]
+}

@@ -1,0 +1,104 @@
+// Private network and trust: a peer with another secret cannot join; a peer nobody trusts can
+// write only its own state and is refused trusted RPC calls; cluster-wide commands reach
+// every peer.
+import { test, after, before } from 'node:test'
+import assert from 'node:assert/strict'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { startCluster } from '../harness/cluster.js'
+import type { TestCluster } from '../harness/cluster.js'
+import { startDaemon } from '../harness/daemon.js'
+import { ctlOk, runCtl } from '../harness/ctl.js'
+import { parseStream, waitFor } from '../harness/wait.js'
+
+let cluster: TestCluster
+
+// Nobody trusts anyone but itself in service.json; peer1 and peer2 trust peer0 because they
+// bootstrap to it (upstream: bootstrap peers are trusted unless --no-trust).
+before(async () => {
+  cluster = await startCluster(3, {
+    configure: json => { json.consensus.crdt.trusted_peers = [] }
+  })
+})
+after(async () => { await cluster?.stopAll() })
+
+async function pinLs (host: string): Promise<string[]> {
+  return parseStream(await ctlOk(['--enc=json', 'pin', 'ls'], { host })).map(p => p.cid)
+}
+
+test('a pin made through the trusted peer reaches everyone', async () => {
+  const [p0, p1, p2] = cluster.peers
+  await ctlOk(['pin', 'add', '--no-status', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'], { host: p0.apiMultiaddr })
+  for (const p of [p1, p2]) {
+    await waitFor(async () => (await pinLs(p.apiMultiaddr)).includes('bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy') ? true : undefined)
+  }
+})
+
+test('an untrusted peer cannot change anyone else\'s pinset', async () => {
+  const [p0, p1, p2] = cluster.peers
+  const cid = 'bafkreidyeivj7adnnac6ljvzj2e3rd5xdw3revw4da7mx2ckrstapoupoq'
+  await ctlOk(['pin', 'add', '--no-status', cid], { host: p1.apiMultiaddr })
+  assert.ok((await pinLs(p1.apiMultiaddr)).includes(cid), 'the writer sees its own pin')
+  // several rebroadcast rounds (1 s each) pass; the others must ignore it
+  await new Promise(resolve => setTimeout(resolve, 5000))
+  assert.ok(!(await pinLs(p0.apiMultiaddr)).includes(cid))
+  assert.ok(!(await pinLs(p2.apiMultiaddr)).includes(cid))
+})
+
+test('trusted RPC methods refuse an untrusted caller', async () => {
+  const [p0, p1] = cluster.peers
+  // peer1 asks peer0's tracker for a status: peer0 does not trust peer1
+  const gpi = JSON.parse(await ctlOk(['--enc=json', 'status', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'], { host: p1.apiMultiaddr }))
+  const entry = gpi.peer_map[p0.peerId]
+  assert.equal(entry.status, 'cluster_error')
+  assert.match(entry.error, /unauthorized/)
+  // the open ID method still answers
+  const ids = parseStream(await ctlOk(['--enc=json', 'peers', 'ls'], { host: p1.apiMultiaddr }))
+  assert.equal(ids.find(i => i.id === p0.peerId)?.error, '')
+})
+
+test('ipfs gc and recover run on every peer', async () => {
+  const [p0] = cluster.peers
+  const gc = JSON.parse(await ctlOk(['--enc=json', 'ipfs', 'gc'], { host: p0.apiMultiaddr }))
+  assert.deepEqual(Object.keys(gc.peer_map).sort(), cluster.peers.map(p => p.peerId).sort())
+  const file = join(p0.dir, 'recover.txt')
+  writeFileSync(file, 'recover me\n')
+  const cid = (await ctlOk(['add', '-Q', file], { host: p0.apiMultiaddr })).trim()
+  const rec = JSON.parse(await ctlOk(['--enc=json', 'recover', cid], { host: p0.apiMultiaddr }))
+  assert.equal(rec.cid, cid)
+  assert.equal(Object.keys(rec.peer_map).length, 3)
+  const local = JSON.parse(await ctlOk(['--enc=json', 'recover', '--local', cid], { host: p0.apiMultiaddr }))
+  assert.deepEqual(Object.keys(local.peer_map), [p0.peerId])
+})
+
+test('peers rm behaves as upstream with CRDT', async () => {
+  const [p0, p1] = cluster.peers
+  const r = await runCtl(['peers', 'rm', p1.peerId], { host: p0.apiMultiaddr })
+  assert.equal(r.code, 2)
+  assert.match(r.stdout, /crdt consensus component cannot remove peers/)
+  const bad = await runCtl(['peers', 'rm', 'XXXinvalid-peerXXX'], { host: p0.apiMultiaddr })
+  assert.notEqual(bad.code, 0)
+  const none = await runCtl(['peers', 'rm'], { host: p0.apiMultiaddr })
+  assert.notEqual(none.code, 0)
+  assert.equal(parseStream(await ctlOk(['--enc=json', 'peers', 'ls'], { host: p0.apiMultiaddr })).length, 3, 'nobody was removed')
+})
+
+test('a peer with another secret cannot join the private network', async () => {
+  const [p0] = cluster.peers
+  const stranger = await startDaemon({
+    peername: 'stranger',
+    args: ['--bootstrap', p0.swarmAddr],
+    configure: json => { json.cluster.monitor_ping_interval = '1s' }
+  })
+  try {
+    await new Promise(resolve => setTimeout(resolve, 4000))
+    const id = JSON.parse(await ctlOk(['--enc=json', 'id'], { host: stranger.apiMultiaddr }))
+    assert.deepEqual(id.cluster_peers, [stranger.peerId])
+    const id0 = JSON.parse(await ctlOk(['--enc=json', 'id'], { host: p0.apiMultiaddr }))
+    assert.ok(!id0.cluster_peers.includes(stranger.peerId))
+    assert.match(stranger.log(), /bootstrap failed/)
+  } finally {
+    await stranger.kill()
+    stranger.cleanup()
+  }
+})
