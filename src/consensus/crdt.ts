@@ -53,6 +53,7 @@ export class MerkleCrdt {
   private readonly heads: Heads
   private readonly lock = new Serial()
   private readonly inflight = new Map<string, Promise<void>>()
+  private headChain: Promise<void> = Promise.resolve()
   /** timer-started work (rebroadcast, repair, retries) that stop() must wait for */
   private readonly background = new Set<Promise<unknown>>()
   /** heads other peers announced since the last rebroadcast: no need to repeat them */
@@ -254,9 +255,12 @@ export class MerkleCrdt {
     if (this.heads.has(head)) return
     const running = this.inflight.get(head)
     if (running !== undefined) return await running
-    const job = (async () => {
+    // Heads are processed one after the other: a burst of announcements (one per delta) must
+    // not start one walk per head over the same not-yet-merged chain, which is quadratic. In
+    // turn, each walk stops at what the previous one merged.
+    const job = this.headChain.then(async () => {
       try {
-        if (await this.dag.isProcessed(head)) return
+        if (this.heads.has(head) || await this.dag.isProcessed(head)) return
         await this.dag.fetchBranch(head, from, this.init.fetcher, { signal: this.abort.signal, timeout: this.init.fetchTimeout })
         await this.lock.run(async () => { await this.applyBranch(head) })
         await this.prunePending()
@@ -267,7 +271,8 @@ export class MerkleCrdt {
         await this.ds.put(this.keys.pending(head), new TextEncoder().encode(from))
         this.pending.set(head, from)
       }
-    })()
+    })
+    this.headChain = job.catch(() => {})
     this.inflight.set(head, job)
     try {
       await job

@@ -1,0 +1,25 @@
+// Erasure-coding building blocks: codec, stripe layout, manifest, reconstructor, policy.
+export type { Codec, CodecOptions } from './codec.js'
+export { WasmCodec, WASM_CODEC_ID } from './wasm-codec.js'
+export * from './errors.js'
+export {
+  MAX_TOTAL_SHARDS, MAX_STRIPE_BYTES, MAX_BLOCK_BYTES, MAX_STRIPE_BLOCK_REFS,
+  DEFAULT_PARITY_BLOCK_SIZE, validateShardCounts, maxBlocksPerShard
+} from './limits.js'
+export type * from './types.js'
+export { StripeBuilder, buildStripes } from './stripe-builder.js'
+export type { StripeBuilderOptions } from './stripe-builder.js'
+export { encodeStripe } from './encode-stripe.js'
+export type { EncodeStripeOptions, EncodedStripe } from './encode-stripe.js'
+export { encodeShardNode, decodeShardNode } from './shard-node.js'
+export type { ShardNode } from './shard-node.js'
+export {
+  encodeManifest, decodeManifest, decodeManifestRoot, loadManifest, iterateStripes,
+  validateManifest, shardPins, MANIFEST_VERSION
+} from './manifest.js'
+export type { EncodedManifest, EncodeManifestOptions, GetBlock, ShardPin, ManifestHeader, ManifestRoot, PageRef } from './manifest.js'
+export { reconstructStripe } from './reconstructor.js'
+export type { FetchShard, LostShard, LossReason, ReconstructStripeOptions, StripeResult } from './reconstructor.js'
+export { chooseShardSize, smallFilePolicy, erasureStoredBytes } from './policy.js'
+export type { ShardSizeInput, ShardSizeChoice, StoragePolicyInput, StorageDecision } from './policy.js'
+export { verifyBlock } from './blocks.js'

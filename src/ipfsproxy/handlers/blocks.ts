@@ -1,0 +1,56 @@
+// block/put, block/get and block/stat. With the embedded node they are served from the
+// IpfsConnector (with kubo they pass through, see routes.ts).
+import { errorMessage } from '../../api/errors.js'
+import { defaultPinOptions } from '../../api/pin.js'
+import { parseMultipart } from '../../adder/multipart.js'
+import type { ProxyCall } from '../context.js'
+import { requireArg } from '../context.js'
+import { KuboRpcError } from '../errors.js'
+import { blockPutRecipe, cidOf } from '../hashing.js'
+import { rootCid } from '../paths.js'
+import { sendJson, streamJson } from '../respond.js'
+
+export async function blockPut (call: ProxyCall): Promise<void> {
+  const pin = call.query.get('pin') === 'true'
+  const recipe = blockPutRecipe(call.query)
+  const entries = parseMultipart(call.req, call.req.headers['content-type'], { signal: call.signal })
+  const errors: string[] = []
+  await streamJson(call.res, (async function * () {
+    for await (const e of entries) {
+      if (e.type !== 'file' || e.content == null) continue
+      const chunks: Uint8Array[] = []
+      for await (const c of e.content) chunks.push(c)
+      const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
+      const cid = await cidOf(recipe, bytes)
+      await call.deps.ipfs.blockPut({ cid: cid.toString(), bytes }, { signal: call.signal })
+      if (pin) {
+        try {
+          await call.deps.cluster.pin(cid.toString(), defaultPinOptions(), { signal: call.signal })
+        } catch (err) {
+          errors.push(errorMessage(err))
+        }
+      }
+      yield { Key: cid.toString(), Size: bytes.byteLength }
+    }
+  })(), errors)
+}
+
+export async function blockGet (call: ProxyCall): Promise<void> {
+  const cid = rootCid(requireArg(call, 'cid')).toString()
+  const bytes = await call.deps.ipfs.blockGet(cid, { signal: call.signal })
+  call.res.setHeader('Content-Type', 'text/plain')
+  call.res.setHeader('X-Stream-Output', '1')
+  call.res.writeHead(200)
+  call.res.end(bytes)
+}
+
+export async function blockStat (call: ProxyCall): Promise<void> {
+  const cid = rootCid(requireArg(call, 'cid')).toString()
+  const offline = call.query.get('offline') === 'true'
+  let size = await call.deps.ipfs.blockStat(cid, { signal: call.signal })
+  if (size === undefined) {
+    if (offline) throw new KuboRpcError(`block was not found locally (offline): ipld: could not find ${cid}`)
+    size = (await call.deps.ipfs.blockGet(cid, { signal: call.signal })).byteLength
+  }
+  sendJson(call.res, { Key: cid, Size: size })
+}

@@ -1,0 +1,11 @@
+// Observability of a peer (upstream observations): Prometheus metrics.
+export { metricsConfigSection, defaultMetricsConfig, DEFAULT_PROMETHEUS_ENDPOINT, DEFAULT_REPORTING_INTERVAL } from './config.js'
+export type { MetricsConfig } from './config.js'
+export { ClusterMetrics, noopMetrics, METRICS_NAMESPACE, TRACKED_STATUSES } from './metrics.js'
+export type { MetricsRecorder, TrackerStatusCounts, ClusterMetricsOptions } from './metrics.js'
+export { metricsSourceOf } from './source.js'
+export type { MetricsSource, MetricsSourceParts } from './source.js'
+export { MetricsCollector } from './collector.js'
+export { MetricsServer } from './server.js'
+export { startMetrics } from './start.js'
+export type { MetricsService, StartMetricsInit } from './start.js'
