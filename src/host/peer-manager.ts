@@ -27,6 +27,18 @@ export class PeerManager {
     this.onConnect(peer).catch(err => this.log.debug({ peer, err: errorMessage(err) }, 'on-connect handler failed'))
   }
 
+  // mDNS (and any other discovery) only reports peers: upstream connects to them, so do we
+  private readonly discovered = (evt: CustomEvent<any>): void => {
+    const info = evt.detail
+    const peer = info.id.toString()
+    if (peer === this.host.peerId.toString()) return
+    for (const ma of info.multiaddrs ?? []) {
+      void this.remember(multiaddr(`${ma.toString().replace(/\/p2p\/[^/]+$/, '')}/p2p/${peer}`)).catch(() => {})
+    }
+    this.host.dial(info.id, { signal: AbortSignal.timeout(this.cfg.dial_peer_timeout) })
+      .catch(err => this.log.debug({ peer, err: errorMessage(err) }, 'cannot dial a discovered peer'))
+  }
+
   constructor (init: {
     host: ClusterHost
     dir: string
@@ -57,6 +69,7 @@ export class PeerManager {
       }
     }
     this.host.addEventListener('peer:connect', this.listener)
+    this.host.addEventListener('peer:discovery', this.discovered)
     void this.redial()
     this.timer = setInterval(() => { void this.redial() }, REDIAL_INTERVAL)
     this.timer.unref()
@@ -65,6 +78,7 @@ export class PeerManager {
   async stop (): Promise<void> {
     clearInterval(this.timer)
     this.host.removeEventListener('peer:connect', this.listener)
+    this.host.removeEventListener('peer:discovery', this.discovered)
     await this.save()
   }
 

@@ -6,7 +6,7 @@ import { pinAdd, pinLs, pinRm, pinUpdate } from './handlers/pins.js'
 import { add } from './handlers/add.js'
 import { repoGC, repoStat } from './handlers/repo.js'
 import { blockGet, blockPut, blockStat } from './handlers/blocks.js'
-import { id, swarmPeers, version } from './handlers/node.js'
+import { id, resolve, swarmPeers, version } from './handlers/node.js'
 import { cat, dagPut, refs } from './handlers/files.js'
 import { pinEachFromKubo } from './handlers/pin-through.js'
 
@@ -36,6 +36,7 @@ export const NODE_COMMANDS: Record<string, ProxyHandler> = {
   id,
   version,
   'swarm/peers': swarmPeers,
+  resolve,
   'block/get': blockGet,
   'block/stat': blockStat,
   cat,

@@ -27,6 +27,8 @@ import { PingMetricSource, pingMetric } from '../informer/ping.js'
 import { pinqueueConfigSection, PinQueueInformer } from '../informer/pinqueue.js'
 import { restApiConfigSection } from '../restapi/config.js'
 import { RestApi } from '../restapi/server.js'
+import { pinSvcApiConfigSection, PinSvcApi } from '../pinsvcapi/index.js'
+import { metricsConfigSection, ClusterMetrics, metricsSourceOf, startMetrics } from '../observations/index.js'
 import { acquireLock } from './lock.js'
 import { errorMessage } from '../api/errors.js'
 import { RpcServer } from '../rpc/server.js'
@@ -69,6 +71,11 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
 
   try {
     const clusterCfg = config.get(clusterConfigSection)
+    // `daemon --stats` turns metrics on whatever service.json says (upstream's flag)
+    const metricsCfg = config.get(metricsConfigSection)
+    if (o.stats) metricsCfg.enable_stats = true
+    // created before the components so that they can record into it (noopMetrics otherwise)
+    const metrics = metricsCfg.enable_stats ? new ClusterMetrics() : undefined
     const identity = await loadIdentity(o.dir)
     const peerId = identity.id
 
@@ -228,6 +235,27 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
       await api.start()
       teardown.push(['restapi', async () => { await api.stop() }])
       log.info({ addresses: api.addresses }, 'REST API listening')
+    }
+
+    if (config.has(pinSvcApiConfigSection)) {
+      const pinsvc = new PinSvcApi({ ...config.get(pinSvcApiConfigSection), base_dir: o.dir }, cluster, o.logger('pinsvcapi'))
+      await pinsvc.start()
+      teardown.push(['pinsvcapi', async () => { await pinsvc.stop() }])
+      log.info({ addresses: pinsvc.addresses }, 'Pinning Service API listening')
+    }
+
+    if (metrics != null) {
+      const stats = await startMetrics({
+        config: metricsCfg,
+        metrics,
+        source: metricsSourceOf({
+          pins: opts => consensus.list(opts),
+          peers: () => cluster.peerset(),
+          localStatuses: opts => pinTracker.statusAll(0, opts)
+        }),
+        logger: o.logger('observations')
+      })
+      teardown.push(['metrics', async () => { await stats.stop() }])
     }
 
     for (const addr of o.bootstrap) {

@@ -12,10 +12,14 @@ import { diskConfigSection } from '../informer/disk.js'
 import { tagsConfigSection } from '../informer/tags.js'
 import { pinqueueConfigSection } from '../informer/pinqueue.js'
 import { datastoreConfigSection } from '../datastore/config.js'
+import { pinSvcApiConfigSection } from '../pinsvcapi/config.js'
+import { metricsConfigSection } from '../observations/config.js'
 
 export const INIT_SECTIONS: Array<ConfigSection<any>> = [
   clusterConfigSection,
   crdtConfigSection,
+  // upstream's order inside "api": ipfsproxy, pinsvcapi, restapi
+  pinSvcApiConfigSection,
   restApiConfigSection,
   embeddedIpfsConfigSection,
   pinTrackerConfigSection,
@@ -24,5 +28,6 @@ export const INIT_SECTIONS: Array<ConfigSection<any>> = [
   diskConfigSection,
   tagsConfigSection,
   pinqueueConfigSection,
+  metricsConfigSection,
   datastoreConfigSection
 ]

@@ -2,7 +2,8 @@
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
-import type { RawBlock } from '../../src/erasure/index.js'
+import { buildStripes, encodeStripe } from '../../src/erasure/index.js'
+import type { Codec, EncodedStripe, Manifest, RawBlock } from '../../src/erasure/index.js'
 
 /** Deterministic pseudo-random bytes (xorshift32). */
 export function bytes (n: number, seed = 1): Uint8Array {
@@ -45,4 +46,24 @@ export function combinations (n: number, k: number): number[][] {
   }
   rec(0, [])
   return out
+}
+
+/** A whole file coded the way the add flow will: leaves → stripes → encodeStripe → manifest. */
+export async function codeFile (size: number, opts: { chunk: number, d: number, p: number, shardSize: number, codec: Codec, seed?: number, parityBlockSize?: number }): Promise<{ leaves: RawBlock[], stripes: EncodedStripe[], manifest: Manifest }> {
+  const ls = await leaves(size, opts.chunk, opts.seed)
+  const stripes: EncodedStripe[] = []
+  for await (const s of buildStripes(ls, { dataShards: opts.d, parityShards: opts.p, shardSize: opts.shardSize })) {
+    stripes.push(await encodeStripe(s, opts.codec, opts.p, { dataShards: opts.d, parityBlockSize: opts.parityBlockSize }))
+  }
+  const manifest: Manifest = {
+    version: 1,
+    codec: opts.codec.id,
+    data_shards: opts.d,
+    parity_shards: opts.p,
+    shard_size: opts.shardSize,
+    file_size: size,
+    content_root: (await rawBlock(new TextEncoder().encode(`root ${size}`))).cid,
+    stripes: stripes.map(s => s.manifest)
+  }
+  return { leaves: ls, stripes, manifest }
 }

@@ -64,7 +64,8 @@ export class EmbeddedIpfs implements IpfsConnector {
     await helia.start()
     this.helia = helia as Helia
     this.pins = new Pinset(this.datastore, {
-      get: async (cid, o) => await this.readBlock(cid, o.offline === true ? this.blockstore : this.node.blockstore, o.signal)
+      get: async (cid, o) => await this.readBlock(cid, o.offline === true ? this.blockstore : this.node.blockstore, o.signal),
+      has: async cid => await this.blockstore.has(cid)
     })
     this.log.info({ repo: this.repoDir }, 'embedded IPFS node started')
   }

@@ -31,7 +31,10 @@ export interface WalkOptions {
 }
 
 export interface BlockSource {
+  /** the block's bytes; fetched from peers unless opts.offline */
   get (cid: CID, opts: WalkOptions): Promise<Uint8Array>
+  /** whether the block is stored locally */
+  has (cid: CID): Promise<boolean>
 }
 
 function pinKey (cid: CID): Key {
@@ -169,7 +172,8 @@ export class Pinset {
         await Promise.all(todo.slice(i, i + FETCH_CONCURRENCY).map(async c => {
           opts.signal?.throwIfAborted()
           await visit(c)
-          if (d < depth && (c.code === dagPb.code || c.code === dagCbor.code)) {
+          const hasLinks = d < depth && (c.code === dagPb.code || c.code === dagCbor.code)
+          if (hasLinks) {
             let bytes: Uint8Array
             try {
               bytes = await this.blocks.get(c, opts)
@@ -178,6 +182,9 @@ export class Pinset {
               throw err
             }
             next.push(...linksOf(c, bytes))
+          } else if (opts.offline !== true && !(await this.blocks.has(c))) {
+            // a pin needs every block it reaches, leaves included: fetch the missing ones
+            await this.blocks.get(c, opts)
           }
           opts.progress?.()
         }))

@@ -38,3 +38,12 @@ export async function swarmPeers (call: ProxyCall): Promise<void> {
   // the connector knows peer IDs only: a /p2p address is what kubo clients can parse
   sendJson(call.res, { Peers: peers.map(p => ({ Addr: `/p2p/${p}`, Peer: p, Latency: '', Muxer: '', Direction: 0, Streams: null })) })
 }
+
+/** resolve: a path to the /ipfs/<cid> it ends at (IPNS is not available on the embedded node). */
+export async function resolve (call: ProxyCall): Promise<void> {
+  const arg = call.query.get('arg')
+  if (arg == null || arg === '') throw new KuboRpcError('argument "name" is required', 400, 1)
+  const path = arg.startsWith('/') ? arg : `/ipfs/${arg}`
+  const cid = await call.deps.ipfs.resolve(path, { signal: call.signal })
+  sendJson(call.res, { Path: `/ipfs/${cid}` })
+}

@@ -1,0 +1,162 @@
+import { describe, it, after, before } from 'node:test'
+import assert from 'node:assert/strict'
+import {
+  WasmCodec, reconstructStripe, UnrecoverableStripeError, CorruptShardError, CodecError
+} from '../../src/erasure/index.js'
+import type { Codec, EncodedStripe, FetchShard, Manifest, RawBlock, ShardKind } from '../../src/erasure/index.js'
+import { codeFile, concat } from './helpers.js'
+
+const K = 1024
+
+/** Wraps a codec to count how often it is used. */
+function counting (inner: Codec): Codec & { calls: number } {
+  const c = {
+    id: inner.id,
+    calls: 0,
+    encode: async (...a: Parameters<Codec['encode']>) => { c.calls++; return await inner.encode(...a) },
+    reconstruct: async (...a: Parameters<Codec['reconstruct']>) => { c.calls++; return await inner.reconstruct(...a) },
+    close: async () => {}
+  }
+  return c
+}
+
+interface Store {
+  fetch: FetchShard
+  fetched: string[]
+}
+
+/** Serves a coded stripe's shards; `lose` are gone, `fail` throw, `corrupt` get one flipped byte. */
+function store (s: EncodedStripe, opts: { lose?: string[], fail?: string[], corrupt?: string[] } = {}): Store {
+  const fetched: string[] = []
+  const fetch: FetchShard = async (kind: ShardKind, index: number) => {
+    const key = `${kind[0]}${index}`
+    fetched.push(key)
+    if (opts.lose?.includes(key) === true) return undefined
+    if (opts.fail?.includes(key) === true) throw new Error('peer down')
+    const shard = (kind === 'data' ? s.data : s.parity)[index]
+    const blocks = shard.blocks.map(b => b.bytes.slice())
+    if (opts.corrupt?.includes(key) === true) blocks[blocks.length - 1][0] ^= 0xff
+    return blocks
+  }
+  return { fetch, fetched }
+}
+
+const bytesOf = (blocks: RawBlock[][]): Uint8Array => concat(blocks.flatMap(s => s.map(b => b.bytes)))
+
+describe('reconstructStripe', () => {
+  const wasm = new WasmCodec()
+  const codec = counting(wasm)
+  let file: { leaves: RawBlock[], stripes: EncodedStripe[], manifest: Manifest }
+  let full: EncodedStripe // 4 data shards
+  let short: EncodedStripe // 2 data shards
+  const expect = (s: EncodedStripe): Uint8Array => concat(s.data.flatMap(d => d.blocks.map(b => b.bytes)))
+
+  before(async () => {
+    file = await codeFile(4 * 3 * K + 3 * K + 100, { chunk: K, d: 4, p: 2, shardSize: 3 * K, codec: wasm, parityBlockSize: 1000 })
+    ;[full, short] = file.stripes
+    assert.equal(short.data.length, 2)
+  })
+  after(async () => { await wasm.close() })
+
+  const run = async (s: EncodedStripe, st: Store, opts = {}): ReturnType<typeof reconstructStripe> =>
+    await reconstructStripe(file.manifest, s.index, file.manifest.stripes[s.index], st.fetch, codec, opts)
+
+  it('reads a healthy stripe without parity and without the codec', async () => {
+    codec.calls = 0
+    const st = store(full)
+    const r = await run(full, st)
+    assert.deepEqual(bytesOf(r.data), expect(full))
+    assert.deepEqual(r.lost, [])
+    assert.deepEqual(r.rebuilt, [])
+    assert.deepEqual(st.fetched.sort(), ['d0', 'd1', 'd2', 'd3'])
+    assert.equal(codec.calls, 0)
+  })
+
+  it('rebuilds one lost data shard from one parity shard', async () => {
+    const st = store(full, { lose: ['d2'] })
+    const r = await run(full, st)
+    assert.deepEqual(bytesOf(r.data), expect(full))
+    assert.deepEqual(r.lost, [{ kind: 'data', index: 2, reason: 'missing' }])
+    assert.equal(r.rebuilt.length, 1)
+    assert.ok(r.rebuilt[0].node.cid.equals(full.data[2].node.cid))
+    assert.deepEqual(r.rebuilt[0].node.bytes, full.data[2].node.bytes)
+    assert.deepEqual(st.fetched.filter(k => k[0] === 'p'), ['p0'])
+  })
+
+  it('rebuilds p lost shards (data and a failed parity)', async () => {
+    const st = store(full, { lose: ['d0'], fail: ['p0'] })
+    const r = await run(full, st)
+    assert.deepEqual(bytesOf(r.data), expect(full))
+    assert.deepEqual(r.lost.map(l => `${l.kind}${l.index}:${l.reason}`), ['data0:missing', 'parity0:failed'])
+    // the failed parity is rebuilt too, and matches what was stored
+    const p0 = r.rebuilt.find(s => s.kind === 'parity')
+    assert.ok(p0?.node.cid.equals(full.parity[0].node.cid))
+    assert.deepEqual(p0?.blocks.map(b => b.cid.toString()), full.parity[0].blocks.map(b => b.cid.toString()))
+  })
+
+  it('rebuilds a short stripe that lost all its stored data shards', async () => {
+    const r = await run(short, store(short, { lose: ['d0', 'd1'] }))
+    assert.deepEqual(bytesOf(r.data), expect(short))
+    assert.deepEqual(r.data.map(d => d.length), [3, 1])
+    // the whole file comes back in order
+    assert.deepEqual(concat([expect(full), bytesOf(r.data)]), concat(file.leaves.map(b => b.bytes)))
+  })
+
+  it('fails with UnrecoverableStripeError on p+1 losses', async () => {
+    await assert.rejects(run(full, store(full, { lose: ['d0', 'd1'], fail: ['p1'] })), (err: unknown) => {
+      assert.ok(err instanceof UnrecoverableStripeError)
+      assert.equal(err.stripe, 0)
+      assert.match(err.message, /stripe 0/)
+      assert.equal(err.lost.length, 3)
+      return true
+    })
+    // known losses from cluster state: refused before fetching anything
+    const st = store(short)
+    await assert.rejects(run(short, st, { lost: [{ kind: 'data', index: 0 }, { kind: 'parity', index: 0 }, { kind: 'parity', index: 1 }] }), UnrecoverableStripeError)
+    assert.deepEqual(st.fetched, [])
+  })
+
+  it('detects a corrupted data block and never returns it', async () => {
+    const st = store(full, { corrupt: ['d1'] })
+    const r = await run(full, st)
+    assert.deepEqual(bytesOf(r.data), expect(full))
+    assert.deepEqual(r.lost, [{ kind: 'data', index: 1, reason: 'corrupt' }])
+  })
+
+  it('skips a corrupted parity shard and uses the next one', async () => {
+    const st = store(full, { lose: ['d3'], corrupt: ['p0'] })
+    const r = await run(full, st)
+    assert.deepEqual(bytesOf(r.data), expect(full))
+    assert.deepEqual(st.fetched.filter(k => k[0] === 'p'), ['p0', 'p1'])
+  })
+
+  it('refuses rebuilt bytes that do not match their CIDs', async () => {
+    // with fetch verification off, a corrupt parity poisons the rebuild: caught after decoding
+    const st = store(full, { lose: ['d3'], corrupt: ['p0'] })
+    await assert.rejects(run(full, st, { verifyFetched: false }), (err: unknown) => {
+      assert.ok(err instanceof CorruptShardError)
+      assert.equal(err.kind, 'data')
+      assert.equal(err.index, 3)
+      return true
+    })
+  })
+
+  it('rebuilds known-lost parity of a healthy stripe by re-encoding', async () => {
+    const st = store(full)
+    const r = await run(full, st, { lost: [{ kind: 'parity', index: 1 }] })
+    assert.deepEqual(st.fetched.sort(), ['d0', 'd1', 'd2', 'd3'])
+    assert.deepEqual(r.lost, [{ kind: 'parity', index: 1, reason: 'known' }])
+    assert.ok(r.rebuilt[0].node.cid.equals(full.parity[1].node.cid))
+  })
+
+  it('refuses a manifest coded with another codec', async () => {
+    const other = { ...file.manifest, codec: 'rs-cauchy/other' }
+    await assert.rejects(reconstructStripe(other, 0, other.stripes[0], store(full, { lose: ['d0'] }).fetch, codec), CodecError)
+  })
+
+  it('passes aborts through', async () => {
+    const ac = new AbortController()
+    const fetch: FetchShard = async () => { ac.abort(new Error('cancelled')); throw new Error('whatever') }
+    await assert.rejects(reconstructStripe(file.manifest, 0, file.manifest.stripes[0], fetch, codec, { signal: ac.signal }), /cancelled/)
+  })
+})

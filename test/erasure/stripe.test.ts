@@ -1,0 +1,157 @@
+import { describe, it, after } from 'node:test'
+import assert from 'node:assert/strict'
+import * as dagCbor from '@ipld/dag-cbor'
+import { CID } from 'multiformats/cid'
+import {
+  StripeBuilder, buildStripes, encodeStripe, decodeShardNode, WasmCodec, ErasureParamsError, verifyBlock
+} from '../../src/erasure/index.js'
+import type { RawBlock, Stripe } from '../../src/erasure/index.js'
+import { leaves, concat, rawBlock } from './helpers.js'
+
+const K = 1024
+
+async function stripesOf (blocks: RawBlock[], d: number, shardSize: number, p = 2): Promise<Stripe[]> {
+  const out: Stripe[] = []
+  for await (const s of buildStripes(blocks, { dataShards: d, parityShards: p, shardSize })) out.push(s)
+  return out
+}
+
+function shape (stripes: Stripe[]): number[][] {
+  return stripes.map(s => s.dataShards.map(d => d.length))
+}
+
+function bytesOf (stripes: Stripe[]): Uint8Array {
+  return concat(stripes.flatMap(s => s.dataShards.flatMap(d => d.blocks.map(b => b.bytes))))
+}
+
+describe('StripeBuilder', () => {
+  it('fills whole stripes for an exact multiple of d × shard size', async () => {
+    const blocks = await leaves(2 * 4 * 2 * K, K) // 2 stripes of 4 shards of 2 blocks
+    const stripes = await stripesOf(blocks, 4, 2 * K)
+    assert.deepEqual(shape(stripes), [[2 * K, 2 * K, 2 * K, 2 * K], [2 * K, 2 * K, 2 * K, 2 * K]])
+    assert.deepEqual(stripes.map(s => s.index), [0, 1])
+    assert.deepEqual(bytesOf(stripes), concat(blocks.map(b => b.bytes)))
+  })
+
+  it('starts a short stripe for one byte over', async () => {
+    const blocks = await leaves(4 * 2 * K + 1, K)
+    const stripes = await stripesOf(blocks, 4, 2 * K)
+    assert.deepEqual(shape(stripes), [[2 * K, 2 * K, 2 * K, 2 * K], [1]])
+    assert.deepEqual(bytesOf(stripes), concat(blocks.map(b => b.bytes)))
+  })
+
+  it('ends with a short last stripe of fewer data shards', async () => {
+    const stripes = await stripesOf(await leaves(4 * 2 * K + 2 * K + 5, K), 4, 2 * K)
+    assert.deepEqual(shape(stripes), [[2 * K, 2 * K, 2 * K, 2 * K], [2 * K, 5]])
+  })
+
+  it('emits nothing for 0 bytes and one 1-byte shard for 1 byte', async () => {
+    assert.deepEqual(await stripesOf([], 4, 2 * K), [])
+    const one = await stripesOf(await leaves(1, K), 4, 2 * K)
+    assert.deepEqual(shape(one), [[1]])
+  })
+
+  it('emits a stripe as soon as its last block arrives', async () => {
+    const b = new StripeBuilder({ dataShards: 2, parityShards: 1, shardSize: 2 * K })
+    const blocks = await leaves(4 * K, K)
+    assert.deepEqual(b.push(blocks[0]), [])
+    assert.deepEqual(b.push(blocks[1]), [])
+    assert.deepEqual(b.push(blocks[2]), [])
+    const done = b.push(blocks[3])
+    assert.equal(done.length, 1)
+    assert.equal(b.finish(), undefined)
+  })
+
+  it('closes a shard when the next block would overflow it (short blocks at file ends)', async () => {
+    const sizes = [K, 300, K, K, 10]
+    const blocks = await Promise.all(sizes.map(async (n, i) => await rawBlock(new Uint8Array(n).fill(i + 1))))
+    const stripes = await stripesOf(blocks, 2, 2 * K)
+    assert.deepEqual(shape(stripes), [[K + 300, 2 * K], [10]])
+  })
+
+  it('can complete two stripes with one block when d = 1', async () => {
+    const b = new StripeBuilder({ dataShards: 1, parityShards: 1, shardSize: K })
+    assert.deepEqual(b.push(await rawBlock(new Uint8Array(10))), [])
+    const done = b.push(await rawBlock(new Uint8Array(K)))
+    assert.deepEqual(done.map(s => s.dataShards[0].length), [10, K])
+  })
+
+  it('caps the number of blocks in a shard', async () => {
+    const stripes: Stripe[] = []
+    const b = new StripeBuilder({ dataShards: 2, parityShards: 1, shardSize: 100 * K, maxBlocksPerShard: 3 })
+    for (const blk of await leaves(7 * 10, 10)) stripes.push(...b.push(blk))
+    stripes.push(b.finish() as Stripe)
+    assert.deepEqual(shape(stripes), [[30, 30], [10]])
+  })
+
+  it('refuses a block larger than the shard size and bad options', async () => {
+    const b = new StripeBuilder({ dataShards: 2, parityShards: 1, shardSize: K })
+    assert.throws(() => b.push({ cid: CID.parse('bafkqaaa'), bytes: new Uint8Array(K + 1) }), ErasureParamsError)
+    assert.throws(() => new StripeBuilder({ dataShards: 0, parityShards: 1, shardSize: K }), ErasureParamsError)
+    assert.throws(() => new StripeBuilder({ dataShards: 2, parityShards: 1, shardSize: 0 }), ErasureParamsError)
+  })
+})
+
+describe('encodeStripe', () => {
+  const codec = new WasmCodec()
+  after(async () => { await codec.close() })
+
+  it('codes a short last stripe with virtual zero shards and cuts parity into blocks', async () => {
+    const stripes = await stripesOf(await leaves(4 * 2 * K + 2 * K + 5, K), 4, 2 * K)
+    const last = stripes[1]
+    const enc = await encodeStripe(last, codec, 2, { dataShards: 4, parityBlockSize: 700 })
+    assert.equal(enc.paddedLength, 2 * K)
+    assert.equal(enc.data.length, 2)
+    assert.equal(enc.parity.length, 2)
+    // parity = RS over [shard0, shard1 padded, 0…, 0…]
+    const padded = [
+      concat(last.dataShards[0].blocks.map(b => b.bytes)),
+      concat([...last.dataShards[1].blocks.map(b => b.bytes), new Uint8Array(2 * K - 5)]),
+      new Uint8Array(2 * K), new Uint8Array(2 * K)
+    ]
+    const expected = await codec.encode(padded, 2)
+    for (const [j, s] of enc.parity.entries()) {
+      assert.equal(s.length, 2 * K)
+      assert.deepEqual(s.blocks.map(b => b.bytes.byteLength), [700, 700, 648])
+      assert.deepEqual(concat(s.blocks.map(b => b.bytes)), expected[j])
+      for (const b of s.blocks) assert.ok(await verifyBlock(b.cid, b.bytes))
+      assert.equal(s.blocks[0].cid.code, 0x55)
+    }
+    // shard nodes decode to what the manifest entry says
+    for (const s of [...enc.data, ...enc.parity]) {
+      const node = decodeShardNode(s.node.bytes)
+      assert.equal(node.kind, s.kind)
+      assert.equal(node.stripe, 1)
+      assert.equal(node.index, s.index)
+      assert.equal(node.length, s.length)
+      assert.equal(s.node.cid.code, dagCbor.code)
+      assert.ok(await verifyBlock(s.node.cid, s.node.bytes))
+    }
+    assert.equal(enc.manifest.data.length, 2)
+    assert.ok(enc.manifest.parity[1].node.equals(enc.parity[1].node.cid))
+    assert.deepEqual(enc.manifest.data[0].blocks.map(([, n]) => n), [K, K])
+    assert.deepEqual(enc.manifest.data[1].blocks.map(([, n]) => n), [5])
+  })
+
+  it('gives deterministic shard node CIDs', async () => {
+    const [s] = await stripesOf(await leaves(3 * K, K), 2, 2 * K)
+    const a = await encodeStripe(s, codec, 1, { dataShards: 2 })
+    const b = await encodeStripe(s, codec, 1, { dataShards: 2 })
+    assert.ok(a.parity[0].node.cid.equals(b.parity[0].node.cid))
+    assert.ok(a.data[1].node.cid.equals(b.data[1].node.cid))
+  })
+
+  it('handles a stripe of only empty blocks without calling the codec', async () => {
+    const empty = await rawBlock(new Uint8Array(0))
+    const [s] = await stripesOf([empty], 3, K)
+    const enc = await encodeStripe(s, codec, 2, { dataShards: 3 })
+    assert.deepEqual(enc.parity.map(p => [p.length, p.blocks.length]), [[0, 0], [0, 0]])
+  })
+
+  it('rejects bad options', async () => {
+    const [s] = await stripesOf(await leaves(3 * K, K), 2, 2 * K)
+    await assert.rejects(encodeStripe(s, codec, 1, { dataShards: 1 }), ErasureParamsError)
+    await assert.rejects(encodeStripe(s, codec, 0, { dataShards: 2 }), ErasureParamsError)
+    await assert.rejects(encodeStripe(s, codec, 1, { dataShards: 2, parityBlockSize: 2 * 1024 * 1024 }), ErasureParamsError)
+  })
+})
