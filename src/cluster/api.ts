@@ -19,9 +19,8 @@ export interface ClusterAPI {
   peers (opts?: Opts): AsyncIterable<ID>
   /**
    * Adds a peer to the peerset and returns its ID (upstream Cluster.PeerAdd, REST POST /peers).
-   * Optional until the core provides it; the REST API answers 500 without it.
    */
-  peerAdd? (peer: string, opts?: Opts): Promise<ID>
+  peerAdd (peer: string, opts?: Opts): Promise<ID>
   /** Removes a peer (upstream with CRDT: vacates its pins, then fails). */
   peerRemove (peer: string, opts?: Opts): Promise<void>
 
@@ -54,7 +53,7 @@ export interface ClusterAPI {
   connectGraph (opts?: Opts): Promise<ConnectGraph>
   /**
    * libp2p traffic by protocol (upstream Cluster.BandwidthByProtocol, REST GET
-   * /health/bandwidth). Optional until the core provides it; the REST API answers 500 without it.
+   * /health/bandwidth).
    */
-  bandwidthByProtocol? (opts?: Opts): Promise<BandwidthByProtocol>
+  bandwidthByProtocol (opts?: Opts): Promise<BandwidthByProtocol>
 }

@@ -3,7 +3,7 @@
 // reached through the interfaces in components.ts.
 import type { Logger } from 'pino'
 import type { AddParams } from '../api/params.js'
-import type { AddedOutput, Alert, ConnectGraph, GlobalPinInfo, GlobalRepoGC, ID, Metric, Pin, PinOptions } from '../api/types.js'
+import type { AddedOutput, Alert, BandwidthByProtocol, ConnectGraph, GlobalPinInfo, GlobalRepoGC, ID, Metric, Pin, PinOptions } from '../api/types.js'
 import { PinTypes, RPC_PROTOCOL, VERSION } from '../api/types.js'
 import { ClusterError, InvalidArgumentError, NotFoundError, errorMessage } from '../api/errors.js'
 import { normalizeCid } from '../api/cid.js'
@@ -27,6 +27,8 @@ export interface ClusterInit {
   addresses: () => string[]
   /** the known libp2p addresses of another peer, each ending in /p2p/<id> */
   peerAddresses: (peer: string) => Promise<string[]>
+  /** traffic of this peer's libp2p host per protocol */
+  bandwidth: () => BandwidthByProtocol
   ipfs: IpfsConnector
   consensus: Consensus
   tracker: Tracker
@@ -378,6 +380,10 @@ export class Cluster implements ClusterAPI {
     const keys = []
     for await (const k of this.init.ipfs.repoGC(opts)) keys.push(k)
     return keys
+  }
+
+  async bandwidthByProtocol (): Promise<BandwidthByProtocol> {
+    return this.init.bandwidth()
   }
 
   alerts (): Alert[] {

@@ -85,7 +85,8 @@ export class WasmCodec implements Codec {
 
   private start (): Worker {
     if (this.worker != null) return this.worker
-    const w = new Worker(new URL('./wasm-worker.js', import.meta.url))
+    // the parent's flags (--input-type, --eval …) can make a worker fail to load: it needs none
+    const w = new Worker(new URL('./wasm-worker.js', import.meta.url), { execArgv: [] })
     w.unref()
     w.on('message', (res: CodeResponse) => {
       const p = this.settle(res.id)

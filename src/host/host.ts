@@ -11,6 +11,7 @@ import { gossipsub } from '@libp2p/gossipsub'
 import { mdns } from '@libp2p/mdns'
 import { preSharedKey } from '@libp2p/pnet'
 import type { ClusterConfig } from '../cluster/config.js'
+import type { BandwidthMeter } from './bandwidth.js'
 
 export type ClusterHost = Libp2p<{ identify: any, ping: any, pubsub: any }>
 
@@ -19,7 +20,7 @@ export function swarmKeyOf (secretHex: string): Uint8Array {
   return new TextEncoder().encode(`/key/swarm/psk/1.0.0/\n/base16/\n${secretHex.toLowerCase()}`)
 }
 
-export async function createClusterHost (cfg: ClusterConfig, privateKey: PrivateKey): Promise<ClusterHost> {
+export async function createClusterHost (cfg: ClusterConfig, privateKey: PrivateKey, bandwidth?: BandwidthMeter): Promise<ClusterHost> {
   const services: Record<string, any> = {
     identify: identify(),
     ping: ping(),
@@ -44,6 +45,7 @@ export async function createClusterHost (cfg: ClusterConfig, privateKey: Private
     connectionManager: {
       maxConnections: cfg.connection_manager.high_water
     },
+    ...(bandwidth != null ? { metrics: bandwidth.component() } : {}),
     services
   })
   return node as unknown as ClusterHost

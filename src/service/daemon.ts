@@ -14,6 +14,7 @@ import { datastoreConfigSection } from '../datastore/config.js'
 import { openDatastore } from '../datastore/open.js'
 import { createClusterHost } from '../host/host.js'
 import { TopicChannel } from '../host/topic.js'
+import { BandwidthMeter } from '../host/bandwidth.js'
 import { embeddedIpfsConfigSection } from '../ipfs/embedded/config.js'
 import { EmbeddedIpfs } from '../ipfs/embedded/connector.js'
 import type { IpfsConnector } from '../ipfs/connector.js'
@@ -82,7 +83,8 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
     const ds = await openDatastore(o.dir, config.get(datastoreConfigSection))
     teardown.push(['datastore', async () => { await ds.close() }])
 
-    const host = await createClusterHost(clusterCfg, identity.privateKey)
+    const bandwidth = new BandwidthMeter()
+    const host = await createClusterHost(clusterCfg, identity.privateKey, bandwidth)
     await host.start()
     teardown.push(['host', async () => { await host.stop() }])
     log.info({ peer: peerId, addresses: host.getMultiaddrs().map(a => a.toString()) }, 'cluster host listening')
@@ -174,6 +176,7 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
       config: clusterCfg,
       addresses,
       peerAddresses,
+      bandwidth: () => bandwidth.byProtocol(),
       ipfs,
       consensus,
       tracker: pinTracker,

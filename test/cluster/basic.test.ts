@@ -34,3 +34,16 @@ test('a pin added through one peer is pinned on all', async () => {
   const ls = parseStream(await ctlOk(['--enc=json', 'pin', 'ls'], { host: b.apiMultiaddr }))
   assert.ok(ls.some(p => p.cid === cid))
 })
+
+test('health bandwidth reports the traffic of each libp2p protocol', async () => {
+  const [a] = cluster.peers
+  // status asks the other peers' trackers over peer RPC
+  await ctlOk(['status'], { host: a.apiMultiaddr })
+  const bw = JSON.parse(await ctlOk(['--enc=json', 'health', 'bandwidth'], { host: a.apiMultiaddr }))
+  const rpc = bw['/ipfscluster-ec/1.0/rpc']
+  assert.ok(rpc != null, JSON.stringify(bw))
+  assert.ok(rpc.total_in > 0 && rpc.total_out > 0, JSON.stringify(rpc))
+  assert.ok(Object.keys(bw).some(p => p.startsWith('/meshsub/')), 'gossipsub traffic is counted')
+  const text = await ctlOk(['health', 'bandwidth'], { host: a.apiMultiaddr })
+  assert.match(text, /\/ipfscluster-ec\/1\.0\/rpc: In: +[\d.]+ [kMG]?B\. Out: +[\d.]+ [kMG]?B\. RateIn: [\d.]+B\/s\. RateOut: [\d.]+B\/s/)
+})

@@ -2,6 +2,8 @@ import { describe, it, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { WasmCodec, ErasureParamsError, StripeTooLargeError, CodecClosedError, MAX_STRIPE_BYTES } from '../../src/erasure/index.js'
 import { RsWasm } from '../../src/erasure/wasm-binding.js'
 import { bytes, combinations } from './helpers.js'
@@ -20,6 +22,7 @@ function vectorData (d: number, s: number): Uint8Array[] {
   })
 }
 
+const run = promisify(execFile)
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 
@@ -127,8 +130,8 @@ describe('WasmCodec', () => {
       await assert.rejects(fn, ErasureParamsError, what)
     }
     // (d+p) × size over the limit: checked before any allocation
-    const big = new Uint8Array(MAX_STRIPE_BYTES / 4 + 1)
-    await assert.rejects(codec.encode([big, big, big], 1), StripeTooLargeError)
+    const big = new Uint8Array(MAX_STRIPE_BYTES / 256 + 1)
+    await assert.rejects(codec.encode([big, big], 254), StripeTooLargeError)
     // the codec still works afterwards
     assert.equal((await codec.encode([s, s], 1)).length, 1)
   })
@@ -163,6 +166,19 @@ describe('WasmCodec', () => {
     ac2.abort(new Error('late stop'))
     await assert.rejects(p, /late stop/)
     assert.equal((await codec.encode([bytes(10), bytes(10)], 1)).length, 1)
+  })
+
+  it('never keeps a process alive, yet lets an awaiting caller finish', async () => {
+    const mod = new URL('../../src/erasure/index.js', import.meta.url).href
+    // top-level await on an encode (the worker is ref'd while busy), then no close(): must exit
+    const script = `import { WasmCodec } from '${mod}'
+const c = new WasmCodec()
+const p = await c.encode([new Uint8Array(1 << 20).fill(1), new Uint8Array(1 << 20).fill(2)], 1)
+console.log(p[0].byteLength)`
+    const t0 = Date.now()
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { timeout: 10_000 })
+    assert.equal(stdout.trim(), String(1 << 20))
+    assert.ok(Date.now() - t0 < 10_000)
   })
 
   it('fails calls after close and restarts nothing', async () => {

@@ -20,8 +20,11 @@ describe('chooseShardSize', () => {
     assert.deepEqual(chooseShardSize({ ...base, fileSize: 1 }), { shardSize: C, stripes: 1 })
     assert.deepEqual(chooseShardSize({ ...base, fileSize: 0 }), { shardSize: C, stripes: 0 })
     const big = chooseShardSize({ ...base, fileSize: 10 * 1024 * M })
-    assert.equal(big.shardSize, 100 * M)
-    assert.equal(big.stripes, Math.ceil(10 * 1024 / 400))
+    // 100 MiB would make a 600 MiB stripe: capped by the per-stripe memory limit instead
+    const cap = Math.floor(MAX_STRIPE_BYTES / 6 / C) * C
+    assert.equal(big.shardSize, cap)
+    assert.equal(big.stripes, Math.ceil(10 * 1024 * M / (4 * cap)))
+    assert.equal(chooseShardSize({ ...base, fileSize: 10 * 1024 * M, maxShardSize: 50 * M }).shardSize, 50 * M)
     // maximum not a multiple of the chunk size: rounded down
     assert.equal(chooseShardSize({ ...base, fileSize: 10 * 1024 * M, maxShardSize: 3 * C + 5 }).shardSize, 3 * C)
   })
@@ -87,6 +90,8 @@ describe('smallFilePolicy', () => {
 
   it('computes stored bytes per stripe', () => {
     // 2 full stripes of 4 × 1 MiB + a last stripe whose longest shard is 0.5 MiB
-    assert.equal(erasureStoredBytes(8.5 * M + 4 * M, 4, 2, M), 12.5 * M + 2 * (M + M + 0.5 * M))
+    assert.equal(erasureStoredBytes(8.5 * M, 4, 2, M), 8.5 * M + 2 * (M + M + 0.5 * M))
+    // a last stripe of 2.5 shards: its longest shard is a full one
+    assert.equal(erasureStoredBytes(10.5 * M, 4, 2, M), 10.5 * M + 2 * (M + M + M))
   })
 })

@@ -6,6 +6,8 @@ import type { Query } from '../../api/params.js'
 import type { AddedOutput } from '../../api/types.js'
 import { errorMessage } from '../../api/errors.js'
 import { parseMultipart, multipartBoundary } from '../../adder/multipart.js'
+import { randomBytes } from 'node:crypto'
+import type { AddEntry } from '../../adder/types.js'
 import type { ProxyCall } from '../context.js'
 import { KuboRpcError } from '../errors.js'
 import { streamJson } from '../respond.js'
@@ -35,13 +37,24 @@ export async function add (call: ProxyCall): Promise<void> {
   if (q.get('trickle') === 'true') params.layout = 'trickle'
   if (q.get('pin') === 'false') params.no_pin = true
 
-  const entries = parseMultipart(call.req, call.req.headers['content-type'], { signal: call.signal })
+  const unnamed = `unnamed-${randomBytes(8).toString('hex')}`
+  const entries = nameUnnamed(parseMultipart(call.req, call.req.headers['content-type'], { signal: call.signal }), params.wrap ? undefined : unnamed)
   const outputs = call.deps.cluster.add(entries, params, { signal: call.signal })
   call.res.setHeader('Cache-Control', 'no-cache')
   call.res.setHeader('Connection', 'close')
   await streamJson(call.res, (async function * () {
-    for await (const out of outputs) yield kuboOutput(out)
+    for await (const out of outputs) {
+      // kubo names a file sent without a name by its CID
+      yield kuboOutput(out.name === unnamed && out.cid !== '' ? { ...out, name: out.cid } : out)
+    }
   })())
+}
+
+/** kubo-rpc-client sends bare content as a part with no filename; kubo accepts it. */
+async function * nameUnnamed (entries: AsyncIterable<AddEntry>, placeholder: string | undefined): AsyncIterable<AddEntry> {
+  for await (const e of entries) {
+    yield placeholder != null && e.path.replace(/^\/+|\/+$/g, '') === '' && e.type === 'file' ? { ...e, path: placeholder } : e
+  }
 }
 
 function kuboOutput (o: AddedOutput): KuboAddOutput {

@@ -1,7 +1,6 @@
 // Operations and observability: POST /ipfs/gc, /health/*, /monitor/metrics*, POST /token,
 // GET /health (never authenticated, see common/auth.ts).
 import type { FastifyInstance } from 'fastify'
-import { ClusterError } from '../../api/errors.js'
 import { tokenHandler } from '../common/auth.js'
 import { sendJSON, sendNoContent } from '../common/respond.js'
 import type { RouteContext } from './context.js'
@@ -17,7 +16,6 @@ export function healthRoutes (app: FastifyInstance, { profile, cluster }: RouteC
   app.get('/health/alerts', async (_request, reply) => sendJSON(reply, profile, cluster.alerts()))
 
   app.get('/health/bandwidth', async (request, reply) => {
-    if (cluster.bandwidthByProtocol == null) throw new ClusterError('this cluster peer does not report bandwidth')
     return sendJSON(reply, profile, await cluster.bandwidthByProtocol({ signal: request.callSignal }))
   })
 

@@ -1,7 +1,7 @@
 // GET /id, GET /version, GET /peers, POST /peers, DELETE /peers/{peer}.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { ClusterError, InvalidArgumentError, errorMessage } from '../../api/errors.js'
+import { InvalidArgumentError, errorMessage } from '../../api/errors.js'
 import { sendJSON, sendNoContent } from '../common/respond.js'
 import { streamResponse } from '../common/stream.js'
 import type { RouteContext } from './context.js'
@@ -44,7 +44,6 @@ export function peerRoutes (app: FastifyInstance, { profile, cluster }: RouteCon
       if (request.body === undefined) throw new InvalidArgumentError(BAD_BODY)
       const body = request.body as { peer_id?: string } | null
       const peer = decodePeer(body?.peer_id ?? '', 'error decoding peer_id')
-      if (cluster.peerAdd == null) throw new ClusterError('this cluster peer cannot add peers')
       return sendJSON(reply, profile, await cluster.peerAdd(peer, { signal: request.callSignal }))
     })
   })
