@@ -17,6 +17,8 @@ import type { AllocationRequest, Allocator, Consensus, Monitor, RemotePeers, Tra
 import { PeerStatus } from './status.js'
 import { addContent } from './add.js'
 import { closestPeer } from './closest.js'
+import type { ErasureContext } from './erasure/context.js'
+import type { Codec } from '../erasure/codec.js'
 
 export const FOLLOWER_ERROR = 'this peer is configured to be in follower mode. Write operations are disabled'
 
@@ -36,6 +38,13 @@ export interface ClusterInit {
   allocator: Allocator
   remote: RemotePeers
   logger: Logger
+  /** Reed-Solomon codec of the erasure-coding flows */
+  codec: Codec
+  /** live peers in the allocator's order (EC placement) */
+  ranking: (exclude?: string[]) => string[]
+  groupOf: (peer: string) => string | undefined
+  recordAdd?: (bytes: number) => void
+  recordRepair?: (bytes: number) => void
 }
 
 export class Cluster implements ClusterAPI {
@@ -47,6 +56,8 @@ export class Cluster implements ClusterAPI {
   private readonly timers: NodeJS.Timeout[] = []
   private readonly stopped = new AbortController()
   private unsubscribeAlerts?: () => void
+  /** the context the erasure-coding flows run in */
+  readonly erasure: ErasureContext
 
   constructor (init: ClusterInit) {
     this.init = init
@@ -61,6 +72,23 @@ export class Cluster implements ClusterAPI {
       peername: p => this.peernameOf(p),
       consensus: init.consensus
     })
+    this.erasure = {
+      peerId: init.peerId,
+      config: init.config,
+      ipfs: init.ipfs,
+      remote: init.remote,
+      consensus: init.consensus,
+      tracker: init.tracker,
+      monitor: init.monitor,
+      codec: init.codec,
+      logger: init.logger,
+      peerset: () => this.peerset(),
+      ranking: exclude => init.ranking(exclude),
+      groupOf: peer => init.groupOf(peer),
+      commitPin: async (pin, opts) => await this.commitPin(pin, opts),
+      recordAdd: bytes => init.recordAdd?.(bytes),
+      recordRepair: bytes => init.recordRepair?.(bytes)
+    }
   }
 
   /** Starts the background loops: recover at start and every pin_recover_interval, expiry sweeps. */

@@ -54,9 +54,9 @@ async function fetchOne (fetchShard: FetchShard, kind: ShardKind, index: number,
   let blocks: Uint8Array[] | undefined
   try {
     blocks = await fetchShard(kind, index, { signal: opts.signal })
-  } catch (err) {
+  } catch {
+    // a holder that errors is a lost shard for this read; an abort is the caller's, not a loss
     opts.signal?.throwIfAborted()
-    void err
     return 'failed'
   }
   opts.signal?.throwIfAborted()

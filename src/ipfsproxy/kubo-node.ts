@@ -8,6 +8,7 @@ import type { Logger } from 'pino'
 import { describeTarget, parseNodeMultiaddr } from '../ipfs/kubo/node-address.js'
 import type { NodeTarget } from '../ipfs/kubo/node-address.js'
 import { KuboRpcError } from './errors.js'
+import { writeChunk } from './respond.js'
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'proxy-authenticate', 'proxy-authorization']
 // answered by kubo to an OPTIONS with the caller's Origin (only for non-preflight requests)
@@ -52,7 +53,10 @@ export class KuboNode {
     res.writeHead(kres.statusCode ?? 502, cleanHeaders(kres.headers))
     res.flushHeaders()
     for await (const chunk of kres as AsyncIterable<Buffer>) {
-      if (!res.write(chunk)) await new Promise(resolve => res.once('drain', resolve))
+      if (!await writeChunk(res, chunk)) {
+        kres.destroy()
+        return
+      }
     }
     if (Object.keys(kres.trailers).length > 0) res.addTrailers(kres.trailers as Record<string, string>)
     res.end()

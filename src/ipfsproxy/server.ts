@@ -141,7 +141,8 @@ export class IpfsProxy {
     if (this.deps.node != null) return undefined
     const h = NODE_COMMANDS[command]
     if (h == null) return undefined
-    if (method !== 'POST') {
+    // kubo takes POST only (CSRF); GET version stays open because upstream's sharness polls it
+    if (method !== 'POST' && !(method === 'GET' && command === 'version')) {
       return { handler: async () => { throw new KuboRpcError(`${method} not allowed: kubo's RPC API takes POST`, 405, KuboErrorCode.client) }, command, query }
     }
     return { handler: h, command, query }

@@ -21,7 +21,8 @@ import type { IpfsConnector } from '../ipfs/connector.js'
 import { pinTrackerConfigSection } from '../pintracker/config.js'
 import { StatelessPinTracker } from '../pintracker/tracker.js'
 import { monitorConfigSection, PeerMonitor, METRICS_TOPIC } from '../monitor/index.js'
-import { allocatorConfigSection, BalancedAllocator, allocate, MISSING_SECTION_ALLOCATE_BY } from '../allocator/index.js'
+import { allocatorConfigSection, BalancedAllocator, allocate, rankPeers, groupMetricName, groupOfFromMetrics, MISSING_SECTION_ALLOCATE_BY } from '../allocator/index.js'
+import { WasmCodec } from '../erasure/wasm-codec.js'
 import { diskConfigSection, DiskInformer, tagsConfigSection, TagsInformer, MetricsPublisher } from '../informer/index.js'
 import type { Informer } from '../informer/index.js'
 import { PingMetricSource, pingMetric } from '../informer/ping.js'
@@ -162,6 +163,9 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
       onlyUntrusted: clusterCfg.pin_only_on_untrusted_peers
     }
 
+    const codec = new WasmCodec()
+    teardown.push(['codec', async () => { await codec.close() }])
+
     const addresses = (): string[] => host.getMultiaddrs().map(a => a.toString())
     const peerAddresses = async (peer: string): Promise<string[]> => {
       try {
@@ -185,7 +189,15 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
         allocate: async req => allocate(balanced, { ...req, metricsByName: name => monitor.latestMetrics(name), trust })
       },
       remote,
-      logger: o.logger('cluster')
+      logger: o.logger('cluster'),
+      codec,
+      ranking: exclude => rankPeers(balanced, { metricsByName: name => monitor.latestMetrics(name), exclude, trust }),
+      groupOf: peer => {
+        const tag = groupMetricName(allocateBy)
+        return tag == null ? undefined : groupOfFromMetrics(monitor.latestMetrics(tag))(peer)
+      },
+      recordAdd: bytes => metrics?.recordAdd(bytes),
+      recordRepair: bytes => metrics?.recordRepair(bytes)
     })
 
     const informerLog = o.logger('informer')

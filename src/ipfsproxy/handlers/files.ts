@@ -14,7 +14,7 @@ import { requireArg } from '../context.js'
 import { KuboRpcError, clientError } from '../errors.js'
 import { hasherByName } from '../hashing.js'
 import { pathOrCidPath, rootCid } from '../paths.js'
-import { streamJson } from '../respond.js'
+import { streamJson, writeChunk } from '../respond.js'
 import { connectorBlockstore, linksOf } from '../block-reader.js'
 import { NdjsonWriter } from '../../restapi/common/stream.js'
 import { CID as CIDClass } from 'multiformats/cid'
@@ -37,8 +37,7 @@ export async function cat (call: ProxyCall): Promise<void> {
   const errors: string[] = []
   try {
     for await (const chunk of entry.content({ offset, length, signal: call.signal })) {
-      if (!res.write(chunk)) await new Promise(resolve => res.once('drain', resolve))
-      if (res.destroyed) return
+      if (!await writeChunk(res, chunk)) return
     }
   } catch (err) {
     errors.push(errorMessage(err))
