@@ -107,6 +107,65 @@ export interface GlobalPinInfo {
   created: string
   metadata: Record<string, string> | null
   peer_map: Record<string, PinInfoShort>
+  /** erasure-coded files (meta pins) only: shard health per stripe; old clients ignore it */
+  erasure?: ErasureStatus
+}
+
+/** Why a shard counts as lost (EC rule 3): from cluster state, or a failed or corrupt fetch. */
+export type ShardLossReason = 'down' | 'unpinned' | 'unreachable' | 'missing' | 'failed' | 'corrupt'
+
+export interface LostShardInfo {
+  stripe: number
+  kind: 'data' | 'parity'
+  /** index within its kind */
+  index: number
+  /** position in the stripe (parity j at d+j) */
+  position: number
+  /** the shard pin's CID */
+  cid: string
+  /** the holder it was lost on ('' when the pin had none) */
+  holder: string
+  reason: ShardLossReason
+}
+
+/** Health of one stripe of an EC file, from cluster state. */
+export interface StripeStatus {
+  stripe: number
+  /** shards stored for this stripe (data + parity; a short last stripe has fewer data shards) */
+  shards: number
+  healthy: number
+  lost: LostShardInfo[]
+  /** how many more shard losses the stripe survives (negative: unrecoverable) */
+  tolerates: number
+}
+
+/** The `erasure` field of an EC file's GlobalPinInfo. */
+export interface ErasureStatus {
+  manifest: string
+  data_shards: number
+  parity_shards: number
+  file_size: number
+  stripes: StripeStatus[]
+  /** holders of the unixfs tree (non-leaf blocks) and those of them that are lost */
+  tree: { holders: string[], lost: string[] } | null
+  /** stripes that lost more than parity_shards shards */
+  unrecoverable: number[]
+}
+
+/** One line of POST /ecrecovery: what was lost and rebuilt for one EC file. */
+export interface EcRecoveryReport {
+  /** the content root (meta pin) */
+  cid: string
+  name: string
+  lost: LostShardInfo[]
+  /** shard pins rebuilt and re-placed: the shard pin CID and its new holder */
+  rebuilt: Array<{ stripe: number, position: number, cid: string, holder: string }>
+  /** peers that received rebuilt shards (or tree copies) */
+  new_holders: string[]
+  /** tree copies re-replicated to new holders */
+  tree_copies?: string[]
+  /** what could not be repaired, one message each */
+  errors?: string[]
 }
 
 export interface IPFSID {

@@ -3,9 +3,10 @@
 // implements it, and nothing in the faces knows how the cluster does its work.
 import type { AddParams } from '../api/params.js'
 import type {
-  AddedOutput, Alert, BandwidthByProtocol, ConnectGraph, GlobalPinInfo, GlobalRepoGC, ID, Metric, Pin, PinOptions
+  AddedOutput, Alert, BandwidthByProtocol, EcRecoveryReport, ConnectGraph, GlobalPinInfo, GlobalRepoGC, ID, Metric, Pin, PinOptions
 } from '../api/types.js'
 import type { AddEntry } from '../adder/types.js'
+import type { EcGetStream } from './erasure/get.js'
 
 export interface Opts {
   signal?: AbortSignal
@@ -47,6 +48,13 @@ export interface ClusterAPI {
   recoverAll (local: boolean, opts?: Opts): AsyncIterable<GlobalPinInfo>
 
   repoGC (local: boolean, opts?: Opts): Promise<GlobalRepoGC>
+  /**
+   * Reads an erasure-coded file back (REST GET /ecget/{cid}). Fails before streaming when
+   * cluster state says a stripe is unrecoverable; repairs lost shards as it reads.
+   */
+  ecGet (cid: string, opts?: Opts): Promise<EcGetStream>
+  /** Repairs every EC file's lost shards (REST POST /ecrecovery): one report per file. */
+  ecRecovery (opts?: Opts): AsyncIterable<EcRecoveryReport>
   alerts (): Alert[]
   metricNames (): string[]
   latestMetrics (name: string): Metric[]

@@ -4,51 +4,10 @@
 // The add fails only when every destination failed, as upstream's single adder does.
 import type { CID } from 'multiformats/cid'
 import type { BlockSink } from '../adder/types.js'
-import type { IpfsBlock, IpfsConnector } from '../ipfs/connector.js'
+import type { IpfsConnector } from '../ipfs/connector.js'
 import type { RemotePeers } from './components.js'
 import { ClusterError, errorMessage } from '../api/errors.js'
-
-const BUFFERED_BLOCKS = 16
-
-class BlockChannel implements AsyncIterable<IpfsBlock> {
-  private readonly items: IpfsBlock[] = []
-  private wakeReader?: () => void
-  private wakeWriter?: () => void
-  private ended = false
-  failed?: string
-
-  async push (b: IpfsBlock): Promise<void> {
-    while (this.items.length >= BUFFERED_BLOCKS && this.failed == null) {
-      await new Promise<void>(resolve => { this.wakeWriter = resolve })
-    }
-    if (this.failed != null) return
-    this.items.push(b)
-    this.wakeReader?.()
-  }
-
-  end (): void {
-    this.ended = true
-    this.wakeReader?.()
-  }
-
-  fail (msg: string): void {
-    this.failed = msg
-    this.wakeWriter?.()
-  }
-
-  async * [Symbol.asyncIterator] (): AsyncIterator<IpfsBlock> {
-    while (true) {
-      const b = this.items.shift()
-      if (b != null) {
-        this.wakeWriter?.()
-        yield b
-        continue
-      }
-      if (this.ended) return
-      await new Promise<void>(resolve => { this.wakeReader = resolve })
-    }
-  }
-}
+import { BlockChannel } from './block-channel.js'
 
 export class BlockFanout implements BlockSink {
   private readonly self: string

@@ -3,7 +3,7 @@
 // reached through the interfaces in components.ts.
 import type { Logger } from 'pino'
 import type { AddParams } from '../api/params.js'
-import type { AddedOutput, Alert, BandwidthByProtocol, ConnectGraph, GlobalPinInfo, GlobalRepoGC, ID, Metric, Pin, PinOptions } from '../api/types.js'
+import type { AddedOutput, EcRecoveryReport, Alert, BandwidthByProtocol, ConnectGraph, GlobalPinInfo, GlobalRepoGC, ID, Metric, Pin, PinOptions } from '../api/types.js'
 import { PinTypes, RPC_PROTOCOL, VERSION } from '../api/types.js'
 import { ClusterError, InvalidArgumentError, NotFoundError, errorMessage } from '../api/errors.js'
 import { normalizeCid } from '../api/cid.js'
@@ -16,8 +16,14 @@ import type { ClusterConfig } from './config.js'
 import type { AllocationRequest, Allocator, Consensus, Monitor, RemotePeers, Tracker } from './components.js'
 import { PeerStatus } from './status.js'
 import { addContent } from './add.js'
+import { addErasure } from './erasure/add.js'
 import { closestPeer } from './closest.js'
 import type { ErasureContext } from './erasure/context.js'
+import { ecGet } from './erasure/get.js'
+import type { EcGetStream } from './erasure/get.js'
+import { ecRecovery } from './erasure/recover.js'
+import { EcAutoRepair } from './erasure/repair-auto.js'
+import { erasureStatus } from './erasure/status-info.js'
 import type { Codec } from '../erasure/codec.js'
 
 export const FOLLOWER_ERROR = 'this peer is configured to be in follower mode. Write operations are disabled'
@@ -58,6 +64,8 @@ export class Cluster implements ClusterAPI {
   private unsubscribeAlerts?: () => void
   /** the context the erasure-coding flows run in */
   readonly erasure: ErasureContext
+  /** repairs EC files by itself once a shard holder stays down past ec_repair_grace_period */
+  private readonly ecAutoRepair: EcAutoRepair
 
   constructor (init: ClusterInit) {
     this.init = init
@@ -89,6 +97,7 @@ export class Cluster implements ClusterAPI {
       recordAdd: bytes => init.recordAdd?.(bytes),
       recordRepair: bytes => init.recordRepair?.(bytes)
     }
+    this.ecAutoRepair = new EcAutoRepair(this.erasure)
   }
 
   /** Starts the background loops: recover at start and every pin_recover_interval, expiry sweeps. */
@@ -96,6 +105,7 @@ export class Cluster implements ClusterAPI {
     if (!this.config.follower_mode) {
       this.unsubscribeAlerts = this.init.monitor.onAlert(alert => {
         if (alert.name === 'ping') void this.repinFromPeer(alert.peer)
+        if (alert.name === 'ping') this.ecAutoRepair.peerDown(alert.peer)
       })
     }
     void this.recoverLocal()
@@ -107,6 +117,7 @@ export class Cluster implements ClusterAPI {
 
   stop (): void {
     this.unsubscribeAlerts?.()
+    this.ecAutoRepair.stop()
     this.stopped.abort()
     for (const t of this.timers) clearInterval(t)
   }
@@ -150,6 +161,8 @@ export class Cluster implements ClusterAPI {
     try {
       for await (const pin of this.init.consensus.list({ signal: this.stopped.signal })) {
         if (pin.type === 'meta-pin' || isPinEverywhere(pin) || !(pin.allocations ?? []).includes(peer)) continue
+        // EC shard and tree pins move only with their blocks, through the EC repair
+        if (pin.erasure != null) continue
         if (!this.isClosestTo(pin.cid, peer)) continue
         try {
           const allocations = await this.init.allocator.allocate({
@@ -254,6 +267,8 @@ export class Cluster implements ClusterAPI {
 
   add (entries: AsyncIterable<AddEntry>, params: AddParams, opts: Opts = {}): AsyncIterable<AddedOutput> {
     this.checkWritable()
+    // erasure adds validate synchronously: their 400s go out before the streamed response starts
+    if (params.erasure) return addErasure(this.erasure, entries, params, { signal: opts.signal })
     return addContent({ cluster: this, ipfs: this.init.ipfs, remote: this.init.remote, entries, params, signal: opts.signal })
   }
 
@@ -373,7 +388,36 @@ export class Cluster implements ClusterAPI {
   }
 
   async status (cid: string, local: boolean, opts: Opts = {}): Promise<GlobalPinInfo> {
-    return await this.statuses.status(normalizeCid(cid), local, opts)
+    const gpi = await this.statuses.status(normalizeCid(cid), local, opts)
+    if (!local) await this.addErasureStatus(gpi, opts)
+    return gpi
+  }
+
+  /** An EC file's status carries per-stripe shard health (an extra field old clients ignore). */
+  private async addErasureStatus (gpi: GlobalPinInfo, opts: Opts): Promise<void> {
+    let pin: Pin
+    try {
+      pin = await this.init.consensus.get(gpi.cid, opts)
+    } catch {
+      return
+    }
+    if (pin.type !== 'meta-pin' || pin.erasure == null) return
+    try {
+      gpi.erasure = await erasureStatus(this.erasure, gpi.cid, opts)
+    } catch (err) {
+      this.log.warn({ cid: gpi.cid, err: errorMessage(err) }, 'erasure status failed')
+    }
+  }
+
+  /** ecget: an EC file's bytes (a tar stream for a directory), rebuilt where shards are lost. */
+  async ecGet (cid: string, opts: Opts = {}): Promise<EcGetStream> {
+    return await ecGet(this.erasure, normalizeCid(cid), opts)
+  }
+
+  /** ecrecovery: rebuilds and re-homes the lost shards of every EC file, one report per file. */
+  ecRecovery (opts: Opts = {}): AsyncIterable<EcRecoveryReport> {
+    this.checkWritable()
+    return ecRecovery(this.erasure, opts)
   }
 
   statusAll (filter: number, local: boolean, opts: Opts = {}): AsyncIterable<GlobalPinInfo> {

@@ -58,6 +58,10 @@ export interface RemotePeers {
   recoverAll (peer: string, opts?: Signalled): AsyncIterable<PinInfo>
   repoGC (peer: string, opts?: Signalled): Promise<IPFSRepoGC[]>
   blockStream (peer: string, blocks: AsyncIterable<IpfsBlock>, opts?: Signalled): Promise<void>
+  /** one block from the peer's IPFS node (ecget and repair read shards from their holders) */
+  blockGet (peer: string, cid: string, opts?: Signalled): Promise<Uint8Array>
+  /** which of the CIDs the peer's IPFS node does not hold locally (no network fetch) */
+  missingBlocks (peer: string, cids: string[], opts?: Signalled): Promise<string[]>
   /** the peer's cluster peers, for the connectivity graph */
   peers (peer: string, opts?: Signalled): Promise<string[]>
   ipfsSwarmPeers (peer: string, opts?: Signalled): Promise<string[]>

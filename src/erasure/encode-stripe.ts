@@ -12,6 +12,8 @@ import type { EncodedShard, ManifestStripe, RawBlock, ShardKind, Stripe } from '
 export interface EncodeStripeOptions {
   /** d: the stripe may hold fewer data shards (last stripe), never more */
   dataShards: number
+  /** the add's nonce (manifest.nonce): goes into every shard node, see nonce.ts */
+  nonce: Uint8Array
   /** size of the raw blocks parity is cut into (default 256 KiB, at most 1 MiB) */
   parityBlockSize?: number
   signal?: AbortSignal
@@ -27,13 +29,14 @@ export interface EncodedStripe {
   manifest: ManifestStripe
 }
 
-async function shardOf (kind: ShardKind, stripe: number, index: number, blocks: RawBlock[], length: number): Promise<EncodedShard> {
+async function shardOf (kind: ShardKind, stripe: number, index: number, blocks: RawBlock[], length: number, nonce: Uint8Array): Promise<EncodedShard> {
   const node = await encodeShardNode({
     kind,
     stripe,
     index,
     length,
-    blocks: blocks.map(b => [b.cid, b.bytes.byteLength])
+    blocks: blocks.map(b => [b.cid, b.bytes.byteLength]),
+    nonce
   })
   return { kind, index, length, blocks, node }
 }
@@ -52,7 +55,7 @@ export async function encodeStripe (stripe: Stripe, codec: Codec, parityShards: 
   const data = await Promise.all(stripe.dataShards.map(async (s, i) => {
     const length = s.blocks.reduce((sum, b) => sum + b.bytes.byteLength, 0)
     if (length !== s.length) throw new ErasureParamsError(`stripe ${stripe.index} data shard ${i}: blocks hold ${length} bytes, length says ${s.length}`)
-    return await shardOf('data', stripe.index, i, s.blocks, length)
+    return await shardOf('data', stripe.index, i, s.blocks, length, opts.nonce)
   }))
   const padded = Math.max(...data.map(s => s.length))
 
@@ -66,7 +69,7 @@ export async function encodeStripe (stripe: Stripe, codec: Codec, parityShards: 
     parityBytes = await codec.encode(inputs, p, { signal: opts.signal })
   }
   const parity = await Promise.all(parityBytes.map(async (bytes, j) =>
-    await shardOf('parity', stripe.index, j, await cutRawBlocks(bytes, blockSize), bytes.byteLength)))
+    await shardOf('parity', stripe.index, j, await cutRawBlocks(bytes, blockSize), bytes.byteLength, opts.nonce)))
 
   const ref = (s: EncodedShard): ManifestStripe['data'][number] => ({
     node: s.node.cid,

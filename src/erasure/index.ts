@@ -18,6 +18,9 @@ export {
   validateManifest, shardPins, MANIFEST_VERSION
 } from './manifest.js'
 export type { EncodedManifest, EncodeManifestOptions, GetBlock, ShardPin, ManifestHeader, ManifestRoot, PageRef } from './manifest.js'
+export { encodeTreeNode, decodeTreeNode } from './tree-node.js'
+export type { TreeNode } from './tree-node.js'
+export { NONCE_BYTES, newNonce } from './nonce.js'
 export { reconstructStripe } from './reconstructor.js'
 export type { FetchShard, LostShard, LossReason, ReconstructStripeOptions, StripeResult } from './reconstructor.js'
 export { chooseShardSize, smallFilePolicy, erasureStoredBytes } from './policy.js'

@@ -4,6 +4,7 @@
 import { CID } from 'multiformats/cid'
 import { ManifestError } from './errors.js'
 import { MAX_TOTAL_SHARDS } from './limits.js'
+import { parseNonce } from './nonce.js'
 import { parseBlockRefs } from './shard-node.js'
 import type { Manifest, ManifestStripe, ShardRef } from './types.js'
 
@@ -18,6 +19,10 @@ export interface ManifestHeader {
   shard_size: number
   file_size: number
   content_root: CID
+  /** the add's nonce: shard and tree node CIDs are derived with it */
+  nonce: Uint8Array
+  /** the tree node (unixfs non-leaf blocks), when the content has any */
+  tree?: CID
   stripe_count: number
 }
 
@@ -31,7 +36,7 @@ export interface ManifestRoot extends ManifestHeader {
   pages?: PageRef[]
 }
 
-const HEADER_KEYS = ['codec', 'content_root', 'data_shards', 'file_size', 'parity_shards', 'shard_size', 'stripe_count', 'version']
+const HEADER_KEYS = ['codec', 'content_root', 'data_shards', 'file_size', 'nonce', 'parity_shards', 'shard_size', 'stripe_count', 'version']
 
 function isUint (v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
@@ -94,7 +99,13 @@ export function parseHeader (o: Record<string, unknown>): ManifestHeader {
   if (!isUint(o.stripe_count)) throw new ManifestError('stripe_count must be a non-negative integer')
   const root = CID.asCID(o.content_root)
   if (root == null) throw new ManifestError('content_root must be a CID')
-  return {
+  const nonce = parseNonce(o.nonce, 'root')
+  let tree: CID | undefined
+  if ('tree' in o) {
+    tree = CID.asCID(o.tree) ?? undefined
+    if (tree == null) throw new ManifestError('tree must be a CID')
+  }
+  const h: ManifestHeader = {
     version: MANIFEST_VERSION,
     codec: o.codec,
     data_shards: d,
@@ -102,15 +113,18 @@ export function parseHeader (o: Record<string, unknown>): ManifestHeader {
     shard_size: o.shard_size,
     file_size: o.file_size,
     content_root: root,
+    nonce,
     stripe_count: o.stripe_count
   }
+  if (tree != null) h.tree = tree
+  return h
 }
 
 /** Parses a decoded root block (inline stripes or page references). */
 export function parseRoot (v: unknown): ManifestRoot {
   if (!isMap(v)) throw new ManifestError('root is not a map')
   const paged = 'pages' in v
-  exactKeys(v, [...HEADER_KEYS, paged ? 'pages' : 'stripes'], 'root')
+  exactKeys(v, [...HEADER_KEYS, ...('tree' in v ? ['tree'] : []), paged ? 'pages' : 'stripes'], 'root')
   const h = parseHeader(v)
   if (!paged) {
     if (!Array.isArray(v.stripes)) throw new ManifestError('stripes is not a list')

@@ -39,7 +39,7 @@ async function toBlock (value: unknown): Promise<RawBlock> {
 }
 
 function headerOf (m: Manifest): ManifestHeader {
-  return {
+  const h: ManifestHeader = {
     version: MANIFEST_VERSION,
     codec: m.codec,
     data_shards: m.data_shards,
@@ -47,8 +47,12 @@ function headerOf (m: Manifest): ManifestHeader {
     shard_size: m.shard_size,
     file_size: m.file_size,
     content_root: m.content_root,
+    nonce: m.nonce,
     stripe_count: m.stripes.length
   }
+  // DAG-CBOR has no undefined: an absent tree is an absent key
+  if (m.tree != null) h.tree = m.tree
+  return h
 }
 
 /** Validates a manifest as a reader would, so we never write one we would refuse to read. */

@@ -38,7 +38,7 @@ export interface StripeResult {
   rebuilt: EncodedShard[]
 }
 
-type Header = Pick<Manifest, 'codec' | 'data_shards' | 'parity_shards'>
+type Header = Pick<Manifest, 'codec' | 'data_shards' | 'parity_shards' | 'nonce'>
 
 async function checkFetched (ref: ShardRef, blocks: Uint8Array[] | undefined, verify: boolean): Promise<RawBlock[] | LossReason> {
   if (blocks == null) return 'missing'
@@ -64,14 +64,14 @@ async function fetchOne (fetchShard: FetchShard, kind: ShardKind, index: number,
 }
 
 /** Rebuilt bytes as a verified shard, or CorruptShardError. */
-async function rebuiltShard (stripe: number, kind: ShardKind, index: number, ref: ShardRef, bytes: Uint8Array): Promise<EncodedShard> {
+async function rebuiltShard (stripe: number, kind: ShardKind, index: number, ref: ShardRef, bytes: Uint8Array, nonce: Uint8Array): Promise<EncodedShard> {
   const blocks = splitByRefs(bytes, ref.blocks)
   for (const [i, b] of blocks.entries()) {
     if (!(await verifyBlock(b.cid, b.bytes))) {
       throw new CorruptShardError(stripe, kind, index, `rebuilt block ${i} does not match ${b.cid.toString()}`)
     }
   }
-  const node = await encodeShardNode({ kind, stripe, index, length: ref.length, blocks: ref.blocks })
+  const node = await encodeShardNode({ kind, stripe, index, length: ref.length, blocks: ref.blocks, nonce })
   const same: boolean = node.cid.equals(ref.node)
   if (!same) {
     throw new CorruptShardError(stripe, kind, index, `rebuilt shard node ${node.cid.toString()} is not the manifest's ${ref.node.toString()}`)
@@ -153,7 +153,7 @@ export async function reconstructStripe (
   for (const s of lost) {
     const ref = s.kind === 'data' ? stripe.data[s.index] : stripe.parity[s.index]
     const pos = s.kind === 'data' ? s.index : d + s.index
-    const shard = await rebuiltShard(index, s.kind, s.index, ref, all[pos].subarray(0, ref.length))
+    const shard = await rebuiltShard(index, s.kind, s.index, ref, all[pos].subarray(0, ref.length), manifest.nonce)
     rebuilt.push(shard)
     if (s.kind === 'data') data[s.index] = shard.blocks
   }

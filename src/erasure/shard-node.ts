@@ -1,8 +1,10 @@
 // The DAG-CBOR node of one shard: the CID a shard pin pins (recursively, so its blocks are
-// pinned with it). Its content is a pure function of the shard's position and blocks, so a
-// repaired shard gets back exactly the CID the manifest recorded.
+// pinned with it). Its content is a pure function of the add's nonce and the shard's position
+// and blocks, so a repaired shard gets back exactly the CID the manifest recorded, while the
+// same bytes added twice never share a shard node (see nonce.ts).
 //
-//   { kind: 'data' | 'parity', stripe: uint, index: uint, length: uint, blocks: [[CID, uint], …] }
+//   { kind: 'data' | 'parity', stripe: uint, index: uint, length: uint, blocks: [[CID, uint], …],
+//     nonce: bytes(16) }
 //
 // index is within the kind (data 0..d-1, parity 0..p-1); length = sum of the block lengths.
 import * as dagCbor from '@ipld/dag-cbor'
@@ -10,6 +12,7 @@ import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { ManifestError } from './errors.js'
 import { MAX_BLOCK_BYTES } from './limits.js'
+import { checkNonce, parseNonce } from './nonce.js'
 import type { BlockRef, RawBlock, ShardKind } from './types.js'
 
 export interface ShardNode {
@@ -18,15 +21,18 @@ export interface ShardNode {
   index: number
   length: number
   blocks: BlockRef[]
+  nonce: Uint8Array
 }
 
 export async function encodeShardNode (node: ShardNode): Promise<RawBlock> {
+  checkNonce(node.nonce, `shard node of stripe ${node.stripe} ${node.kind} ${node.index}`)
   const bytes = dagCbor.encode({
     kind: node.kind,
     stripe: node.stripe,
     index: node.index,
     length: node.length,
-    blocks: node.blocks.map(([c, n]) => [c, n])
+    blocks: node.blocks.map(([c, n]) => [c, n]),
+    nonce: node.nonce
   })
   if (bytes.byteLength > MAX_BLOCK_BYTES) {
     throw new ManifestError(`shard node of stripe ${node.stripe} ${node.kind} ${node.index} is ${bytes.byteLength} bytes, over ${MAX_BLOCK_BYTES}: use fewer blocks per shard`)
@@ -68,10 +74,11 @@ export function parseShardNode (v: unknown, where: string): ShardNode {
   if (v == null || typeof v !== 'object' || Array.isArray(v)) throw new ManifestError(`${where} is not a map`)
   const o = v as Record<string, unknown>
   const keys = Object.keys(o).sort().join(',')
-  if (keys !== 'blocks,index,kind,length,stripe') throw new ManifestError(`${where} has fields ${keys}`)
+  if (keys !== 'blocks,index,kind,length,nonce,stripe') throw new ManifestError(`${where} has fields ${keys}`)
   if (o.kind !== 'data' && o.kind !== 'parity') throw new ManifestError(`${where}: kind must be data or parity`)
   if (!isUint(o.stripe) || !isUint(o.index) || !isUint(o.length)) throw new ManifestError(`${where}: stripe, index and length must be non-negative integers`)
   const { refs, total } = parseBlockRefs(o.blocks, where)
   if (total !== o.length) throw new ManifestError(`${where}: blocks add up to ${total} bytes, length says ${o.length}`)
-  return { kind: o.kind, stripe: o.stripe, index: o.index, length: o.length, blocks: refs }
+  const nonce = parseNonce(o.nonce, where)
+  return { kind: o.kind, stripe: o.stripe, index: o.index, length: o.length, blocks: refs, nonce }
 }

@@ -27,6 +27,7 @@ export class StripeBuilder {
   private shards: DataShard[] = []
   private current: DataShard | undefined
   private nextIndex = 0
+  private last: { stripe: number, shard: number } | undefined
 
   constructor (opts: StripeBuilderOptions) {
     validateShardCounts(opts.dataShards, opts.parityShards)
@@ -54,10 +55,19 @@ export class StripeBuilder {
     const cur = this.current
     if (cur != null && cur.length + len > this.shardSize) this.closeShard(done)
     const shard = this.current ??= { blocks: [], length: 0 }
+    this.last = { stripe: this.nextIndex, shard: this.shards.length }
     shard.blocks.push(block)
     shard.length += len
     if (shard.length === this.shardSize || shard.blocks.length >= this.maxBlocks) this.closeShard(done)
     return done
+  }
+
+  /**
+   * Where the last pushed block went: its stripe and data shard index. Lets the adder stream a
+   * block to its shard's holder as soon as it arrives, before the stripe is complete.
+   */
+  get lastPosition (): { stripe: number, shard: number } | undefined {
+    return this.last
   }
 
   /** The last, possibly short, stripe; undefined when no block was pushed since the last stripe. */

@@ -56,5 +56,9 @@ export interface Manifest {
   file_size: number
   /** CID of the unixfs root of the content */
   content_root: CID
+  /** the add's random nonce (NONCE_BYTES), also in every shard node and the tree node */
+  nonce: Uint8Array
+  /** the tree node: the unixfs non-leaf blocks (absent when the content has none) */
+  tree?: CID
   stripes: ManifestStripe[]
 }

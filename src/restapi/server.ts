@@ -12,6 +12,7 @@ import type { ApiProfile } from './common/profile.js'
 import type { RestApiConfig } from './config.js'
 import type { RouteContext } from './routes/context.js'
 import { addRoutes } from './routes/add.js'
+import { erasureRoutes } from './routes/erasure.js'
 import { healthRoutes } from './routes/health.js'
 import { peerRoutes } from './routes/peers.js'
 import { pinRoutes } from './routes/pins.js'
@@ -38,6 +39,7 @@ export class RestApi {
       addRoutes(app, ctx)
       pinRoutes(app, ctx)
       healthRoutes(app, ctx)
+      erasureRoutes(app, ctx)
     })
   }
 

@@ -33,6 +33,19 @@ export function registerClusterRpc (server: RpcServer, t: RpcTargets): void {
     handler: async (_a, items: AsyncIterable<IpfsBlock>, ctx) => { await t.ipfs.blockStream(items, { signal: ctx.signal }); return null }
   })
   server.register('IPFSConnector', 'BlockGet', { policy: 'trusted', kind: 'unary', handler: async (cid: string, ctx) => await t.ipfs.blockGet(cid, { signal: ctx.signal }) })
+  // EC loss checks: a holder says which shard blocks it lacks without fetching them, so a lost
+  // block is found at once instead of after a bitswap timeout
+  server.register('IPFSConnector', 'MissingBlocks', {
+    policy: 'trusted',
+    kind: 'unary',
+    handler: async (cids: string[], ctx) => {
+      const missing: string[] = []
+      for (const cid of Array.isArray(cids) ? cids : []) {
+        if ((await t.ipfs.blockStat(String(cid), { signal: ctx.signal })) === undefined) missing.push(String(cid))
+      }
+      return missing
+    }
+  })
   server.register('IPFSConnector', 'SwarmPeers', { policy: 'trusted', kind: 'unary', handler: async (_a, ctx) => await t.ipfs.swarmPeers({ signal: ctx.signal }) })
 
   // Deltas are what a peer already broadcast: any cluster member may read them (upstream serves

@@ -51,6 +51,10 @@ export class RemoteCluster implements RemotePeers {
     return await this.rpc.call(peer, 'IPFSConnector', 'BlockGet', cid, opts)
   }
 
+  async missingBlocks (peer: string, cids: string[], opts?: Signalled): Promise<string[]> {
+    return await this.rpc.call(peer, 'IPFSConnector', 'MissingBlocks', cids, opts)
+  }
+
   async ipfsSwarmPeers (peer: string, opts?: Signalled): Promise<string[]> {
     return await this.rpc.call(peer, 'IPFSConnector', 'SwarmPeers', null, opts)
   }

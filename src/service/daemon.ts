@@ -15,9 +15,8 @@ import { openDatastore } from '../datastore/open.js'
 import { createClusterHost } from '../host/host.js'
 import { TopicChannel } from '../host/topic.js'
 import { BandwidthMeter } from '../host/bandwidth.js'
-import { embeddedIpfsConfigSection } from '../ipfs/embedded/config.js'
-import { EmbeddedIpfs } from '../ipfs/embedded/connector.js'
-import type { IpfsConnector } from '../ipfs/connector.js'
+import { createIpfsConnector } from '../ipfs/kubo/backend.js'
+import { ipfsProxyConfigSection, IpfsProxy, clusterRepoStat, registerRepoStatRpc } from '../ipfsproxy/index.js'
 import { pinTrackerConfigSection } from '../pintracker/config.js'
 import { StatelessPinTracker } from '../pintracker/tracker.js'
 import { monitorConfigSection, PeerMonitor, METRICS_TOPIC } from '../monitor/index.js'
@@ -90,10 +89,20 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
     teardown.push(['host', async () => { await host.stop() }])
     log.info({ peer: peerId, addresses: host.getMultiaddrs().map(a => a.toString()) }, 'cluster host listening')
 
-    if (!config.has(embeddedIpfsConfigSection)) {
-      throw new Error('no IPFS connector configured: service.json needs ipfs_connector.embedded')
-    }
-    const ipfs: IpfsConnector = new EmbeddedIpfs({ config: config.get(embeddedIpfsConfigSection), configDir: o.dir, host, logger: o.logger('ipfs') })
+    const { backend: ipfsBackend, connector: ipfs } = createIpfsConnector(config, {
+      configDir: o.dir,
+      host,
+      logger: o.logger('ipfs'),
+      // kubo only; both run after startup, when cluster and publisher exist
+      peerIpfsAddresses: async signal => {
+        const out: string[] = []
+        for await (const id of cluster.peers({ signal })) {
+          if (id.id !== peerId && id.error === '' && id.ipfs.error === '') out.push(...(id.ipfs.addresses ?? []))
+        }
+        return out
+      },
+      triggerInformers: () => { void publisher.sendNow().catch(() => {}) }
+    })
     await ipfs.start()
     teardown.push(['ipfs', async () => { await ipfs.stop() }])
 
@@ -237,6 +246,7 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
     rpcClient.findPeer = async peer => await peers.findPeer(peer)
     const rpcServer = new RpcServer({ host, logger: o.logger('rpc'), isTrusted: p => consensus.isTrustedPeer(p) })
     registerClusterRpc(rpcServer, { cluster, tracker: pinTracker, ipfs, consensus, knownPeers: async () => await peers.knownAddresses() })
+    registerRepoStatRpc(rpcServer, ipfs)
     await rpcServer.start()
     teardown.push(['rpc', async () => { await rpcServer.stop() }])
     await peers.start()
@@ -250,6 +260,20 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
       await api.start()
       teardown.push(['restapi', async () => { await api.stop() }])
       log.info({ addresses: api.addresses }, 'REST API listening')
+    }
+
+    if (config.has(ipfsProxyConfigSection)) {
+      const proxyLog = o.logger('ipfsproxy')
+      const proxy = new IpfsProxy({
+        config: { ...config.get(ipfsProxyConfigSection), base_dir: o.dir },
+        cluster,
+        ipfs,
+        forwardToNode: ipfsBackend === 'kubo',
+        repoStat: clusterRepoStat({ selfId: peerId, peers: () => cluster.peerset(), ipfs, rpc: rpcClient, logger: proxyLog }),
+        logger: proxyLog
+      })
+      await proxy.start()
+      teardown.push(['ipfsproxy', async () => { await proxy.stop() }])
     }
 
     if (config.has(pinSvcApiConfigSection)) {

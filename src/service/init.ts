@@ -10,6 +10,7 @@ import type { JSONObject } from '../config/section.js'
 import { generateIdentity, identityPath, saveIdentity } from '../config/identity.js'
 import { applyEnv } from '../config/env.js'
 import { INIT_SECTIONS } from './sections.js'
+import { applyIpfsBackend, parseIpfsBackend } from '../ipfs/kubo/backend.js'
 
 export interface InitOptions {
   consensus: string
@@ -18,6 +19,8 @@ export interface InitOptions {
   randomPorts: boolean
   /** the hex secret typed at the --custom-secret prompt */
   secret?: string
+  /** --ipfs: embedded (default) or kubo */
+  ipfs?: string
 }
 
 export class InitError extends Error {}
@@ -25,6 +28,7 @@ export class InitError extends Error {}
 export async function initConfig (dir: string, opts: InitOptions, print: (line: string) => void): Promise<void> {
   if (opts.consensus !== 'crdt') throw new InitError(`consensus "${opts.consensus}" is not supported by this peer: use crdt`)
   if (opts.datastore !== 'leveldb' && opts.datastore !== 'level') throw new InitError(`datastore "${opts.datastore}" is not supported by this peer: use leveldb`)
+  const ipfsBackend = parseIpfsBackend(opts.ipfs ?? 'embedded')
   const peerIds = opts.peers.map(p => {
     let id: string | null | undefined
     try {
@@ -40,6 +44,7 @@ export async function initConfig (dir: string, opts: InitOptions, print: (line: 
     const cluster = j.cluster as JSONObject
     if (opts.secret != null) cluster.secret = opts.secret
     if (peerIds.length > 0) ((j.consensus as JSONObject).crdt as JSONObject).trusted_peers = peerIds
+    applyIpfsBackend(j, ipfsBackend)
   })
   if (opts.randomPorts) await randomizePorts(json)
   await ServiceConfig.save(dir, json)

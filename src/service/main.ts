@@ -82,7 +82,8 @@ program.command('init')
   .option('--peers <multiaddrs>', 'comma-separated multiaddresses of peers (with /p2p/) to trust and remember', '')
   .option('-f, --force', 'overwrite an existing configuration without asking', false)
   .option('--randomports', 'use free random ports for the cluster and the APIs', false)
-  .action(async (o: { consensus: string, datastore: string, customSecret: boolean, peers: string, force: boolean, randomports: boolean }) => {
+  .option('--ipfs <backend>', 'IPFS backend: embedded (a Helia node in the daemon) or kubo (ipfs_connector.ipfshttp)', 'embedded')
+  .action(async (o: { consensus: string, datastore: string, customSecret: boolean, peers: string, force: boolean, randomports: boolean, ipfs: string }) => {
     const g = globals()
     if (ServiceConfig.exists(g.dir) && !(o.force || g.force)) {
       if (!(await confirm('The configuration file will be overwritten. Continue?'))) throw new ExitError('aborted: the configuration exists (use --force to overwrite)')
@@ -99,7 +100,8 @@ program.command('init')
       datastore: o.datastore,
       peers: o.peers.split(',').map(s => s.trim()).filter(s => s !== ''),
       randomPorts: o.randomports,
-      secret
+      secret,
+      ipfs: o.ipfs
     }, line => process.stderr.write(line + '\n'))
   })
 

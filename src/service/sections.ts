@@ -4,6 +4,7 @@ import type { ConfigSection } from '../config/section.js'
 import { clusterConfigSection } from '../cluster/config.js'
 import { crdtConfigSection } from '../consensus/config.js'
 import { restApiConfigSection } from '../restapi/config.js'
+import { ipfsProxyConfigSection } from '../ipfsproxy/config.js'
 import { embeddedIpfsConfigSection } from '../ipfs/embedded/config.js'
 import { pinTrackerConfigSection } from '../pintracker/config.js'
 import { monitorConfigSection } from '../monitor/config.js'
@@ -19,6 +20,7 @@ export const INIT_SECTIONS: Array<ConfigSection<any>> = [
   clusterConfigSection,
   crdtConfigSection,
   // upstream's order inside "api": ipfsproxy, pinsvcapi, restapi
+  ipfsProxyConfigSection,
   pinSvcApiConfigSection,
   restApiConfigSection,
   embeddedIpfsConfigSection,

@@ -1,9 +1,10 @@
 // A 3-peer cluster: peers see each other, pins made on one peer reach every peer.
 import { test, after, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { startCluster } from '../harness/cluster.js'
+import { fastTimers, startCluster } from '../harness/cluster.js'
+import { startDaemon } from '../harness/daemon.js'
 import type { TestCluster } from '../harness/cluster.js'
 import { ctlOk } from '../harness/ctl.js'
 import { parseStream, waitFor } from '../harness/wait.js'
@@ -14,9 +15,13 @@ before(async () => { cluster = await startCluster(3) })
 after(async () => { await cluster?.stopAll() })
 
 test('peers ls lists every peer from any peer', async () => {
+  const expected = cluster.peers.map(x => x.peerId).sort()
   for (const p of cluster.peers) {
-    const ids = parseStream(await ctlOk(['--enc=json', 'peers', 'ls'], { host: p.apiMultiaddr }))
-    assert.deepEqual(ids.map(i => i.id).sort(), cluster.peers.map(x => x.peerId).sort())
+    const ids = await waitFor(async () => {
+      const list = parseStream(await ctlOk(['--enc=json', 'peers', 'ls'], { host: p.apiMultiaddr }))
+      return list.length === expected.length ? list : undefined
+    })
+    assert.deepEqual(ids.map(i => i.id).sort(), expected)
     assert.ok(ids.every(i => i.error === ''), JSON.stringify(ids))
   }
 })
@@ -46,4 +51,30 @@ test('health bandwidth reports the traffic of each libp2p protocol', async () =>
   assert.ok(Object.keys(bw).some(p => p.startsWith('/meshsub/')), 'gossipsub traffic is counted')
   const text = await ctlOk(['health', 'bandwidth'], { host: a.apiMultiaddr })
   assert.match(text, /\/ipfscluster-ec\/1\.0\/rpc: In: +[\d.]+ [kMG]?B\. Out: +[\d.]+ [kMG]?B\. RateIn: [\d.]+B\/s\. RateOut: [\d.]+B\/s/)
+})
+
+test('a restarted peer finds the cluster again from its peerstore file, without --bootstrap', async () => {
+  const c = cluster.peers[2]
+  await c.stop()
+  const peerstore = readFileSync(join(c.dir, 'peerstore'), 'utf8')
+  assert.match(peerstore, new RegExp(`/p2p/${cluster.peers[0].peerId}`), 'the peerstore file remembers the other peers')
+  cluster.peers[2] = await c.restart({ args: [] })
+  await cluster.waitPeerset(3, [cluster.peers[2]])
+})
+
+test('peer_addresses in service.json join a new peer to the cluster', async () => {
+  const d = await startDaemon({
+    peername: 'by-peer-addresses',
+    configure: json => {
+      json.cluster.secret = cluster.secret
+      fastTimers(json)
+      json.cluster.peer_addresses = [cluster.peers[0].swarmAddr]
+    }
+  })
+  try {
+    await cluster.waitPeerset(4, [d, cluster.peers[0]])
+  } finally {
+    await d.kill()
+    d.cleanup()
+  }
 })

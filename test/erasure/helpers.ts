@@ -5,6 +5,9 @@ import { sha256 } from 'multiformats/hashes/sha2'
 import { buildStripes, encodeStripe } from '../../src/erasure/index.js'
 import type { Codec, EncodedStripe, Manifest, RawBlock } from '../../src/erasure/index.js'
 
+/** A fixed add nonce, so test CIDs are deterministic. */
+export const NONCE = new Uint8Array(16).fill(7)
+
 /** Deterministic pseudo-random bytes (xorshift32). */
 export function bytes (n: number, seed = 1): Uint8Array {
   const out = new Uint8Array(n)
@@ -53,7 +56,7 @@ export async function codeFile (size: number, opts: { chunk: number, d: number, 
   const ls = await leaves(size, opts.chunk, opts.seed)
   const stripes: EncodedStripe[] = []
   for await (const s of buildStripes(ls, { dataShards: opts.d, parityShards: opts.p, shardSize: opts.shardSize })) {
-    stripes.push(await encodeStripe(s, opts.codec, opts.p, { dataShards: opts.d, parityBlockSize: opts.parityBlockSize }))
+    stripes.push(await encodeStripe(s, opts.codec, opts.p, { dataShards: opts.d, parityBlockSize: opts.parityBlockSize, nonce: NONCE }))
   }
   const manifest: Manifest = {
     version: 1,
@@ -63,6 +66,7 @@ export async function codeFile (size: number, opts: { chunk: number, d: number, 
     shard_size: opts.shardSize,
     file_size: size,
     content_root: (await rawBlock(new TextEncoder().encode(`root ${size}`))).cid,
+    nonce: NONCE,
     stripes: stripes.map(s => s.manifest)
   }
   return { leaves: ls, stripes, manifest }

@@ -4,10 +4,10 @@ import * as dagCbor from '@ipld/dag-cbor'
 import type { CID } from 'multiformats/cid'
 import {
   WasmCodec, encodeManifest, decodeManifest, decodeManifestRoot, loadManifest, iterateStripes, shardPins,
-  ManifestError, ManifestTooLargeError, MAX_BLOCK_BYTES
+  ManifestError, ManifestTooLargeError, MAX_BLOCK_BYTES, encodeTreeNode, decodeTreeNode
 } from '../../src/erasure/index.js'
 import type { Manifest, ManifestStripe, ShardRef } from '../../src/erasure/index.js'
-import { codeFile, rawBlock } from './helpers.js'
+import { codeFile, rawBlock, NONCE } from './helpers.js'
 
 const K = 1024
 
@@ -32,6 +32,7 @@ async function syntheticManifest (stripes: number, blocksPerShard: number): Prom
     shard_size: blocksPerShard * 256 * K,
     file_size: stripes * 4 * blocksPerShard * 256 * K,
     content_root: await cid(),
+    nonce: NONCE,
     stripes: list
   }
 }
@@ -133,7 +134,11 @@ describe('manifest', () => {
       ['shard over shard size', m => { m.shard_size = K }],
       ['node not a CID', m => { m.stripes[0].parity[1].node = null }],
       ['stripe extra key', m => { m.stripes[0].extra = 1 }],
-      ['stripes not a list', m => { m.stripes = {} }]
+      ['stripes not a list', m => { m.stripes = {} }],
+      ['missing nonce', m => { delete m.nonce }],
+      ['short nonce', m => { m.nonce = new Uint8Array(8) }],
+      ['nonce not bytes', m => { m.nonce = 'x'.repeat(16) }],
+      ['tree not a CID', m => { m.tree = 'bafy' }]
     ]
     for (const [what, mutate] of mutations) {
       const m = plain()
@@ -146,6 +151,23 @@ describe('manifest', () => {
     // the writer refuses what the reader would refuse
     await assert.rejects(encodeManifest({ ...small, file_size: 1 }), ManifestError)
     await assert.rejects(encodeManifest({ ...small, parity_shards: 3 }), ManifestError)
+  })
+
+  it('records the tree node and the nonce', async () => {
+    const tree = await encodeTreeNode({ blocks: [[small.content_root, 12]], nonce: NONCE })
+    const enc = await encodeManifest({ ...small, tree: tree.cid })
+    const back = decodeManifest(enc.root.bytes)
+    assert.ok(back.tree?.equals(tree.cid))
+    assert.deepEqual(back.nonce, NONCE)
+    assert.equal(decodeManifest((await encodeManifest(small)).root.bytes).tree, undefined)
+    const t = decodeTreeNode(tree.bytes)
+    assert.ok(t.blocks[0][0].equals(small.content_root))
+    assert.equal(t.blocks[0][1], 12)
+    const other = await encodeTreeNode({ blocks: [[small.content_root, 12]], nonce: new Uint8Array(16) })
+    assert.ok(!other.cid.equals(tree.cid))
+    assert.throws(() => decodeTreeNode(dagCbor.encode({ kind: 'tree', blocks: [] })), ManifestError)
+    assert.throws(() => decodeTreeNode(dagCbor.encode({ kind: 'data', blocks: [], nonce: NONCE })), ManifestError)
+    await assert.rejects(encodeManifest({ ...small, nonce: new Uint8Array(2) }), ManifestError)
   })
 
   it('rejects pages that do not match the root', async () => {

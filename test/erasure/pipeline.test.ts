@@ -9,7 +9,7 @@ import {
   WasmCodec, StripeBuilder, encodeStripe, encodeManifest, loadManifest, reconstructStripe, chooseShardSize, smallFilePolicy
 } from '../../src/erasure/index.js'
 import type { EncodedStripe, Manifest, Stripe } from '../../src/erasure/index.js'
-import { bytes, concat } from './helpers.js'
+import { bytes, concat, NONCE } from './helpers.js'
 
 const RAW = 0x55
 
@@ -30,7 +30,7 @@ describe('erasure pipeline on unixfs import output', () => {
       const store = new Map<string, Uint8Array>()
       const builder = new StripeBuilder({ dataShards: d, parityShards: p, shardSize })
       const coded: EncodedStripe[] = []
-      const code = async (s: Stripe): Promise<void> => { coded.push(await encodeStripe(s, codec, p, { dataShards: d, parityBlockSize: chunk })) }
+      const code = async (s: Stripe): Promise<void> => { coded.push(await encodeStripe(s, codec, p, { dataShards: d, nonce: NONCE, parityBlockSize: chunk })) }
       const sink = {
         put: async (cid: CID, b: Uint8Array): Promise<void> => {
           store.set(cid.toString(), b)
@@ -55,6 +55,7 @@ describe('erasure pipeline on unixfs import output', () => {
         shard_size: shardSize,
         file_size: file.byteLength,
         content_root: CID.parse(root),
+        nonce: NONCE,
         stripes: coded.map(s => s.manifest)
       }
       const enc = await encodeManifest(manifest, { maxBlockBytes: 2048 })

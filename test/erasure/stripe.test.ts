@@ -6,7 +6,7 @@ import {
   StripeBuilder, buildStripes, encodeStripe, decodeShardNode, WasmCodec, ErasureParamsError, verifyBlock
 } from '../../src/erasure/index.js'
 import type { RawBlock, Stripe } from '../../src/erasure/index.js'
-import { leaves, concat, rawBlock } from './helpers.js'
+import { leaves, concat, rawBlock, NONCE } from './helpers.js'
 
 const K = 1024
 
@@ -99,7 +99,7 @@ describe('encodeStripe', () => {
   it('codes a short last stripe with virtual zero shards and cuts parity into blocks', async () => {
     const stripes = await stripesOf(await leaves(4 * 2 * K + 2 * K + 5, K), 4, 2 * K)
     const last = stripes[1]
-    const enc = await encodeStripe(last, codec, 2, { dataShards: 4, parityBlockSize: 700 })
+    const enc = await encodeStripe(last, codec, 2, { dataShards: 4, nonce: NONCE, parityBlockSize: 700 })
     assert.equal(enc.paddedLength, 2 * K)
     assert.equal(enc.data.length, 2)
     assert.equal(enc.parity.length, 2)
@@ -135,23 +135,36 @@ describe('encodeStripe', () => {
 
   it('gives deterministic shard node CIDs', async () => {
     const [s] = await stripesOf(await leaves(3 * K, K), 2, 2 * K)
-    const a = await encodeStripe(s, codec, 1, { dataShards: 2 })
-    const b = await encodeStripe(s, codec, 1, { dataShards: 2 })
+    const a = await encodeStripe(s, codec, 1, { dataShards: 2, nonce: NONCE })
+    const b = await encodeStripe(s, codec, 1, { dataShards: 2, nonce: NONCE })
     assert.ok(a.parity[0].node.cid.equals(b.parity[0].node.cid))
     assert.ok(a.data[1].node.cid.equals(b.data[1].node.cid))
+  })
+
+  it('gives different shard node CIDs for different add nonces, and records the nonce', async () => {
+    const [s] = await stripesOf(await leaves(3 * K, K), 2, 2 * K)
+    const other = new Uint8Array(16).fill(9)
+    const a = await encodeStripe(s, codec, 1, { dataShards: 2, nonce: NONCE })
+    const b = await encodeStripe(s, codec, 1, { dataShards: 2, nonce: other })
+    assert.ok(!a.data[0].node.cid.equals(b.data[0].node.cid))
+    assert.ok(!a.parity[0].node.cid.equals(b.parity[0].node.cid))
+    // the blocks themselves are content-addressed and shared
+    assert.ok(a.parity[0].blocks[0].cid.equals(b.parity[0].blocks[0].cid))
+    assert.deepEqual(decodeShardNode(b.data[1].node.bytes).nonce, other)
+    await assert.rejects(encodeStripe(s, codec, 1, { dataShards: 2, nonce: new Uint8Array(3) }), /nonce/)
   })
 
   it('handles a stripe of only empty blocks without calling the codec', async () => {
     const empty = await rawBlock(new Uint8Array(0))
     const [s] = await stripesOf([empty], 3, K)
-    const enc = await encodeStripe(s, codec, 2, { dataShards: 3 })
+    const enc = await encodeStripe(s, codec, 2, { dataShards: 3, nonce: NONCE })
     assert.deepEqual(enc.parity.map(p => [p.length, p.blocks.length]), [[0, 0], [0, 0]])
   })
 
   it('rejects bad options', async () => {
     const [s] = await stripesOf(await leaves(3 * K, K), 2, 2 * K)
-    await assert.rejects(encodeStripe(s, codec, 1, { dataShards: 1 }), ErasureParamsError)
-    await assert.rejects(encodeStripe(s, codec, 0, { dataShards: 2 }), ErasureParamsError)
-    await assert.rejects(encodeStripe(s, codec, 1, { dataShards: 2, parityBlockSize: 2 * 1024 * 1024 }), ErasureParamsError)
+    await assert.rejects(encodeStripe(s, codec, 1, { dataShards: 1, nonce: NONCE }), ErasureParamsError)
+    await assert.rejects(encodeStripe(s, codec, 0, { dataShards: 2, nonce: NONCE }), ErasureParamsError)
+    await assert.rejects(encodeStripe(s, codec, 1, { dataShards: 2, nonce: NONCE, parityBlockSize: 2 * 1024 * 1024 }), ErasureParamsError)
   })
 })

@@ -22,8 +22,9 @@ export interface TestCluster {
   stopAll: () => Promise<void>
 }
 
+/** Short timers so failures show in seconds; the ping TTL (2 × interval) still rides out a busy machine. */
 export function fastTimers (json: any): void {
-  json.cluster.monitor_ping_interval = '1s'
+  json.cluster.monitor_ping_interval = '2s'
   json.cluster.peer_watch_interval = '1s'
   json.cluster.state_sync_interval = '5s'
   json.cluster.pin_recover_interval = '10s'
@@ -63,7 +64,7 @@ export async function startCluster (n: number, opts: ClusterOptions = {}): Promi
         await waitFor(async () => {
           const id = JSON.parse(await ctlOk(['--enc=json', 'id'], { host: p.apiMultiaddr }))
           return id.cluster_peers.length === count ? true : undefined
-        }, 60_000)
+        }, 90_000)
       }
     },
     stopAll: async () => {

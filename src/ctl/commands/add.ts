@@ -13,6 +13,8 @@ import type { AddSource } from '../client/multipart.js'
 import { waitFor } from '../client/wait.js'
 import { formatAdded } from '../format/text.js'
 import { ProgressBar, progressWanted } from '../progress.js'
+import { parseChunkerSpec } from '../../adder/chunker.js'
+import { chooseShardSize } from '../../erasure/policy.js'
 import { collect, durationArg, expireAtOf, intArg, lenientAllocations, parseMetadata } from './common.js'
 
 const DESCRIPTION = `Add allows to add and replicate content to several ipfs daemons, performing
@@ -43,7 +45,32 @@ With --erasure, every file is split into data shards of --shard-size bytes and
 Reed-Solomon parity shards are computed: each stripe of --data-shards data
 shards gets --parity-shards parity shards, and all shards of a stripe are
 placed on different peers, so the file survives the loss of any
---parity-shards of them.`
+--parity-shards of them. Without --shard-size, the shard size is computed from
+the total input size so the input fills whole stripes (ceil(size/data-shards),
+whole chunks, at most 256 MiB); for URLs the cluster's default is used.
+Inputs too small for erasure coding to save space are stored as a normal pin
+with --parity-shards+1 replicas (same loss tolerance): only the usual added
+lines are printed for them.`
+
+/** Ceiling of the automatic shard size: the daemon's default cluster.ec_max_shard_size. */
+const AUTO_MAX_SHARD_SIZE = 256 * 1024 * 1024
+
+/**
+ * The shard size for --erasure without --shard-size: only the client knows the input size
+ * before the upload, so it sizes the shards to fill whole stripes. Undefined (the daemon then
+ * uses its default) when the size is unknown (URLs) or the options are invalid (the daemon
+ * reports those with a proper message).
+ */
+export function autoShardSize (params: AddParams, inputSize: number | undefined): number | undefined {
+  if (inputSize == null) return undefined
+  try {
+    const spec = parseChunkerSpec(params.chunker)
+    const chunkSize = spec.kind === 'size' ? spec.size : spec.max
+    return chooseShardSize({ fileSize: inputSize, d: params.data_shards, p: params.parity_shards, chunkSize, maxShardSize: Math.max(chunkSize, AUTO_MAX_SHARD_SIZE) }).shardSize
+  } catch {
+    return undefined
+  }
+}
 
 /** Upstream's AddParams from the flags (the CLI always sends the full set). */
 export function addParamsFromFlags (o: Record<string, any>, nPaths: number, shardSizeGiven: boolean): AddParams {
@@ -138,6 +165,10 @@ async function addAction (ctx: CommandContext, cmd: Command): Promise<void> {
     sources = await prepareSources(paths, { recursive: params.recursive, nocopy: params.nocopy })
   } catch (err) {
     return ctx.out.fail(err)
+  }
+
+  if (params.erasure && params.ec_shard_size === 0) {
+    params.ec_shard_size = autoShardSize(params, await totalSize(sources, params.hidden).catch(() => undefined)) ?? 0
   }
 
   let bar: ProgressBar | undefined

@@ -1,0 +1,48 @@
+// A bounded single-producer, single-consumer queue of blocks feeding one peer's block stream
+// (RemotePeers.blockStream). The producer waits while BUFFERED_BLOCKS are queued, so a slow
+// peer holds the importer back instead of growing memory. A failed stream (fail()) makes
+// pushes return at once: the producer checks `failed` and decides what a failure means
+// (BlockFanout tolerates some, the erasure add none).
+import type { IpfsBlock } from '../ipfs/connector.js'
+
+const BUFFERED_BLOCKS = 16
+
+export class BlockChannel implements AsyncIterable<IpfsBlock> {
+  private readonly items: IpfsBlock[] = []
+  private wakeReader?: () => void
+  private wakeWriter?: () => void
+  private ended = false
+  failed?: string
+
+  async push (b: IpfsBlock): Promise<void> {
+    while (this.items.length >= BUFFERED_BLOCKS && this.failed == null) {
+      await new Promise<void>(resolve => { this.wakeWriter = resolve })
+    }
+    if (this.failed != null) return
+    this.items.push(b)
+    this.wakeReader?.()
+  }
+
+  end (): void {
+    this.ended = true
+    this.wakeReader?.()
+  }
+
+  fail (msg: string): void {
+    this.failed = msg
+    this.wakeWriter?.()
+  }
+
+  async * [Symbol.asyncIterator] (): AsyncIterator<IpfsBlock> {
+    while (true) {
+      const b = this.items.shift()
+      if (b != null) {
+        this.wakeWriter?.()
+        yield b
+        continue
+      }
+      if (this.ended) return
+      await new Promise<void>(resolve => { this.wakeReader = resolve })
+    }
+  }
+}

@@ -1,0 +1,84 @@
+// The block sink the importer writes to during an erasure add. Raw leaves are the coded data;
+// every other block (file and directory dag-pb nodes, symlinks) is a tree block, kept by p+1
+// plain copies and listed in the tree node.
+//
+// Small inputs are replicated instead (smallFilePolicy: p+1 copies survive the same p losses
+// and cost less there). The input size is not known up front, so blocks are held until the
+// policy says "erasure" for the leaf bytes seen so far; the decision is final from then on
+// because the policy is monotone in the size (more bytes never make replication cheaper).
+// The policy says "erasure" once the leaves exceed one shard and d chunks, so at most about
+// one shard is held.
+import type { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import type { BlockSink } from '../../adder/types.js'
+import { smallFilePolicy } from '../../erasure/index.js'
+import type { BlockRef, RawBlock, StorageDecision } from '../../erasure/index.js'
+import type { ErasureAddPlan } from './add-params.js'
+import type { PeerStreams } from './add-streams.js'
+import { StripeWriter } from './add-stripes.js'
+import type { StripeWriterInit } from './add-stripes.js'
+
+export type SinkOutcome =
+  | { mode: 'replicate', decision: StorageDecision, blocks: RawBlock[] }
+  | { mode: 'erasure', writer: StripeWriter, tree: BlockRef[] }
+
+export class ErasureSink implements BlockSink {
+  private readonly plan: ErasureAddPlan
+  private readonly streams: PeerStreams
+  private readonly writerInit: StripeWriterInit
+  /** the p+1 peers holding the tree blocks (and every block of a replicated small input) */
+  readonly treeHolders: string[]
+  private pending: RawBlock[] | undefined = []
+  private leafBytes = 0
+  private writer: StripeWriter | undefined
+  private readonly treeSeen = new Set<string>()
+  private readonly tree: BlockRef[] = []
+
+  constructor (init: { plan: ErasureAddPlan, streams: PeerStreams, writer: StripeWriterInit, treeHolders: string[] }) {
+    this.plan = init.plan
+    this.streams = init.streams
+    this.writerInit = init.writer
+    this.treeHolders = init.treeHolders
+  }
+
+  async put (cid: CID, bytes: Uint8Array): Promise<void> {
+    const block = { cid, bytes }
+    if (this.pending == null) return await this.store(block)
+    this.pending.push(block)
+    if (cid.code !== raw.code) return
+    this.leafBytes += bytes.byteLength
+    if (this.decide().mode === 'erasure') await this.startErasure()
+  }
+
+  private decide (): StorageDecision {
+    const { d, p, chunkSize, shardSize } = this.plan
+    return smallFilePolicy({ fileSize: this.leafBytes, d, p, chunkSize, shardSize })
+  }
+
+  private async startErasure (): Promise<void> {
+    const held = this.pending ?? []
+    this.pending = undefined
+    this.writer = new StripeWriter(this.writerInit)
+    for (const b of held) await this.store(b)
+  }
+
+  private async store (block: RawBlock): Promise<void> {
+    if (block.cid.code === raw.code) return await this.writer!.push(block)
+    const key = block.cid.toString()
+    if (this.treeSeen.has(key)) return
+    this.treeSeen.add(key)
+    this.tree.push([block.cid, block.bytes.byteLength])
+    for (const peer of this.treeHolders) await this.streams.put(peer, block)
+  }
+
+  /** After the import: the last stripe coded (erasure), or the held blocks (replicate). */
+  async finish (): Promise<SinkOutcome> {
+    if (this.pending != null) {
+      const decision = this.decide()
+      if (decision.mode === 'replicate') return { mode: 'replicate', decision, blocks: this.pending }
+      await this.startErasure()
+    }
+    await this.writer!.finish()
+    return { mode: 'erasure', writer: this.writer!, tree: this.tree }
+  }
+}

@@ -1,0 +1,93 @@
+// Reading shard and tree blocks straight from their holders: the local IPFS node when this peer
+// holds them, else the holder's node over peer RPC (IPFSConnector.BlockGet). Blocks are not
+// stored on the reading peer, so an ecget leaves no garbage behind. A holder is first asked
+// which blocks it lacks (no network fetch), so a lost block fails at once instead of after a
+// bitswap timeout; a block that does not hash to its CID is never handed out.
+import { CID } from 'multiformats/cid'
+import { ClusterError } from '../../api/errors.js'
+import { verifyBlock } from '../../erasure/blocks.js'
+import type { FetchShard } from '../../erasure/reconstructor.js'
+import type { ManifestStripe } from '../../erasure/types.js'
+import type { ErasureContext } from './context.js'
+import type { ShardState } from './status-shards.js'
+import { mapLimit } from './status-shards.js'
+
+/** One block must arrive within this time; a holder that takes longer counts as failed. */
+const BLOCK_TIMEOUT = 60_000
+/** blocks of one shard read at once (shards of a stripe are read in parallel too) */
+const SHARD_BLOCK_CONCURRENCY = 4
+
+export class BlockFetchError extends ClusterError {
+  constructor (peer: string, cid: string, why: string) {
+    super(`block ${cid} from ${peer}: ${why}`, 500)
+    this.name = 'BlockFetchError'
+  }
+}
+
+function timed (signal?: AbortSignal): AbortSignal {
+  const t = AbortSignal.timeout(BLOCK_TIMEOUT)
+  return signal == null ? t : AbortSignal.any([signal, t])
+}
+
+/** The CIDs among `cids` that `peer` does not hold locally. */
+export async function missingOn (ctx: ErasureContext, peer: string, cids: string[], signal?: AbortSignal): Promise<string[]> {
+  if (peer !== ctx.peerId) return await ctx.remote.missingBlocks(peer, cids, { signal: timed(signal) })
+  const missing: string[] = []
+  for (const c of cids) if ((await ctx.ipfs.blockStat(c, { signal })) === undefined) missing.push(c)
+  return missing
+}
+
+/** One block from one peer, unverified. */
+export async function blockFrom (ctx: ErasureContext, peer: string, cid: string, signal?: AbortSignal): Promise<Uint8Array> {
+  if (peer === ctx.peerId) return await ctx.ipfs.blockGet(cid, { signal: timed(signal) })
+  return await ctx.remote.blockGet(peer, cid, { signal: timed(signal) })
+}
+
+/** One block from one peer, checked against its CID. */
+export async function verifiedBlockFrom (ctx: ErasureContext, peer: string, cid: CID, signal?: AbortSignal): Promise<Uint8Array> {
+  const bytes = await blockFrom(ctx, peer, cid.toString(), signal)
+  if (!(await verifyBlock(cid, bytes))) throw new BlockFetchError(peer, cid.toString(), 'bytes do not match the CID (corrupt copy)')
+  return bytes
+}
+
+/**
+ * The reconstructor's FetchShard over one stripe's holders. It returns undefined (lost,
+ * "missing") when the holder lacks a block, throws (lost, "failed") when the holder cannot be
+ * read, and leaves hashing to the reconstructor, which marks bad bytes "corrupt". `onBytes`
+ * counts what came over the wire.
+ */
+export function shardFetcher (ctx: ErasureContext, states: readonly ShardState[], stripe: ManifestStripe, onBytes?: (n: number) => void): FetchShard {
+  return async (kind, index, { signal }) => {
+    const st = states.find(s => s.kind === kind && s.index === index)
+    const ref = kind === 'data' ? stripe.data[index] : stripe.parity[index]
+    if (st == null || ref == null || st.holder === '') return undefined
+    const cids = ref.blocks.map(([c]) => c.toString())
+    if (cids.length === 0) return []
+    if ((await missingOn(ctx, st.holder, cids, signal)).length > 0) return undefined
+    return await mapLimit(cids, SHARD_BLOCK_CONCURRENCY, async c => {
+      const bytes = await blockFrom(ctx, st.holder, c, signal)
+      onBytes?.(bytes.byteLength)
+      return bytes
+    })
+  }
+}
+
+/**
+ * A tree block from the first holder that has a good copy (this peer first when it is one).
+ * Holders that failed are remembered in `failed` so the caller can report and repair them.
+ */
+export async function treeBlock (ctx: ErasureContext, holders: readonly string[], cid: CID, failed: Set<string>, signal?: AbortSignal): Promise<Uint8Array> {
+  const order = [...holders].sort((a, b) => Number(b === ctx.peerId) - Number(a === ctx.peerId) || Number(failed.has(a)) - Number(failed.has(b)))
+  const errors: string[] = []
+  for (const h of order) {
+    try {
+      if ((await missingOn(ctx, h, [cid.toString()], signal)).length > 0) throw new BlockFetchError(h, cid.toString(), 'not held')
+      return await verifiedBlockFrom(ctx, h, cid, signal)
+    } catch (err) {
+      signal?.throwIfAborted()
+      failed.add(h)
+      errors.push((err as Error).message)
+    }
+  }
+  throw new ClusterError(`no holder of the unixfs tree has a good copy of ${cid.toString()}: ${errors.join('; ')}`, 500)
+}

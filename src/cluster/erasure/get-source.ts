@@ -1,0 +1,110 @@
+// The block getter ipfs-unixfs-exporter walks an EC file through. Non-leaf blocks come from the
+// tree pin's holders; leaves come from the stripe in memory, and a leaf of a later stripe
+// replaces it by that stripe (the previous one is handed to `onStripeDone` first, which
+// repairs it). The importer stores leaves in the order the exporter reads them, so one stripe
+// is in memory at a time. A leaf the exporter asks for again (the same chunk twice in a file)
+// is read alone from its holder, or through its stripe when that fails.
+import type { CID } from 'multiformats/cid'
+import { ClusterError } from '../../api/errors.js'
+import type { Manifest } from '../../erasure/types.js'
+import type { ErasureContext } from './context.js'
+import { treeBlock, verifiedBlockFrom } from './get-fetch.js'
+import { readStripe } from './get-stripe.js'
+import type { StripeRead } from './get-stripe.js'
+import type { FileState } from './status-shards.js'
+
+function keyOf (cid: CID): string {
+  return Buffer.from(cid.multihash.bytes).toString('base64')
+}
+
+export interface StripeBlockSourceInit {
+  ctx: ErasureContext
+  manifest: Manifest
+  state: FileState
+  /** the tree node's block list (non-leaf unixfs blocks) */
+  treeBlocks: CID[]
+  signal?: AbortSignal
+  /** bytes read from holders (progress, metrics) */
+  onBytes?: (n: number) => void
+  /** a stripe the walk is done with (repair hook); called once per stripe read */
+  onStripeDone: (index: number, read: StripeRead) => Promise<void>
+}
+
+export class StripeBlockSource {
+  private readonly init: StripeBlockSourceInit
+  private readonly leaves = new Map<string, { stripe: number, shard: number }>()
+  private readonly tree = new Set<string>()
+  /** tree holders that failed a read (reported by the caller) */
+  readonly treeFailed = new Set<string>()
+  /** stripes read so far */
+  readonly visited = new Set<number>()
+  private current?: { index: number, blocks: Map<string, Uint8Array>, read: StripeRead }
+
+  constructor (init: StripeBlockSourceInit) {
+    this.init = init
+    init.manifest.stripes.forEach((s, stripe) => s.data.forEach((shard, i) => {
+      for (const [cid] of shard.blocks) {
+        const k = keyOf(cid)
+        if (!this.leaves.has(k)) this.leaves.set(k, { stripe, shard: i })
+      }
+    }))
+    for (const c of init.treeBlocks) this.tree.add(keyOf(c))
+  }
+
+  /** interface-blockstore's get, as the exporter calls it */
+  async * get (cid: CID, options: { signal?: AbortSignal } = {}): AsyncGenerator<Uint8Array> {
+    yield await this.block(cid, options.signal ?? this.init.signal)
+  }
+
+  async block (cid: CID, signal?: AbortSignal): Promise<Uint8Array> {
+    const k = keyOf(cid)
+    if (this.tree.has(k)) return await treeBlock(this.init.ctx, this.init.state.tree?.holders ?? [], cid, this.treeFailed, signal)
+    const held = this.current?.blocks.get(k)
+    if (held != null) return held
+    const loc = this.leaves.get(k)
+    if (loc == null) throw new ClusterError(`block ${cid.toString()} is neither in the file's stripes nor in its tree`, 500)
+    if (this.current == null || loc.stripe > this.current.index) {
+      await this.finish()
+      const read = await this.read(loc.stripe, signal)
+      this.current = { index: loc.stripe, blocks: blocksOf(read), read }
+      this.visited.add(loc.stripe)
+      const b = this.current.blocks.get(k)
+      if (b == null) throw new ClusterError(`stripe ${loc.stripe} did not yield block ${cid.toString()}`, 500)
+      return b
+    }
+    return await this.again(cid, loc, signal)
+  }
+
+  /** A leaf of a stripe already passed: from its holder, else through the stripe once more. */
+  private async again (cid: CID, loc: { stripe: number, shard: number }, signal?: AbortSignal): Promise<Uint8Array> {
+    const st = this.init.state.stripes[loc.stripe].find(s => s.kind === 'data' && s.index === loc.shard)
+    if (st != null && st.holder !== '' && (st.verdict === 'healthy' || st.verdict === 'pending')) {
+      try {
+        return await verifiedBlockFrom(this.init.ctx, st.holder, cid, signal)
+      } catch {
+        signal?.throwIfAborted()
+      }
+    }
+    const b = blocksOf(await this.read(loc.stripe, signal)).get(keyOf(cid))
+    if (b == null) throw new ClusterError(`stripe ${loc.stripe} did not yield block ${cid.toString()}`, 500)
+    return b
+  }
+
+  private async read (index: number, signal?: AbortSignal): Promise<StripeRead> {
+    return await readStripe(this.init.ctx, this.init.manifest, index, this.init.state.stripes[index], { signal, onBytes: this.init.onBytes })
+  }
+
+  /** Hands the stripe in memory to onStripeDone and drops it. */
+  async finish (): Promise<void> {
+    const cur = this.current
+    if (cur == null) return
+    this.current = undefined
+    await this.init.onStripeDone(cur.index, cur.read)
+  }
+}
+
+function blocksOf (read: StripeRead): Map<string, Uint8Array> {
+  const m = new Map<string, Uint8Array>()
+  for (const shard of read.result.data) for (const b of shard) m.set(keyOf(b.cid), b.bytes)
+  return m
+}

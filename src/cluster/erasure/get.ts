@@ -1,0 +1,149 @@
+// ecget: reads an erasure-coded file back. Before any byte, cluster state decides whether every
+// stripe is recoverable (at most p lost shards) and the tree has a live holder; otherwise
+// UnrecoverableFileError names the stripes and nothing is streamed. Then the unixfs exporter
+// walks the content over StripeBlockSource: a single file is streamed as its bytes, a
+// directory as a tar archive. Every stripe is repaired once the walk is past it (its rebuilt
+// shards re-homed, see repair-place.ts); stripes the walk never needed but that lost shards
+// are repaired at the end. A healthy file is read from its data shards only and nothing moves.
+import { CID } from 'multiformats/cid'
+import { exporter } from 'ipfs-unixfs-exporter'
+import type { UnixFSEntry } from 'ipfs-unixfs-exporter'
+import { errorMessage } from '../../api/errors.js'
+import type { EcRecoveryReport, LostShardInfo } from '../../api/types.js'
+import { decodeTreeNode } from '../../erasure/tree-node.js'
+import type { Manifest } from '../../erasure/types.js'
+import type { ErasureContext } from './context.js'
+import { UnrecoverableFileError } from './get-errors.js'
+import { treeBlock } from './get-fetch.js'
+import { StripeBlockSource } from './get-source.js'
+import type { StripeRead } from './get-stripe.js'
+import { readStripe } from './get-stripe.js'
+import { tarStream } from './get-tar.js'
+import type { TarEntry } from './get-tar.js'
+import { placeRebuilt } from './repair-place.js'
+import type { EcFile } from './status-files.js'
+import { loadEcFile, readManifest } from './status-files.js'
+import type { FileState } from './status-shards.js'
+import { HolderStatus, assessFile, lostOf, probeHolders } from './status-shards.js'
+
+export interface EcGetOptions {
+  signal?: AbortSignal
+}
+
+/** An ecget ready to stream: what it is, and its bytes. */
+export interface EcGetStream {
+  cid: string
+  name: string
+  /** a single file is streamed as its bytes, a directory as a tar archive */
+  kind: 'file' | 'directory'
+  /** bytes of file content (the manifest's file_size): the progress total */
+  size: number
+  stripes: number
+  /** stripes with shards cluster state already knows are lost (they will be rebuilt) */
+  degraded: number[]
+  body: AsyncIterable<Uint8Array>
+  /** what was lost and repaired; complete once body has been read to its end */
+  report: EcRecoveryReport
+}
+
+/** Shards lost per stripe, from cluster state. */
+export function lostByStripe (state: FileState): LostShardInfo[][] {
+  return state.stripes.map(s => s.map(lostOf).filter((l): l is LostShardInfo => l != null))
+}
+
+/** Fails with UnrecoverableFileError when cluster state says the file cannot be read. */
+export function checkRecoverable (file: EcFile, state: FileState): void {
+  const lost = lostByStripe(state)
+  const bad = lost.flatMap((l, i) => l.length > file.p ? [i] : [])
+  const treeLost = state.tree != null && state.tree.holders.length > 0 && state.tree.lost.length === state.tree.holders.length
+  if (bad.length > 0 || treeLost) throw new UnrecoverableFileError(file.meta.cid, bad, lost.flat(), file.p, treeLost)
+}
+
+export async function ecGet (ctx: ErasureContext, cid: string, opts: EcGetOptions = {}): Promise<EcGetStream> {
+  const { signal } = opts
+  const file = await loadEcFile(ctx, cid, { signal })
+  const manifest = await readManifest(ctx, file, { signal })
+  const state = await assessFile(ctx, file, manifest, new HolderStatus(ctx), { signal })
+  checkRecoverable(file, state)
+  const treeBlocks = await treeBlockList(ctx, file, manifest, state, signal)
+  // holders that say "pinned" but lack blocks (a wiped blockstore) are found before any byte
+  await probeHolders(ctx, manifest, state, manifest.tree != null ? [manifest.tree, ...treeBlocks].map(c => c.toString()) : undefined, { signal })
+  checkRecoverable(file, state)
+
+  const report: EcRecoveryReport = { cid: file.meta.cid, name: file.meta.name, lost: [], rebuilt: [], new_holders: [] }
+  const load = new Map<string, number>()
+  const repair = async (index: number, read: StripeRead): Promise<void> => {
+    report.lost.push(...read.lost)
+    if (read.result.rebuilt.length === 0) return
+    const r = await placeRebuilt(ctx, file, state.stripes[index], read.result.rebuilt, load, { signal })
+    report.rebuilt.push(...r.placed)
+    if (r.errors.length > 0) (report.errors ??= []).push(...r.errors)
+  }
+  const source = new StripeBlockSource({ ctx, manifest, state, treeBlocks, signal, onStripeDone: repair })
+  const root = await exporter(manifest.content_root, source, { signal })
+  const kind = root.type === 'directory' ? 'directory' : 'file'
+  const degraded = lostByStripe(state).flatMap((l, i) => l.length > 0 ? [i] : [])
+
+  async function * body (): AsyncGenerator<Uint8Array> {
+    yield * (kind === 'file' ? contentOf(root, signal) : tarStream(walk(root, '', source, signal)))
+    await source.finish()
+    // stripes the walk never read (their leaves also appear earlier in the file) are
+    // repaired here if cluster state says they lost shards
+    for (const index of degraded) {
+      if (source.visited.has(index)) continue
+      try {
+        await repair(index, await readStripe(ctx, manifest, index, state.stripes[index], { signal }))
+      } catch (err) {
+        signal?.throwIfAborted()
+        ;(report.errors ??= []).push(`stripe ${index}: ${errorMessage(err)}`)
+      }
+    }
+    report.new_holders = [...new Set(report.rebuilt.map(r => r.holder))].sort()
+    if (source.treeFailed.size > 0) (report.errors ??= []).push(`tree holders without a good copy: ${[...source.treeFailed].join(', ')} (ecrecovery re-replicates the tree)`)
+    if (report.rebuilt.length > 0) ctx.logger.info({ cid: file.meta.cid, rebuilt: report.rebuilt.length }, 'ecget repaired lost shards')
+  }
+
+  return { cid: file.meta.cid, name: file.meta.name, kind, size: manifest.file_size, stripes: manifest.stripes.length, degraded, body: body(), report }
+}
+
+/** The tree node's block list (from any holder with a good copy); none when the file has no tree. */
+async function treeBlockList (ctx: ErasureContext, file: EcFile, manifest: Manifest, state: FileState, signal?: AbortSignal): Promise<CID[]> {
+  if (manifest.tree == null) return []
+  const holders = (state.tree?.holders ?? file.tree?.allocations ?? []).filter(h => !(state.tree?.lost ?? []).includes(h))
+  const node = decodeTreeNode(await treeBlock(ctx, holders, manifest.tree, new Set(), signal))
+  return node.blocks.map(([c]) => c)
+}
+
+async function * contentOf (entry: UnixFSEntry, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  if (entry.type === 'directory' || entry.type === 'object') throw new Error(`${entry.path} is not a file`)
+  // one block at a time: leaves are requested in file order, so one stripe is in memory
+  yield * entry.content({ signal, blockReadConcurrency: 1 })
+}
+
+function modeOf (entry: UnixFSEntry, dflt: number): number {
+  return (entry.type === 'file' || entry.type === 'directory') && entry.unixfs.mode != null ? entry.unixfs.mode : dflt
+}
+
+function mtimeOf (entry: UnixFSEntry): number {
+  const m = (entry.type === 'file' || entry.type === 'directory') ? entry.unixfs.mtime : undefined
+  return m != null ? Number(m.secs) : 0
+}
+
+type Blocks = Parameters<typeof exporter>[1]
+
+/** The directory's entries depth first, in the directory's link order, as tar entries. */
+async function * walk (dir: UnixFSEntry, prefix: string, blocks: Blocks, signal?: AbortSignal): AsyncGenerator<TarEntry> {
+  if (dir.type !== 'directory') return
+  for await (const link of dir.entries({ signal })) {
+    const entry = await exporter(link.cid, blocks, { signal })
+    const path = prefix + link.name
+    if (entry.type === 'directory') {
+      yield { path, type: 'directory', size: 0, mode: modeOf(entry, 0o755), mtime: mtimeOf(entry) }
+      yield * walk(entry, `${path}/`, blocks, signal)
+    } else if (entry.type === 'file' && entry.unixfs.type === 'symlink') {
+      yield { path, type: 'symlink', size: 0, mode: modeOf(entry, 0o777), mtime: mtimeOf(entry), linkname: new TextDecoder().decode(entry.unixfs.data ?? new Uint8Array()) }
+    } else {
+      yield { path, type: 'file', size: Number(entry.type === 'object' ? 0 : entry.size), mode: modeOf(entry, 0o644), mtime: mtimeOf(entry), content: contentOf(entry, signal) }
+    }
+  }
+}

@@ -1,0 +1,89 @@
+// ecrecovery and the automatic repair: for an EC file, find its lost shards from cluster state
+// (and holders that no longer have the blocks they pin), rebuild exactly those from surviving
+// shards of their stripe (lost parity is re-encoded), re-home them and update their pins.
+// A healthy file costs status calls only: no shard is fetched and nothing moves.
+import { CID } from 'multiformats/cid'
+import { errorMessage } from '../../api/errors.js'
+import type { EcRecoveryReport } from '../../api/types.js'
+import { decodeTreeNode } from '../../erasure/tree-node.js'
+import type { Signalled } from '../components.js'
+import type { ErasureContext } from './context.js'
+import { treeBlock } from './get-fetch.js'
+import { readStripe } from './get-stripe.js'
+import { lostByStripe } from './get.js'
+import { placeRebuilt } from './repair-place.js'
+import { repairTree } from './repair-tree.js'
+import type { EcFile } from './status-files.js'
+import { listEcFiles, readManifest } from './status-files.js'
+import { HolderStatus, assessFile, probeHolders } from './status-shards.js'
+
+export interface RepairRun {
+  statuses: HolderStatus
+  /** shards given to each peer in this run (spreads many repairs over peers) */
+  load: Map<string, number>
+}
+
+export function newRepairRun (ctx: ErasureContext): RepairRun {
+  return { statuses: new HolderStatus(ctx, { bulk: true }), load: new Map() }
+}
+
+/** Finds and repairs the lost shards (and tree copies) of one file. Errors end up in the report. */
+export async function repairFile (ctx: ErasureContext, file: EcFile, run: RepairRun, opts: Signalled = {}): Promise<EcRecoveryReport> {
+  const report: EcRecoveryReport = { cid: file.meta.cid, name: file.meta.name, lost: [], rebuilt: [], new_holders: [] }
+  const errors: string[] = []
+  try {
+    const manifest = await readManifest(ctx, file, opts)
+    const state = await assessFile(ctx, file, manifest, run.statuses, opts)
+    let treeCids: CID[] = []
+    if (manifest.tree != null && state.tree != null) {
+      const holders = state.tree.holders.filter(h => !(state.tree?.lost ?? []).includes(h))
+      try {
+        treeCids = decodeTreeNode(await treeBlock(ctx, holders, manifest.tree, new Set(), opts.signal)).blocks.map(([c]) => c)
+      } catch (err) {
+        opts.signal?.throwIfAborted()
+        errors.push(`tree: ${errorMessage(err)}`)
+      }
+    }
+    await probeHolders(ctx, manifest, state, manifest.tree != null ? [manifest.tree, ...treeCids].map(c => c.toString()) : undefined, opts)
+    const lost = lostByStripe(state)
+    report.lost = lost.flat()
+    for (const [index, l] of lost.entries()) {
+      if (l.length === 0) continue
+      if (l.length > file.p) {
+        errors.push(`stripe ${index} is unrecoverable: ${l.length} shards lost, ${file.p} parity`)
+        continue
+      }
+      try {
+        const read = await readStripe(ctx, manifest, index, state.stripes[index], opts)
+        // the read may find more losses (a corrupt or unreadable survivor): report those too
+        for (const x of read.lost) if (!report.lost.some(y => y.stripe === x.stripe && y.position === x.position)) report.lost.push(x)
+        const r = await placeRebuilt(ctx, file, state.stripes[index], read.result.rebuilt, run.load, opts)
+        report.rebuilt.push(...r.placed)
+        errors.push(...r.errors)
+      } catch (err) {
+        opts.signal?.throwIfAborted()
+        errors.push(`stripe ${index}: ${errorMessage(err)}`)
+      }
+    }
+    if (manifest.tree != null && treeCids.length > 0 && (state.tree?.lost.length ?? 0) > 0) {
+      const t = await repairTree(ctx, file, state, manifest.tree, treeCids, opts)
+      if (t.copies.length > 0) report.tree_copies = t.copies
+      errors.push(...t.errors)
+    }
+  } catch (err) {
+    opts.signal?.throwIfAborted()
+    errors.push(errorMessage(err))
+  }
+  report.new_holders = [...new Set([...report.rebuilt.map(r => r.holder), ...(report.tree_copies ?? [])])].sort()
+  if (errors.length > 0) report.errors = errors
+  return report
+}
+
+/** ecrecovery: every EC file of the pinset, one report each, in pinset order. */
+export async function * ecRecovery (ctx: ErasureContext, opts: Signalled = {}): AsyncIterable<EcRecoveryReport> {
+  const run = newRepairRun(ctx)
+  for (const file of await listEcFiles(ctx, opts)) {
+    opts.signal?.throwIfAborted()
+    yield await repairFile(ctx, file, run, opts)
+  }
+}

@@ -1,0 +1,184 @@
+// Loss from cluster state (EC rule 3): a shard is lost when its holder left the peerset (ping
+// expired) or the holder's tracker says the shard pin is not pinned (or cannot be asked).
+// A shard still queued or being pinned is NOT lost: it has not arrived yet, and is read like a
+// healthy one (a fetch that then fails counts, see get-fetch.ts).
+import type { LostShardInfo, PinInfo, ShardLossReason, TrackerStatusName } from '../../api/types.js'
+import type { Manifest } from '../../erasure/types.js'
+import type { Signalled } from '../components.js'
+import type { ErasureContext } from './context.js'
+import type { EcFile } from './status-files.js'
+import { shardKey } from './status-files.js'
+import { missingOn } from './get-fetch.js'
+
+const STATUS_TIMEOUT = 15_000
+const STATUS_CONCURRENCY = 8
+
+/** What a holder's tracker status means for a shard. */
+export type HolderVerdict = 'healthy' | 'pending' | ShardLossReason
+
+const LOST_STATUSES: TrackerStatusName[] = ['pin_error', 'unexpectedly_unpinned', 'unpinned', 'unpin_queued', 'unpinning', 'unpin_error']
+
+export function verdictOf (status: TrackerStatusName): HolderVerdict {
+  if (status === 'pinned') return 'healthy'
+  if (status === 'cluster_error') return 'unreachable'
+  if (LOST_STATUSES.includes(status)) return 'unpinned'
+  // queued, pinning, remote (the holder's state lags behind an allocation change), sharded
+  return 'pending'
+}
+
+/**
+ * Asks holders' trackers, once per (holder, CID). `bulk` preloads each holder's whole status
+ * list with one streamed call (ecrecovery over every file); otherwise one call per shard.
+ */
+export class HolderStatus {
+  private readonly ctx: ErasureContext
+  private readonly live: Set<string>
+  private readonly bulk: Map<string, Promise<Map<string, PinInfo> | Error>> = new Map()
+  private readonly useBulk: boolean
+
+  constructor (ctx: ErasureContext, opts: { bulk?: boolean } = {}) {
+    this.ctx = ctx
+    this.live = new Set(ctx.peerset())
+    this.useBulk = opts.bulk === true
+  }
+
+  isLive (peer: string): boolean {
+    return this.live.has(peer)
+  }
+
+  async verdict (holder: string | undefined, cid: string, opts: Signalled = {}): Promise<HolderVerdict> {
+    if (holder == null || holder === '' || !this.live.has(holder)) return 'down'
+    try {
+      const info = this.useBulk ? await this.fromBulk(holder, cid, opts) : await this.one(holder, cid, opts)
+      if (info == null) return 'pending'
+      return verdictOf(info.status)
+    } catch {
+      opts.signal?.throwIfAborted()
+      return 'unreachable'
+    }
+  }
+
+  private async one (holder: string, cid: string, opts: Signalled): Promise<PinInfo> {
+    const signal = withTimeout(opts.signal)
+    return holder === this.ctx.peerId ? await this.ctx.tracker.status(cid, { signal }) : await this.ctx.remote.status(holder, cid, { signal })
+  }
+
+  private async fromBulk (holder: string, cid: string, opts: Signalled): Promise<PinInfo | undefined> {
+    let p = this.bulk.get(holder)
+    if (p == null) {
+      p = this.loadAll(holder, opts).catch(err => err as Error)
+      this.bulk.set(holder, p)
+    }
+    const all = await p
+    if (all instanceof Error) throw all
+    return all.get(cid)
+  }
+
+  private async loadAll (holder: string, opts: Signalled): Promise<Map<string, PinInfo>> {
+    const out = new Map<string, PinInfo>()
+    const src = holder === this.ctx.peerId ? this.ctx.tracker.statusAll(0, opts) : this.ctx.remote.statusAll(holder, 0, opts)
+    for await (const info of src) out.set(info.cid, info)
+    return out
+  }
+}
+
+function withTimeout (signal?: AbortSignal): AbortSignal {
+  const t = AbortSignal.timeout(STATUS_TIMEOUT)
+  return signal == null ? t : AbortSignal.any([signal, t])
+}
+
+/** One shard of a file as cluster state sees it. */
+export interface ShardState {
+  stripe: number
+  kind: 'data' | 'parity'
+  index: number
+  position: number
+  /** shard pin CID ('' when the pinset has no pin for it) */
+  cid: string
+  holder: string
+  verdict: HolderVerdict
+}
+
+export interface FileState {
+  /** per stripe, every stored shard */
+  stripes: ShardState[][]
+  tree: { holders: string[], lost: string[] } | null
+}
+
+export function lostOf (s: ShardState): LostShardInfo | undefined {
+  if (s.verdict === 'healthy' || s.verdict === 'pending') return undefined
+  return { stripe: s.stripe, kind: s.kind, index: s.index, position: s.position, cid: s.cid, holder: s.holder, reason: s.verdict }
+}
+
+/** Runs fn over items with at most `limit` at once. */
+export async function mapLimit<T, R> (items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i])
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return out
+}
+
+/** Every shard's state (and the tree's) from the pinset, the peerset and the holders' trackers. */
+export async function assessFile (ctx: ErasureContext, file: EcFile, manifest: Manifest, statuses: HolderStatus, opts: Signalled = {}): Promise<FileState> {
+  const all: ShardState[] = []
+  const stripes: ShardState[][] = manifest.stripes.map((s, stripe) => {
+    const list: ShardState[] = []
+    const add = (kind: 'data' | 'parity', index: number, position: number): void => {
+      const pin = file.shards.get(shardKey(stripe, position))
+      const st: ShardState = { stripe, kind, index, position, cid: pin?.cid ?? '', holder: pin?.allocations?.[0] ?? '', verdict: 'down' }
+      list.push(st)
+      all.push(st)
+    }
+    s.data.forEach((_, i) => add('data', i, i))
+    s.parity.forEach((_, j) => add('parity', j, manifest.data_shards + j))
+    return list
+  })
+  await mapLimit(all, STATUS_CONCURRENCY, async st => {
+    // a shard without a pin cannot be on any peer's list: it is lost with no holder
+    st.verdict = st.cid === '' ? 'missing' : await statuses.verdict(st.holder, st.cid, opts)
+  })
+  let tree: FileState['tree'] = null
+  if (file.tree != null) {
+    const holders = file.tree.allocations ?? []
+    const verdicts = await mapLimit(holders, STATUS_CONCURRENCY, async h => await statuses.verdict(h, file.tree?.cid ?? '', opts))
+    tree = { holders, lost: holders.filter((_, i) => verdicts[i] !== 'healthy' && verdicts[i] !== 'pending') }
+  }
+  return { stripes, tree }
+}
+
+/**
+ * Asks the holders of shards cluster state calls healthy whether they really hold every block
+ * (one MissingBlocks call per shard, no bytes moved): a holder whose blockstore was wiped keeps
+ * its pin records, so its tracker still says "pinned". Shards not yet pinned are left alone.
+ */
+export async function probeHolders (ctx: ErasureContext, manifest: Manifest, state: FileState, treeBlocks: string[] | undefined, opts: Signalled = {}): Promise<void> {
+  const healthy = state.stripes.flat().filter(s => s.verdict === 'healthy')
+  await mapLimit(healthy, STATUS_CONCURRENCY, async st => {
+    const stripe = manifest.stripes[st.stripe]
+    const ref = st.kind === 'data' ? stripe.data[st.index] : stripe.parity[st.index]
+    const cids = [st.cid, ...ref.blocks.map(([c]) => c.toString())]
+    try {
+      if ((await missingOn(ctx, st.holder, cids, opts.signal)).length > 0) st.verdict = 'missing'
+    } catch {
+      opts.signal?.throwIfAborted()
+      st.verdict = 'unreachable'
+    }
+  })
+  if (state.tree == null || treeBlocks == null) return
+  const tree = state.tree
+  const alive = tree.holders.filter(h => !tree.lost.includes(h))
+  await mapLimit(alive, STATUS_CONCURRENCY, async h => {
+    try {
+      if ((await missingOn(ctx, h, treeBlocks, opts.signal)).length > 0) tree.lost.push(h)
+    } catch {
+      opts.signal?.throwIfAborted()
+      tree.lost.push(h)
+    }
+  })
+}
