@@ -10,6 +10,8 @@ import type { Runner } from './commands/types.js'
 import { registerId } from './commands/id.js'
 import { registerPeers } from './commands/peers.js'
 import { registerAdd } from './commands/add.js'
+import { registerEcget } from './commands/ecget.js'
+import { registerEcrecovery } from './commands/ecrecovery.js'
 import { registerPin } from './commands/pin.js'
 import { registerStatus } from './commands/status.js'
 import { registerVersion } from './commands/version.js'
@@ -71,9 +73,9 @@ export function buildProgram (deps: ProgramDeps): Command {
   registerId(program, run)
   registerPeers(program, run)
   registerAdd(program, run)
-  // Erasure-coding commands go here, between `add` and `pin`:
-  //   registerEcget(program, run)      — `ecget <cid>`: read an EC file back (progress.ts bar)
-  //   registerEcrecovery(program, run) — `ecrecovery`: rebuild and re-place lost shards
+  // erasure-coding commands, between `add` and `pin`
+  registerEcget(program, run)
+  registerEcrecovery(program, run)
   registerPin(program, run)
   registerStatus(program, run)
   registerVersion(program, run)

@@ -195,3 +195,24 @@ test('ctl reaches a stopped daemon: exit 1 with a message', async () => {
   const r = await runCtl(['id'], { host: '/ip4/127.0.0.1/tcp/1' })
   assert.equal(r.code, 1)
 })
+
+test('a section missing from service.json disables that API', async () => {
+  let proxyAddr = ''
+  const d = await startDaemon({
+    configure: json => {
+      proxyAddr = json.api.ipfsproxy.listen_multiaddress
+      delete json.api.ipfsproxy
+    }
+  })
+  try {
+    const port = /\/tcp\/(\d+)/.exec(proxyAddr)?.[1]
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/api/v0/version`, { method: 'POST' }), 'no IPFS proxy listens')
+    const cfg = JSON.parse(readFileSync(join(d.dir, 'service.json'), 'utf8'))
+    const pinsvc = /\/tcp\/(\d+)/.exec(cfg.api.pinsvcapi.http_listen_multiaddress)?.[1]
+    const res = await fetch(`http://127.0.0.1:${pinsvc}/pins`)
+    assert.equal(res.status, 200, 'the Pinning Service API, still configured, answers')
+  } finally {
+    await d.kill()
+    d.cleanup()
+  }
+})

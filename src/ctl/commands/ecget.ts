@@ -1,0 +1,137 @@
+// `ecget <cid> [-o folder]`: reads an erasure-coded file back through GET /ecget/{cid} and
+// writes it to <folder>/<cid>: a file as its bytes, a directory extracted from the tar stream.
+// Output goes to a temporary name in the same folder and is renamed at the very end, so a
+// failure (unrecoverable stripes, an error mid-stream, an interrupted transfer) leaves nothing.
+import { createWriteStream } from 'node:fs'
+import { mkdir, rename, rm } from 'node:fs/promises'
+import type { IncomingMessage } from 'node:http'
+import { once } from 'node:events'
+import { join, resolve } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import type { Command } from 'commander'
+import type { EcRecoveryReport } from '../../api/types.js'
+import type { Runner } from './types.js'
+import type { CommandContext } from '../context.js'
+import { ApiError, ClientError } from '../client/errors.js'
+import { decodeResponse } from '../client/response.js'
+import { ProgressBar, progressWanted } from '../progress.js'
+import { decodeCidArg } from './common.js'
+import { extractTar } from './ec-tar.js'
+
+export interface EcGetSummary {
+  cid: string
+  name: string
+  kind: 'file' | 'directory'
+  path: string
+  /** file content bytes written */
+  bytes: number
+  stripes: number
+  /** stripes that had lost shards (rebuilt while reading) */
+  degraded: number[]
+  repair: EcRecoveryReport | null
+}
+
+function trailer (res: IncomingMessage, name: string): string {
+  const raw = res.rawTrailers
+  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i].toLowerCase() === name.toLowerCase()) return raw[i + 1]
+  return ''
+}
+
+/** The body as chunks; a transfer cut short (no clean end) is an error. */
+async function * bodyOf (res: IncomingMessage): AsyncGenerator<Uint8Array> {
+  for await (const c of res) yield c as Uint8Array
+  if (!res.complete) throw new ClientError('ecget: the connection closed before the transfer completed')
+}
+
+async function writeFileFrom (src: AsyncIterable<Uint8Array>, path: string, onBytes: (n: number) => void): Promise<void> {
+  const out = createWriteStream(path)
+  try {
+    for await (const chunk of src) {
+      onBytes(chunk.byteLength)
+      if (!out.write(chunk)) await once(out, 'drain')
+    }
+  } finally {
+    out.end()
+    await once(out, 'close')
+  }
+}
+
+export function registerEcget (program: Command, run: Runner): void {
+  program.command('ecget')
+    .summary('Read an erasure-coded file or directory back from the cluster')
+    .description(`Reads a file or directory added with "add --erasure" and writes it to
+<folder>/<cid> (the current folder by default). Lost or corrupt shards are rebuilt
+from parity while reading (every block is checked against its CID), and then
+re-placed on other peers. If a stripe lost more shards than it has parity, the
+command fails before writing anything and names the stripes.`)
+    .argument('<cid>', 'the content root CID of the erasure-coded file')
+    .option('-o, --output <folder>', 'folder to write <cid> into', '.')
+    .action(run(async (ctx, cmd) => { await ecgetAction(ctx, cmd) }))
+}
+
+async function ecgetAction (ctx: CommandContext, cmd: Command): Promise<void> {
+  let cid: string
+  try {
+    cid = decodeCidArg(cmd.args[0])
+  } catch (err) {
+    return ctx.out.fail(err, 'parsing cid')
+  }
+  const folder = resolve(cmd.opts().output ?? '.')
+  const final = join(folder, cid)
+  const tmp = join(folder, `.${cid}.ecget-${randomBytes(4).toString('hex')}.partial`)
+  let bar: ProgressBar | undefined
+  let bytes = 0
+  try {
+    await mkdir(folder, { recursive: true })
+    const res = await ctx.client.request(() => ({ method: 'GET', path: `/ecget/${encodeURIComponent(cid)}`, signal: ctx.signal }))
+    if ((res.statusCode ?? 0) !== 200) {
+      // the daemon decided from cluster state that the file cannot be read (or the CID is not
+      // an EC file): its error body says why; nothing was written
+      await decodeResponse(res)
+      throw new ApiError(res.statusCode ?? 0, `unexpected answer ${res.statusCode ?? 0} to ecget`)
+    }
+    const kind = res.headers['x-ec-kind'] === 'directory' ? 'directory' : 'file'
+    const total = Number(res.headers['x-ec-file-size'] ?? NaN)
+    if (progressWanted(ctx.out.encoding)) bar = new ProgressBar({ label: 'ecget', total: Number.isFinite(total) ? total : undefined })
+    const count = (n: number): void => { bytes += n; bar?.add(n) }
+    if (kind === 'directory') await extractTar(bodyOf(res), tmp, count)
+    else await writeFileFrom(bodyOf(res), tmp, count)
+    const streamError = trailer(res, 'X-Stream-Error')
+    if (streamError !== '') throw new ApiError(500, streamError)
+    if (kind === 'file' && Number.isFinite(total) && bytes !== total) throw new ClientError(`ecget: got ${bytes} bytes, the file has ${total}`)
+    let repair: EcRecoveryReport | null = null
+    try {
+      const r = trailer(res, 'X-EC-Repair')
+      if (r !== '') repair = JSON.parse(r)
+    } catch {}
+    await rm(final, { recursive: true, force: true })
+    await rename(tmp, final)
+    bar?.finish()
+    const summary: EcGetSummary = {
+      cid,
+      name: decodeURIComponent(String(res.headers['x-ec-name'] ?? '')),
+      kind,
+      path: final,
+      bytes,
+      stripes: Number(res.headers['x-ec-stripes'] ?? 0),
+      degraded: String(res.headers['x-ec-degraded'] ?? '').split(',').filter(s => s !== '').map(Number),
+      repair
+    }
+    ctx.out.print(summary, formatEcGet)
+  } catch (err) {
+    bar?.clear()
+    await rm(tmp, { recursive: true, force: true }).catch(() => {})
+    return ctx.out.fail(err)
+  }
+}
+
+export function formatEcGet (s: EcGetSummary): string {
+  let out = `${s.cid}${s.name !== '' ? ` | ${s.name}` : ''}: wrote ${s.kind} ${s.path} (${s.bytes} bytes, ${s.stripes} stripes)\n`
+  const r = s.repair
+  if (r != null && r.lost.length > 0) {
+    out += `  > lost ${r.lost.length} shards in stripes ${[...new Set(r.lost.map(l => l.stripe))].join(', ')}; rebuilt ${r.rebuilt.length}`
+    out += r.new_holders.length > 0 ? `; new holders: ${r.new_holders.join(', ')}\n` : '\n'
+  }
+  for (const e of r?.errors ?? []) out += `  > repair: ${e}\n`
+  return out
+}
