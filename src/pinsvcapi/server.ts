@@ -13,9 +13,7 @@ import { pinSvcRoutes } from './routes.js'
 import type { PinSvcCluster } from './routes.js'
 import { pinSvcErrorBody } from './types.js'
 
-export class PinSvcApi {
-  private readonly server: HttpApiServer
-
+export class PinSvcApi extends HttpApiServer {
   constructor (cfg: PinSvcApiConfig, cluster: PinSvcCluster, logger: Logger) {
     const profile: ApiProfile = {
       name: 'pinsvcapi',
@@ -24,26 +22,8 @@ export class PinSvcApi {
       requestLogger: logger.child({ name: 'pinsvcapilog' }),
       errorBody: pinSvcErrorBody
     }
-    this.server = new HttpApiServer(profile, (app: FastifyInstance) => {
+    super(profile, (app: FastifyInstance) => {
       pinSvcRoutes(app, { profile, cluster, logger })
     })
-  }
-
-  async start (): Promise<void> {
-    await this.server.start()
-  }
-
-  async stop (): Promise<void> {
-    await this.server.stop()
-  }
-
-  /** The multiaddrs actually listened on (with the real port when 0 was configured). */
-  get addresses (): string[] {
-    return this.server.addresses
-  }
-
-  /** The libp2p-HTTP endpoint's multiaddrs, when libp2p_listen_multiaddress is configured. */
-  get libp2pAddresses (): string[] {
-    return this.server.libp2pAddresses
   }
 }

@@ -21,9 +21,8 @@ export function restErrorBody (code: number, message: string): APIErrorBody {
   return { code, message }
 }
 
-export class RestApi {
-  private readonly server: HttpApiServer
-
+/** The REST API: the common HTTP API server with upstream's routes and error body. */
+export class RestApi extends HttpApiServer {
   constructor (cfg: RestApiConfig, cluster: ClusterAPI, logger: Logger) {
     const profile: ApiProfile = {
       name: 'restapi',
@@ -33,7 +32,7 @@ export class RestApi {
       errorBody: restErrorBody
     }
     const ctx: RouteContext = { profile, cluster }
-    this.server = new HttpApiServer(profile, (app: FastifyInstance) => {
+    super(profile, (app: FastifyInstance) => {
       // registration order is upstream's route order
       peerRoutes(app, ctx)
       addRoutes(app, ctx)
@@ -41,23 +40,5 @@ export class RestApi {
       healthRoutes(app, ctx)
       erasureRoutes(app, ctx)
     })
-  }
-
-  async start (): Promise<void> {
-    await this.server.start()
-  }
-
-  async stop (): Promise<void> {
-    await this.server.stop()
-  }
-
-  /** The multiaddrs actually listened on (with the real port when 0 was configured). */
-  get addresses (): string[] {
-    return this.server.addresses
-  }
-
-  /** The libp2p-HTTP endpoint's multiaddrs, when libp2p_listen_multiaddress is configured. */
-  get libp2pAddresses (): string[] {
-    return this.server.libp2pAddresses
   }
 }

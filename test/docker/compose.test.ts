@@ -206,12 +206,9 @@ describe('docker-compose-erasure.yml and Dockerfile-erasure', () => {
         const section = known.get(k)
         assert.ok(section != null, `${name}: ${k} is not a configuration key (known: ${[...known.keys()].sort().join(' ')})`)
         if (section === 'identity') continue
-        // the variable changes its key (unless it sets the default)
-        const base = section.toJSON(section.defaults())
-        const over = applyEnv(base, section.envPrefix, { [k]: v })
-        const parsed = section.toJSON(section.parse(over))
-        if (JSON.stringify(over) === JSON.stringify(base)) assert.fail(`${name}: ${k}=${v} changes nothing`)
-        assert.ok(parsed != null)
+        // the value converts and validates in its own section
+        const over = applyEnv(section.toJSON(section.defaults()), section.envPrefix, { [k]: v })
+        assert.doesNotThrow(() => section.parse(over), `${name}: ${k}=${v}`)
       }
       // the whole file as init writes it, each backend: every value validates
       for (const backend of ['kubo', 'embedded']) {

@@ -1,7 +1,7 @@
 // Text renderings of API objects, line for line as upstream's cmd/ipfs-cluster-ctl/formatters.go
 // prints them. Each returns the full text including the final newline.
 import type {
-  AddedOutput, Alert, GlobalPinInfo, GlobalRepoGC, ID, Metric, Pin, Version
+  AddedOutput, Alert, ErasureStatus, GlobalPinInfo, GlobalRepoGC, ID, Metric, Pin, Version
 } from '../../api/types.js'
 import type { BandwidthByProtocol } from '../client/client.js'
 import { goFixed, humanBytes, humanTime } from './humanize.js'
@@ -44,6 +44,25 @@ export function formatGlobalPinInfo (gpi: GlobalPinInfo): string {
     out += ` | ${rfc3339Nano(v.timestamp)}`
     out += ` | Attempts: ${v.attempt_count ?? 0}`
     out += ` | Priority: ${v.priority_pin === true ? 'true' : 'false'}`
+    out += '\n'
+  }
+  if (gpi.erasure != null) out += formatErasureStatus(gpi.erasure, peerMap)
+  return out
+}
+
+/** The per-stripe shard health of an EC file (the `erasure` field of its status). */
+export function formatErasureStatus (e: ErasureStatus, peerMap: GlobalPinInfo['peer_map'] = {}): string {
+  const who = (p: string): string => p === '' ? 'no peer' : (peerMap[p]?.peername ?? '') !== '' ? peerMap[p].peername : p
+  let out = `    > erasure ${e.data_shards}+${e.parity_shards} | manifest ${e.manifest} | ${e.file_size} bytes | ${e.stripes.length} stripes\n`
+  for (const s of e.stripes) {
+    const more = s.tolerates < 0 ? 'UNRECOVERABLE' : `survives ${s.tolerates} more loss${s.tolerates === 1 ? '' : 'es'}`
+    out += `      stripe ${s.stripe}: ${s.healthy}/${s.shards} healthy, ${more}`
+    if (s.lost.length > 0) out += ` | lost: ${s.lost.map(l => `${l.kind} ${l.index} on ${who(l.holder)} (${l.reason})`).join(', ')}`
+    out += '\n'
+  }
+  if (e.tree != null) {
+    out += `      tree: ${e.tree.holders.length - e.tree.lost.length}/${e.tree.holders.length} copies healthy`
+    if (e.tree.lost.length > 0) out += ` | lost on: ${e.tree.lost.map(who).join(', ')}`
     out += '\n'
   }
   return out
