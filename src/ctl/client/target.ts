@@ -4,6 +4,8 @@
 // name is kept so that the certificate can be checked against it).
 import { lookup } from 'node:dns/promises'
 import { ClientError } from './errors.js'
+import { parseSocketMultiaddr } from '../../common/socket-multiaddr.js'
+import type { SocketMultiaddr } from '../../common/socket-multiaddr.js'
 
 export type Target =
   | { kind: 'tcp', host: string, port: number, family?: 4 | 6, /** name for TLS / Host header */ servername: string }
@@ -17,40 +19,17 @@ export interface ParsedAddr {
 
 /** Parses one API multiaddress; errors read like go-multiaddr's. */
 export function parseApiMultiaddr (text: string): ParsedAddr {
-  const s = text.trim()
-  if (!s.startsWith('/')) throw new ClientError(`failed to parse multiaddr "${text}": must begin with /`)
-  const parts = s.split('/').slice(1)
-  const proto = parts[0]
-  if (proto === 'unix') {
-    const path = '/' + parts.slice(1).join('/')
-    if (path === '/') throw new ClientError(`failed to parse multiaddr "${text}": unexpected end of multiaddr`)
-    return { proto, host: path, port: 0 }
-  }
-  if (proto === 'p2p' || proto === 'ipfs' || proto === 'dnsaddr' || parts.includes('p2p')) {
+  const parts = text.trim().split('/')
+  if (parts.includes('p2p') || parts[1] === 'ipfs' || parts[1] === 'dnsaddr') {
     throw new ClientError(`libp2p-http API endpoints are not supported by this client: "${text}"`)
   }
-  if (proto !== 'ip4' && proto !== 'ip6' && proto !== 'dns4' && proto !== 'dns6' && proto !== 'dns') {
-    throw new ClientError(`failed to parse multiaddr "${text}": unknown protocol ${proto}`)
+  let a: SocketMultiaddr
+  try {
+    a = parseSocketMultiaddr(text)
+  } catch (err) {
+    throw new ClientError((err as Error).message)
   }
-  const host = parts[1]
-  if (host == null || host === '') throw new ClientError(`failed to parse multiaddr "${text}": unexpected end of multiaddr`)
-  if (proto === 'ip4' && !/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) {
-    throw new ClientError(`failed to parse multiaddr "${text}": invalid value "${host}" for protocol ip4: failed to parse ip4 addr: ${host}`)
-  }
-  if (proto === 'ip6' && !host.includes(':')) {
-    throw new ClientError(`failed to parse multiaddr "${text}": invalid value "${host}" for protocol ip6: failed to parse ip6 addr: ${host}`)
-  }
-  if (parts[2] !== 'tcp') throw new ClientError(`failed to parse multiaddr "${text}": the API address must be a TCP address`)
-  const port = Number(parts[3])
-  if (!/^\d+$/.test(parts[3] ?? '') || port > 65535) {
-    throw new ClientError(`failed to parse multiaddr "${text}": invalid value "${parts[3] ?? ''}" for protocol tcp`)
-  }
-  // trailing /http or /https are tolerated (some deployments write them); anything else is not
-  const rest = parts.slice(4).filter(p => p !== '')
-  if (rest.length > 1 || (rest.length === 1 && rest[0] !== 'http' && rest[0] !== 'https')) {
-    throw new ClientError(`failed to parse multiaddr "${text}": unsupported protocols after /tcp: /${rest.join('/')}`)
-  }
-  return { proto, host, port }
+  return a.proto === 'unix' ? { proto: 'unix', host: a.path, port: 0 } : { proto: a.proto, host: a.host, port: a.port }
 }
 
 /** Expands a parsed address into targets, resolving DNS names when several IPs may be used. */

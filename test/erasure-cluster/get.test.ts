@@ -1,0 +1,234 @@
+// ecget end to end on 6 real daemons with the real cluster-ctl: the fork's README scenario
+// (seq 1 250000, a holder stopped, ipfs gc, ecget, byte-for-byte equal), two holders down on
+// 4+2, p+1 down failing cleanly (non-zero, stripes named, no output), a directory tree, and a
+// corrupted block on a holder's disk (never returned, repaired elsewhere).
+import { test, after, before } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { join, relative } from 'node:path'
+import { startCluster } from '../harness/cluster.js'
+import type { TestCluster } from '../harness/cluster.js'
+import type { DaemonHandle } from '../harness/daemon.js'
+import { ctlOk, runCtl } from '../harness/ctl.js'
+import { parseStream, waitFor } from '../harness/wait.js'
+
+const CHUNK = 256 * 1024
+let cluster: TestCluster
+let P: DaemonHandle[]
+let work: string
+
+before(async () => {
+  cluster = await startCluster(6)
+  P = cluster.peers
+  work = join(P[0].dir, 'work')
+  mkdirSync(work)
+})
+after(async () => { await cluster?.stopAll() })
+
+export function seq (n: number): string {
+  let s = ''
+  for (let i = 1; i <= n; i++) s += `${i}\n`
+  return s
+}
+
+let fileNo = 0
+function input (content: string | Uint8Array): string {
+  const f = join(work, `in-${fileNo++}`)
+  writeFileSync(f, content)
+  return f
+}
+
+/** add --erasure; returns the content root CID. */
+async function ecAdd (args: string[], d = P[0]): Promise<string> {
+  const out = parseStream(await ctlOk(['--enc=json', 'add', '--erasure', ...args], { host: d.apiMultiaddr, timeoutMs: 180_000 }))
+  return out[out.length - 1].cid
+}
+
+/** Shard pins of the EC file: [{cid, stripe, shard, holder}]. */
+async function shardsOf (root: string, d = P[0]): Promise<Array<{ cid: string, stripe: number, shard: number, holder: string }>> {
+  const pins = parseStream(await ctlOk(['--enc=json', 'pin', 'ls'], { host: d.apiMultiaddr }))
+  const meta = pins.find(p => p.cid === root)
+  assert.ok(meta?.erasure != null, 'meta pin with erasure info')
+  return pins.filter(p => p.type === 'shard-pin' && p.erasure?.manifest === meta.erasure.manifest && p.erasure.stripe != null)
+    .map(p => ({ cid: p.cid, stripe: p.erasure.stripe, shard: p.erasure.shard, holder: p.allocations[0] }))
+}
+
+function peerOf (id: string): DaemonHandle {
+  const d = P.find(p => p.peerId === id)
+  assert.ok(d != null, `peer ${id} is one of ours`)
+  return d
+}
+
+/** Holders of the stripe's shards other than the API peer P[0], the busiest first. */
+async function holdersOfStripe (root: string, stripe: number): Promise<DaemonHandle[]> {
+  const shards = await shardsOf(root)
+  const ids = [...new Set(shards.filter(s => s.stripe === stripe).map(s => s.holder))].filter(h => h !== P[0].peerId)
+  const load = (id: string): number => shards.filter(s => s.holder === id).length
+  return ids.sort((a, b) => load(b) - load(a)).map(peerOf)
+}
+
+async function stopPeers (peers: DaemonHandle[]): Promise<void> {
+  for (const p of peers) await p.stop()
+  await cluster.waitPeerset(6 - peers.length, [P[0]])
+}
+
+async function restartPeers (peers: DaemonHandle[]): Promise<void> {
+  for (const p of peers) {
+    const i = P.indexOf(p)
+    P[i] = await p.restart()
+  }
+  await cluster.waitPeerset(6, [P[0]])
+}
+
+async function ecget (cid: string, out: string, d = P[0]): Promise<{ code: number, stdout: string, stderr: string, summary?: any }> {
+  mkdirSync(out, { recursive: true })
+  const r = await runCtl(['--enc=json', 'ecget', cid, '-o', out], { host: d.apiMultiaddr, timeoutMs: 180_000 })
+  return { ...r, summary: r.code === 0 ? JSON.parse(r.stdout) : undefined }
+}
+
+function treeOf (dir: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name)
+      const rel = relative(dir, p)
+      if (lstatSync(p).isDirectory()) { out[rel + '/'] = ''; walk(p) } else out[rel] = readFileSync(p).toString('base64')
+    }
+  }
+  walk(dir)
+  return out
+}
+
+test('README scenario: seq 1 250000, a holder stopped, ipfs gc, ecget is byte for byte equal', async () => {
+  const content = seq(250000)
+  const file = input(content)
+  const root = await ecAdd(['--shard-size', '512000', '--name', 'tmpfile', file])
+  // healthy first: read from data shards only, nothing lost, nothing moved
+  const healthy = await ecget(root, join(work, 'healthy'))
+  assert.equal(healthy.code, 0, healthy.stdout + healthy.stderr)
+  assert.equal(readFileSync(join(work, 'healthy', root), 'utf8'), content)
+  assert.deepEqual(healthy.summary.repair.lost, [])
+  assert.deepEqual(healthy.summary.repair.rebuilt, [])
+
+  const before = await shardsOf(root)
+  const [victim] = await holdersOfStripe(root, 0)
+  await stopPeers([victim])
+  await ctlOk(['ipfs', 'gc'], { host: P[0].apiMultiaddr, timeoutMs: 120_000 })
+  const out = join(work, 'readme')
+  const r = await ecget(root, out)
+  assert.equal(r.code, 0, r.stdout + r.stderr)
+  assert.ok(readFileSync(join(out, root)).equals(Buffer.from(content)), 'ecget output equals tmpfile')
+  assert.deepEqual(readdirSync(out), [root], 'no temporary file left behind')
+  const lostHere = before.filter(s => s.holder === victim.peerId)
+  assert.equal(r.summary.repair.lost.length, lostHere.length)
+  assert.ok(r.summary.repair.lost.every((l: any) => l.reason === 'down' && l.holder === victim.peerId))
+  // a rebuilt shard only moves to a live peer holding no other shard of its stripe
+  const after = await shardsOf(root)
+  for (const moved of r.summary.repair.rebuilt) {
+    const others = after.filter(s => s.stripe === moved.stripe && s.cid !== moved.cid).map(s => s.holder)
+    assert.ok(!others.includes(moved.holder), 'distinct holders per stripe')
+    assert.equal(after.find(s => s.cid === moved.cid)?.holder, moved.holder, 'shard pin allocation updated')
+  }
+  await restartPeers([victim])
+})
+
+test('4+2 with two holders stopped: still byte for byte', async () => {
+  const content = randomBytes(6 * CHUNK + 1234)
+  const root = await ecAdd(['--shard-size', String(CHUNK), input(content)])
+  const victims = (await holdersOfStripe(root, 0)).slice(0, 2)
+  await stopPeers(victims)
+  const out = join(work, 'two-down')
+  const r = await ecget(root, out)
+  assert.equal(r.code, 0, r.stdout + r.stderr)
+  assert.ok(readFileSync(join(out, root)).equals(content))
+  assert.ok(r.summary.degraded.includes(0))
+  await restartPeers(victims)
+})
+
+test('p+1 holders of a stripe stopped: fails before writing, names the stripe, leaves no output', async () => {
+  const content = randomBytes(5 * CHUNK)
+  const root = await ecAdd(['--shard-size', String(CHUNK), input(content)])
+  const victims = (await holdersOfStripe(root, 0)).slice(0, 3)
+  await stopPeers(victims)
+  const out = join(work, 'three-down')
+  const r = await ecget(root, out)
+  assert.notEqual(r.code, 0)
+  assert.match(r.stdout + r.stderr, /unrecoverable stripes 0\b/)
+  assert.deepEqual(readdirSync(out), [], 'nothing written')
+  await restartPeers(victims)
+})
+
+test('a directory comes back as the same tree', async () => {
+  const src = join(work, 'tree')
+  mkdirSync(join(src, 'sub', 'deeper'), { recursive: true })
+  writeFileSync(join(src, 'a.bin'), randomBytes(3 * CHUNK + 77))
+  writeFileSync(join(src, 'b.txt'), seq(30000))
+  writeFileSync(join(src, 'empty'), '')
+  writeFileSync(join(src, 'sub', 'c.bin'), randomBytes(CHUNK))
+  writeFileSync(join(src, 'sub', 'deeper', 'd.txt'), 'deep\n')
+  mkdirSync(join(src, 'void'))
+  const root = await ecAdd(['-r', '--data-shards', '3', '--parity-shards', '2', '--shard-size', String(CHUNK), src])
+  const [victim] = await holdersOfStripe(root, 0)
+  await stopPeers([victim])
+  const out = join(work, 'tree-out')
+  const r = await ecget(root, out)
+  assert.equal(r.code, 0, r.stdout + r.stderr)
+  assert.equal(r.summary.kind, 'directory')
+  assert.ok(statSync(join(out, root)).isDirectory())
+  assert.deepEqual(treeOf(join(out, root)), treeOf(src))
+  await restartPeers([victim])
+})
+
+/** The file of a peer's blockstore holding exactly these bytes. */
+function blockFileWith (peer: DaemonHandle, bytes: Uint8Array): string | undefined {
+  const walk = (d: string): string | undefined => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name)
+      const st = statSync(p)
+      if (st.isDirectory()) {
+        const f = walk(p)
+        if (f != null) return f
+      } else if (st.size === bytes.byteLength && readFileSync(p).equals(bytes)) return p
+    }
+    return undefined
+  }
+  return walk(join(peer.dir, 'ipfs', 'blocks'))
+}
+
+test('a corrupted block on a holder is never returned, and its shard is repaired elsewhere', async () => {
+  const content = randomBytes(6 * CHUNK)
+  // 3+2 on 6 peers: every stripe leaves one peer free to take a repaired shard
+  const root = await ecAdd(['--data-shards', '3', '--parity-shards', '2', '--shard-size', String(CHUNK), input(content)])
+  const shards = await shardsOf(root)
+  const target = shards.find(s => s.stripe === 0 && s.shard === 1 && s.holder !== P[0].peerId) ?? shards.find(s => s.stripe === 1 && s.shard === 1 && s.holder !== P[0].peerId)
+  assert.ok(target != null, 'a data shard held by another peer than the API peer')
+  // data shard 1 of stripe s holds leaf 3s+1 (one 256 KiB leaf per shard)
+  const leaf = content.subarray((target.stripe * 3 + 1) * CHUNK, (target.stripe * 3 + 2) * CHUNK)
+  const holder = peerOf(target.holder)
+  const blockFile = await waitFor(async () => blockFileWith(holder, leaf), 30_000)
+  writeFileSync(blockFile, randomBytes(leaf.byteLength))
+
+  const out = join(work, 'corrupt')
+  const r = await ecget(root, out)
+  assert.equal(r.code, 0, r.stdout + r.stderr)
+  assert.ok(readFileSync(join(out, root)).equals(content), 'the corrupt bytes were never returned')
+  const lost = r.summary.repair.lost
+  assert.deepEqual(lost.map((l: any) => [l.stripe, l.position, l.reason]), [[target.stripe, 1, 'corrupt']])
+  assert.equal(r.summary.repair.rebuilt.length, 1)
+  const moved = r.summary.repair.rebuilt[0]
+  assert.equal(moved.cid, target.cid)
+  assert.notEqual(moved.holder, target.holder)
+  const after = await shardsOf(root)
+  assert.equal(after.find(s => s.cid === target.cid)?.holder, moved.holder)
+  assert.equal(new Set(after.filter(s => s.stripe === target.stripe).map(s => s.holder)).size, 5, 'still 5 distinct holders')
+  // the new holder pins it, and a second read is clean
+  await waitFor(async () => {
+    const gpi = JSON.parse(await ctlOk(['--enc=json', 'status', target.cid], { host: P[0].apiMultiaddr }))
+    return gpi.peer_map[moved.holder]?.status === 'pinned' ? true : undefined
+  }, 60_000)
+  const again = await ecget(root, join(work, 'corrupt-again'))
+  assert.equal(again.code, 0, again.stdout + again.stderr)
+  assert.deepEqual(again.summary.repair.lost, [])
+  assert.ok(existsSync(join(work, 'corrupt-again', root)))
+})
