@@ -41,14 +41,7 @@ else
     if [ -n "$CLUSTER_IPFSHTTP_NODEMULTIADDRESS" ]; then backend=kubo; else backend=embedded; fi
   fi
   echo "Initializing the configuration in $IPFS_CLUSTER_PATH (IPFS backend: $backend)..."
-  if cluster-service init --help 2>/dev/null | grep -q -e '--ipfs'; then
-    cluster-service init --consensus "${IPFS_CLUSTER_CONSENSUS:-crdt}" --ipfs "$backend"
-  elif [ "$backend" = embedded ]; then
-    cluster-service init --consensus "${IPFS_CLUSTER_CONSENSUS:-crdt}"
-  else
-    echo "error: this cluster-service cannot initialise a $backend IPFS backend (no init --ipfs)" >&2
-    exit 1
-  fi
+  cluster-service init --consensus "${IPFS_CLUSTER_CONSENSUS:-crdt}" --ipfs "$backend"
 fi
 
 exec cluster-service "$@"

@@ -162,6 +162,8 @@ export interface EcRecoveryReport {
   rebuilt: Array<{ stripe: number, position: number, cid: string, holder: string }>
   /** peers that received rebuilt shards (or tree copies) */
   new_holders: string[]
+  /** holders whose copy of the unixfs tree (directory and file nodes) was lost */
+  tree_lost?: string[]
   /** tree copies re-replicated to new holders */
   tree_copies?: string[]
   /** what could not be repaired, one message each */

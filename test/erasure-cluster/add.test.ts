@@ -39,11 +39,16 @@ function writeInput (name: string, content: string | Uint8Array): string {
 }
 
 /**
- * Waits until `d` sees all 6 peers live: on a loaded machine a ping may expire now and then,
- * and an add with d+p = 6 then (rightly) refuses to start.
+ * Waits until `d` sees all 6 peers live and can reach each of them: on a loaded machine a ping
+ * may expire now and then, and a peer met only through gossip is dialable only once peer
+ * exchange taught `d` its addresses. An add with d+p = 6 needs all of them.
  */
 async function allLive (d: DaemonHandle): Promise<void> {
   await cluster.waitPeerset(6, [d])
+  await waitFor(async () => {
+    const ids = parseStream(await ctlOk(['--enc=json', 'peers', 'ls'], { host: d.apiMultiaddr }))
+    return ids.length === 6 && ids.every(i => i.error == null || i.error === '') ? true : undefined
+  }, 60_000)
 }
 
 async function ecAdd (args: string[], d = P[0]): Promise<any[]> {
@@ -147,7 +152,10 @@ test('a 1.5 MB file: shard lines, pins on distinct peers, holders pin, ~1.5x sto
   assert.match(text, new RegExp(`added ${root.cid as string} seqfile\n$`))
 
   const pins = await checkEcFile(root, 'again', 4, 2, [4, 3], P[3])
-  await waitHoldersPinned(pins)
+  const f = await filePins(root.cid, P[3])
+  await waitHoldersPinned([...pins, f.tree])
+  // every peer pins the manifest
+  await waitHoldersPinned([{ cid: f.manifest.cid, allocations: P.map(d => d.peerId) }])
   // the earlier add of the same content was replaced, not left orphaned
   assert.equal((await allPins(P[3])).filter(p => p.name?.startsWith('seqfile')).length, 0)
 })
@@ -164,6 +172,28 @@ test('tiny inputs are replicated p+1 times instead', async () => {
     assert.equal(pin.erasure, undefined)
     await waitHoldersPinned([pin])
   }
+})
+
+test('d = 1 never pays off: replicated p+1 times, block by block', async () => {
+  const out = await ecAdd(['--data-shards', '1', '--parity-shards', '2', '--shard-size', String(CHUNK), writeInput('d1', seq(100000))])
+  assert.equal(out.length, 1)
+  const pin = (await allPins(P[0])).find(p => p.cid === out[0].cid)
+  assert.equal(pin.type, 'pin')
+  assert.equal(pin.allocations.length, 3)
+  await waitHoldersPinned([pin])
+})
+
+test('a failure before the pins are committed leaves nothing pinned', async () => {
+  const file = writeInput('plain', seq(150000))
+  // raw leaves, as an erasure add forces them: the same content root
+  const cid = (await ctlOk(['add', '-Q', '--raw-leaves', file], { host: P[0].apiMultiaddr })).trim()
+  const before = (await allPins(P[0])).length
+  await allLive(P[0])
+  const r = await runCtl(['add', '--erasure', '--shard-size', String(CHUNK), file], { host: P[0].apiMultiaddr })
+  assert.equal(r.code, 2)
+  assert.match(r.stdout, new RegExp(`${cid} is already pinned as a pin: pin rm it first`))
+  assert.equal((await allPins(P[0])).length, before)
+  await ctlOk(['pin', 'rm', '--no-status', cid], { host: P[0].apiMultiaddr })
 })
 
 test('exactly d x shard-size bytes: one full stripe', async () => {

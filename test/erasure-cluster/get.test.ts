@@ -41,7 +41,14 @@ function input (content: string | Uint8Array): string {
 
 /** add --erasure; returns the content root CID. */
 async function ecAdd (args: string[], d = P[0]): Promise<string> {
-  const out = parseStream(await ctlOk(['--enc=json', 'add', '--erasure', ...args], { host: d.apiMultiaddr, timeoutMs: 180_000 }))
+  // a restarted peer is in the peerset before its first metrics reach the allocator
+  const text = await waitFor(async () => {
+    const r = await runCtl(['--enc=json', 'add', '--erasure', ...args], { host: d.apiMultiaddr, timeoutMs: 180_000 })
+    if (r.code === 0) return r.stdout
+    if (!/not enough live peers/.test(r.stdout)) throw new Error(`add failed: ${r.stdout}${r.stderr}`)
+    return undefined
+  }, 60_000)
+  const out = parseStream(text)
   return out[out.length - 1].cid
 }
 

@@ -7,7 +7,8 @@
 // policy says "erasure" for the leaf bytes seen so far; the decision is final from then on
 // because the policy is monotone in the size (more bytes never make replication cheaper).
 // The policy says "erasure" once the leaves exceed one shard and d chunks, so at most about
-// one shard is held.
+// one shard is held. With d = 1 erasure coding is replication (it never pays off), so nothing
+// is held: every block goes straight to the p+1 holders.
 import type { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import type { BlockSink } from '../../adder/types.js'
@@ -29,6 +30,8 @@ export class ErasureSink implements BlockSink {
   /** the p+1 peers holding the tree blocks (and every block of a replicated small input) */
   readonly treeHolders: string[]
   private pending: RawBlock[] | undefined = []
+  /** d = 1: replicate as the blocks come */
+  private readonly direct: boolean
   private leafBytes = 0
   private writer: StripeWriter | undefined
   private readonly treeSeen = new Set<string>()
@@ -39,10 +42,16 @@ export class ErasureSink implements BlockSink {
     this.streams = init.streams
     this.writerInit = init.writer
     this.treeHolders = init.treeHolders
+    this.direct = init.plan.d === 1
   }
 
   async put (cid: CID, bytes: Uint8Array): Promise<void> {
     const block = { cid, bytes }
+    if (this.direct) {
+      this.leafBytes += cid.code === raw.code ? bytes.byteLength : 0
+      for (const peer of this.treeHolders) await this.streams.put(peer, block)
+      return
+    }
     if (this.pending == null) return await this.store(block)
     this.pending.push(block)
     if (cid.code !== raw.code) return
@@ -73,6 +82,7 @@ export class ErasureSink implements BlockSink {
 
   /** After the import: the last stripe coded (erasure), or the held blocks (replicate). */
   async finish (): Promise<SinkOutcome> {
+    if (this.direct) return { mode: 'replicate', decision: this.decide(), blocks: [] }
     if (this.pending != null) {
       const decision = this.decide()
       if (decision.mode === 'replicate') return { mode: 'replicate', decision, blocks: this.pending }

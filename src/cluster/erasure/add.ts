@@ -48,6 +48,7 @@ async function * runErasureAdd (ctx: ErasureContext, plan: ErasureAddPlan, entri
     treeHolders,
     writer: { d, p, shardSize: plan.shardSize, parityBlockSize: plan.parityBlockSize, nonce, codec: ctx.codec, ranking: plan.ranking, groupOf: ctx.groupOf, streams, signal }
   })
+  let finished = false
   try {
     const pending: AddedOutput[] = []
     const onProgress = plan.params.progress ? (name: string, bytes: number) => { pending.push({ name, bytes } as AddedOutput) } : undefined
@@ -65,13 +66,17 @@ async function * runErasureAdd (ctx: ErasureContext, plan: ErasureAddPlan, entri
 
     const outcome = await sink.finish()
     if (outcome.mode === 'replicate') {
-      yield * await replicate(ctx, plan, streams, outcome.blocks, treeHolders, root, outcome.decision.mode === 'replicate' ? outcome.decision.reason : '', signal)
+      const lines = await replicate(ctx, plan, streams, outcome.blocks, treeHolders, root, outcome.decision.mode === 'replicate' ? outcome.decision.reason : '', signal)
+      finished = true
+      yield * lines
       return
     }
-    yield * await storeErasure(ctx, plan, streams, { writer: outcome.writer, tree: outcome.tree, treeHolders, nonce, root, name }, signal)
-  } catch (err) {
-    streams.abort()
-    throw err
+    const lines = await storeErasure(ctx, plan, streams, { writer: outcome.writer, tree: outcome.tree, treeHolders, nonce, root, name }, signal)
+    finished = true
+    yield * lines
+  } finally {
+    // an error, or the client went away (the consumer stopped iterating): stop every stream
+    if (!finished) streams.abort()
   }
 }
 

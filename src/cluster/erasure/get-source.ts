@@ -3,7 +3,8 @@
 // replaces it by that stripe (the previous one is handed to `onStripeDone` first, which
 // repairs it). The importer stores leaves in the order the exporter reads them, so one stripe
 // is in memory at a time. A leaf the exporter asks for again (the same chunk twice in a file)
-// is read alone from its holder, or through its stripe when that fails.
+// is read alone from its holder, or through its stripe when that fails (at most two stripes
+// are then in memory).
 import type { CID } from 'multiformats/cid'
 import { ClusterError } from '../../api/errors.js'
 import type { Manifest } from '../../erasure/types.js'
@@ -39,6 +40,8 @@ export class StripeBlockSource {
   /** stripes read so far */
   readonly visited = new Set<number>()
   private current?: { index: number, blocks: Map<string, Uint8Array>, read: StripeRead }
+  /** an earlier stripe read again for a repeated leaf whose holder could not serve it */
+  private earlier?: { index: number, blocks: Map<string, Uint8Array> }
 
   constructor (init: StripeBlockSourceInit) {
     this.init = init
@@ -58,7 +61,7 @@ export class StripeBlockSource {
 
   async block (cid: CID, signal?: AbortSignal): Promise<Uint8Array> {
     const k = keyOf(cid)
-    if (this.tree.has(k)) return await treeBlock(this.init.ctx, this.init.state.tree?.holders ?? [], cid, this.treeFailed, signal)
+    if (this.tree.has(k)) return await treeBlock(this.init.ctx, this.treeHolders(), cid, this.treeFailed, signal)
     const held = this.current?.blocks.get(k)
     if (held != null) return held
     const loc = this.leaves.get(k)
@@ -75,6 +78,12 @@ export class StripeBlockSource {
     return await this.again(cid, loc, signal)
   }
 
+  /** Tree holders cluster state does not call lost (asking a down peer would only wait). */
+  private treeHolders (): string[] {
+    const t = this.init.state.tree
+    return t == null ? [] : t.holders.filter(h => !t.lost.includes(h))
+  }
+
   /** A leaf of a stripe already passed: from its holder, else through the stripe once more. */
   private async again (cid: CID, loc: { stripe: number, shard: number }, signal?: AbortSignal): Promise<Uint8Array> {
     const st = this.init.state.stripes[loc.stripe].find(s => s.kind === 'data' && s.index === loc.shard)
@@ -85,7 +94,12 @@ export class StripeBlockSource {
         signal?.throwIfAborted()
       }
     }
-    const b = blocksOf(await this.read(loc.stripe, signal)).get(keyOf(cid))
+    // one earlier stripe is kept, so a run of repeated leaves rebuilds it once, not per leaf
+    if (this.earlier?.index !== loc.stripe) {
+      this.earlier = undefined
+      this.earlier = { index: loc.stripe, blocks: blocksOf(await this.read(loc.stripe, signal)) }
+    }
+    const b = this.earlier.blocks.get(keyOf(cid))
     if (b == null) throw new ClusterError(`stripe ${loc.stripe} did not yield block ${cid.toString()}`, 500)
     return b
   }

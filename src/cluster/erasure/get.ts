@@ -21,6 +21,7 @@ import { readStripe } from './get-stripe.js'
 import { tarStream } from './get-tar.js'
 import type { TarEntry } from './get-tar.js'
 import { placeRebuilt } from './repair-place.js'
+import { repairTree } from './repair-tree.js'
 import type { EcFile } from './status-files.js'
 import { loadEcFile, readManifest } from './status-files.js'
 import type { FileState } from './status-shards.js'
@@ -98,8 +99,18 @@ export async function ecGet (ctx: ErasureContext, cid: string, opts: EcGetOption
         ;(report.errors ??= []).push(`stripe ${index}: ${errorMessage(err)}`)
       }
     }
-    report.new_holders = [...new Set(report.rebuilt.map(r => r.holder))].sort()
-    if (source.treeFailed.size > 0) (report.errors ??= []).push(`tree holders without a good copy: ${[...source.treeFailed].join(', ')} (ecrecovery re-replicates the tree)`)
+    // lost tree copies (known from cluster state, or found while reading) are replaced too
+    const tree = state.tree
+    if (tree != null && manifest.tree != null) {
+      for (const h of source.treeFailed) if (!tree.lost.includes(h)) tree.lost.push(h)
+      if (tree.lost.length > 0) {
+        report.tree_lost = [...tree.lost].sort()
+        const t = await repairTree(ctx, file, state, manifest.tree, treeBlocks, { signal })
+        if (t.copies.length > 0) report.tree_copies = t.copies
+        if (t.errors.length > 0) (report.errors ??= []).push(...t.errors)
+      }
+    }
+    report.new_holders = [...new Set([...report.rebuilt.map(r => r.holder), ...(report.tree_copies ?? [])])].sort()
     if (report.rebuilt.length > 0) ctx.logger.info({ cid: file.meta.cid, rebuilt: report.rebuilt.length }, 'ecget repaired lost shards')
   }
 

@@ -65,6 +65,7 @@ export async function repairFile (ctx: ErasureContext, file: EcFile, run: Repair
         errors.push(`stripe ${index}: ${errorMessage(err)}`)
       }
     }
+    if (state.tree != null && state.tree.lost.length > 0) report.tree_lost = [...new Set(state.tree.lost)].sort()
     if (manifest.tree != null && treeCids.length > 0 && (state.tree?.lost.length ?? 0) > 0) {
       const t = await repairTree(ctx, file, state, manifest.tree, treeCids, opts)
       if (t.copies.length > 0) report.tree_copies = t.copies

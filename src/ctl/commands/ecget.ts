@@ -132,6 +132,7 @@ export function formatEcGet (s: EcGetSummary): string {
     out += `  > lost ${r.lost.length} shards in stripes ${[...new Set(r.lost.map(l => l.stripe))].join(', ')}; rebuilt ${r.rebuilt.length}`
     out += r.new_holders.length > 0 ? `; new holders: ${r.new_holders.join(', ')}\n` : '\n'
   }
+  if ((r?.tree_lost ?? []).length > 0) out += `  > tree copies lost on ${(r?.tree_lost ?? []).join(', ')}; re-copied to ${(r?.tree_copies ?? []).join(', ') || 'none'}\n`
   for (const e of r?.errors ?? []) out += `  > repair: ${e}\n`
   return out
 }

@@ -29,7 +29,7 @@ async function ecrecoveryAction (ctx: CommandContext): Promise<void> {
     for await (const r of ctx.client.stream<EcRecoveryReport>('POST', '/ecrecovery', { signal: ctx.signal })) {
       files++
       if (tty) ctx.out.io.stderr('\r\x1b[2K')
-      const needed = r.lost.length > 0 || (r.errors ?? []).length > 0
+      const needed = r.lost.length > 0 || (r.tree_lost ?? []).length > 0 || (r.errors ?? []).length > 0
       if (needed) repaired++
       if ((r.errors ?? []).length > 0) failed++
       if (ctx.out.encoding === 'json') ctx.out.print(r, () => '')
@@ -52,7 +52,7 @@ export function formatEcRecovery (r: EcRecoveryReport): string {
   const lost = r.lost.map(l => `s${l.stripe}/${l.kind}${l.index}@${l.holder === '' ? '-' : l.holder.slice(-8)}(${l.reason})`)
   let out = `${r.cid}${r.name !== '' ? ` | ${r.name}` : ''}: lost ${r.lost.length} [${lost.join(' ')}] | rebuilt ${r.rebuilt.length}`
   out += ` | new holders: ${r.new_holders.length > 0 ? r.new_holders.join(', ') : 'none'}`
-  if ((r.tree_copies ?? []).length > 0) out += ` | tree copies: ${(r.tree_copies ?? []).join(', ')}`
+  if ((r.tree_lost ?? []).length > 0) out += ` | tree copies lost on: ${(r.tree_lost ?? []).join(', ')}; re-copied to: ${(r.tree_copies ?? []).join(', ') || 'none'}`
   out += '\n'
   for (const e of r.errors ?? []) out += `  > error: ${e}\n`
   return out
