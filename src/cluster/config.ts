@@ -128,12 +128,14 @@ export const clusterConfigSection: ConfigSection<ClusterConfig> = {
       pin_only_on_trusted_peers: cfg.pin_only_on_trusted_peers,
       pin_only_on_untrusted_peers: cfg.pin_only_on_untrusted_peers,
       disable_repinning: cfg.disable_repinning,
+      follower_mode: cfg.follower_mode,
+      peerstore_file: cfg.peerstore_file,
       peer_addresses: cfg.peer_addresses,
       ec_max_shard_size: cfg.ec_max_shard_size,
       ec_repair_grace_period: durationJSON(cfg.ec_repair_grace_period)
     }
-    if (cfg.follower_mode) json.follower_mode = true
-    if (cfg.peerstore_file !== 'peerstore') json.peerstore_file = cfg.peerstore_file
+    // written even at their defaults (upstream omits them) so CLUSTER_FOLLOWERMODE and
+    // CLUSTER_PEERSTOREFILE have a key to override
     return json
   }
 }

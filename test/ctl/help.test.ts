@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { cli } from './helpers.js'
 
 const COMMANDS = [
-  'id', 'peers', 'peers ls', 'peers rm', 'add', 'pin', 'pin add', 'pin rm', 'pin update', 'pin ls', 'status', 'recover',
+  'id', 'peers', 'peers ls', 'peers rm', 'add', 'ecget', 'ecrecovery', 'pin', 'pin add', 'pin rm', 'pin update', 'pin ls', 'status', 'recover',
   'version', 'health', 'health graph', 'health metrics', 'health alerts', 'health bandwidth', 'ipfs', 'ipfs gc', 'commands'
 ]
 

@@ -431,6 +431,8 @@ describe('compose topology in network namespaces', { skip: netnsSkip ?? false },
     user = entrypointUser()
     if (user === 'root') console.log('the checkout is not readable by nobody: the peers run as root (IPFS_CLUSTER_USER=root)')
     lab = new NetnsLab('10.77.0')
+    const dir = base
+    lab.onDestroy(() => { rmSync(dir, { recursive: true, force: true }) })
     for (const [i, name] of clusterNames.entries()) {
       const { address } = lab.addHost(name, 10 + i)
       peers.set(name, { name, address, dir: join(base, name), log: join(base, `${name}.log`) })

@@ -42,7 +42,13 @@ export class NetnsLab {
   private readonly hosts = new Map<string, string>()
   private readonly created: string[] = []
   private readonly procs = new Set<ChildProcess>()
+  private readonly cleanups: Array<() => void> = []
   private readonly onExit = (): void => { this.destroy() }
+  // interrupted test run (Ctrl-C, the runner's timeout): clean up, then die of the signal
+  private readonly onSignal = (sig: NodeJS.Signals): void => {
+    this.destroy()
+    process.kill(process.pid, sig)
+  }
 
   /** subnet: the first three octets, e.g. '10.77.0' (a /24) */
   constructor (subnet = '10.77.0') {
@@ -50,6 +56,8 @@ export class NetnsLab {
     this.subnet = subnet
     this.sw = `${this.prefix}sw`
     process.once('exit', this.onExit)
+    process.once('SIGINT', this.onSignal)
+    process.once('SIGTERM', this.onSignal)
     this.addNamespace(this.sw)
     ip(['-n', this.sw, 'link', 'add', 'br0', 'type', 'bridge'])
     ip(['-n', this.sw, 'link', 'set', 'br0', 'up'])
@@ -94,9 +102,16 @@ export class NetnsLab {
     return child
   }
 
+  /** fn runs at destroy(), also when the test process is interrupted (e.g. removing temp folders) */
+  onDestroy (fn: () => void): void {
+    this.cleanups.push(fn)
+  }
+
   /** Kills whatever still runs in the namespaces and deletes them. Idempotent, synchronous. */
   destroy (): void {
     process.removeListener('exit', this.onExit)
+    process.removeListener('SIGINT', this.onSignal)
+    process.removeListener('SIGTERM', this.onSignal)
     for (const child of this.procs) {
       try { child.kill('SIGKILL') } catch { /* gone */ }
     }
@@ -110,6 +125,9 @@ export class NetnsLab {
     for (const ns of this.created.reverse().splice(0)) {
       // a killed process may take a moment to release the namespace; `del` works regardless
       run(['netns', 'del', ns])
+    }
+    for (const fn of this.cleanups.splice(0)) {
+      try { fn() } catch { /* best effort */ }
     }
   }
 

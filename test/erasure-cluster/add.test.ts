@@ -184,7 +184,7 @@ test('d = 1 never pays off: replicated p+1 times, block by block', async () => {
 })
 
 test('a failure before the pins are committed leaves nothing pinned', async () => {
-  const file = writeInput('plain', seq(150000))
+  const file = writeInput('plain', seq(260000))
   // raw leaves, as an erasure add forces them: the same content root
   const cid = (await ctlOk(['add', '-Q', '--raw-leaves', file], { host: P[0].apiMultiaddr })).trim()
   const before = (await allPins(P[0])).length

@@ -40,7 +40,7 @@ async function ecAdd (args: string[], d = P[0]): Promise<string> {
     if (r.code === 0) return r.stdout
     if (!/not enough live peers/.test(r.stdout)) throw new Error(`add failed: ${r.stdout}${r.stderr}`)
     return undefined
-  }, 60_000)
+  }, 120_000)
   const out = parseStream(text)
   return out[out.length - 1].cid
 }

@@ -27,6 +27,9 @@ import { loadEcFile, readManifest } from './status-files.js'
 import type { FileState } from './status-shards.js'
 import { HolderStatus, assessFile, lostOf, probeHolders } from './status-shards.js'
 
+/** above this many shard pins, holders' statuses are read in bulk (see HolderStatus) */
+export const BULK_STATUS_SHARDS = 64
+
 export interface EcGetOptions {
   signal?: AbortSignal
 }
@@ -64,11 +67,12 @@ export async function ecGet (ctx: ErasureContext, cid: string, opts: EcGetOption
   const { signal } = opts
   const file = await loadEcFile(ctx, cid, { signal })
   const manifest = await readManifest(ctx, file, { signal })
-  const state = await assessFile(ctx, file, manifest, new HolderStatus(ctx), { signal })
+  // many shards: one streamed status list per holder beats one call per shard
+  const state = await assessFile(ctx, file, manifest, new HolderStatus(ctx, { bulk: file.shards.size > BULK_STATUS_SHARDS }), { signal })
   checkRecoverable(file, state)
   const treeBlocks = await treeBlockList(ctx, file, manifest, state, signal)
   // holders that say "pinned" but lack blocks (a wiped blockstore) are found before any byte
-  await probeHolders(ctx, manifest, state, manifest.tree != null ? [manifest.tree, ...treeBlocks].map(c => c.toString()) : undefined, { signal })
+  await probeHolders(ctx, manifest, state, manifest.tree != null ? [manifest.tree, ...treeBlocks].map(c => c.toString()) : undefined, { signal, full: false })
   checkRecoverable(file, state)
 
   const report: EcRecoveryReport = { cid: file.meta.cid, name: file.meta.name, lost: [], rebuilt: [], new_holders: [] }

@@ -7,14 +7,14 @@ import type { CID } from 'multiformats/cid'
 import type { Signalled } from '../components.js'
 import type { ErasureContext } from './context.js'
 import { treeBlock } from './get-fetch.js'
-import { lostByStripe } from './get.js'
+import { BULK_STATUS_SHARDS, lostByStripe } from './get.js'
 import { loadEcFile, readManifest } from './status-files.js'
 import { HolderStatus, assessFile, probeHolders } from './status-shards.js'
 
 export async function erasureStatus (ctx: ErasureContext, cid: string, opts: Signalled = {}): Promise<ErasureStatus> {
   const file = await loadEcFile(ctx, cid, opts)
   const manifest = await readManifest(ctx, file, opts)
-  const state = await assessFile(ctx, file, manifest, new HolderStatus(ctx), opts)
+  const state = await assessFile(ctx, file, manifest, new HolderStatus(ctx, { bulk: file.shards.size > BULK_STATUS_SHARDS }), opts)
   let tree: CID[] | undefined
   if (manifest.tree != null && state.tree != null) {
     const holders = state.tree.holders.filter(h => !(state.tree?.lost ?? []).includes(h))

@@ -153,16 +153,18 @@ export async function assessFile (ctx: ErasureContext, file: EcFile, manifest: M
 }
 
 /**
- * Asks the holders of shards cluster state calls healthy whether they really hold every block
+ * Asks the holders of shards cluster state calls healthy whether they really hold their blocks
  * (one MissingBlocks call per shard, no bytes moved): a holder whose blockstore was wiped keeps
- * its pin records, so its tracker still says "pinned". Shards not yet pinned are left alone.
+ * its pin records, so its tracker still says "pinned". `full` checks every block (ecrecovery,
+ * status); otherwise only the shard node (ecget, which checks the rest as it reads). Shards
+ * not yet pinned are left alone: they may still be arriving.
  */
-export async function probeHolders (ctx: ErasureContext, manifest: Manifest, state: FileState, treeBlocks: string[] | undefined, opts: Signalled = {}): Promise<void> {
+export async function probeHolders (ctx: ErasureContext, manifest: Manifest, state: FileState, treeBlocks: string[] | undefined, opts: Signalled & { full?: boolean } = {}): Promise<void> {
   const healthy = state.stripes.flat().filter(s => s.verdict === 'healthy')
   await mapLimit(healthy, STATUS_CONCURRENCY, async st => {
     const stripe = manifest.stripes[st.stripe]
     const ref = st.kind === 'data' ? stripe.data[st.index] : stripe.parity[st.index]
-    const cids = [st.cid, ...ref.blocks.map(([c]) => c.toString())]
+    const cids = opts.full === false ? [st.cid] : [st.cid, ...ref.blocks.map(([c]) => c.toString())]
     try {
       if ((await missingOn(ctx, st.holder, cids, opts.signal)).length > 0) st.verdict = 'missing'
     } catch {
