@@ -127,9 +127,12 @@ test('README scenario: seq 1 250000, a holder stopped, ipfs gc, ecget is byte fo
   assert.equal(r.code, 0, r.stdout + r.stderr)
   assert.ok(readFileSync(join(out, root)).equals(Buffer.from(content)), 'ecget output equals tmpfile')
   assert.deepEqual(readdirSync(out), [root], 'no temporary file left behind')
+  // every shard of the stopped peer is lost as "down" (on a loaded machine another peer's ping
+  // may lapse too: its shards are then "down" as well, never anything else)
   const lostHere = before.filter(s => s.holder === victim.peerId)
-  assert.equal(r.summary.repair.lost.length, lostHere.length)
-  assert.ok(r.summary.repair.lost.every((l: any) => l.reason === 'down' && l.holder === victim.peerId))
+  const lost = r.summary.repair.lost
+  for (const s of lostHere) assert.ok(lost.some((l: any) => l.cid === s.cid && l.reason === 'down'), JSON.stringify({ lost, victim: victim.peerId }))
+  assert.ok(lost.every((l: any) => l.reason === 'down'), JSON.stringify(lost))
   // a rebuilt shard only moves to a live peer holding no other shard of its stripe
   const after = await shardsOf(root)
   for (const moved of r.summary.repair.rebuilt) {
@@ -208,10 +211,11 @@ test('a corrupted block on a holder is never returned, and its shard is repaired
   // 3+2 on 6 peers: every stripe leaves one peer free to take a repaired shard
   const root = await ecAdd(['--data-shards', '3', '--parity-shards', '2', '--shard-size', String(CHUNK), input(content)])
   const shards = await shardsOf(root)
-  const target = shards.find(s => s.stripe === 0 && s.shard === 1 && s.holder !== P[0].peerId) ?? shards.find(s => s.stripe === 1 && s.shard === 1 && s.holder !== P[0].peerId)
+  const target = shards.find(s => s.shard < 3 && s.holder !== P[0].peerId)
   assert.ok(target != null, 'a data shard held by another peer than the API peer')
-  // data shard 1 of stripe s holds leaf 3s+1 (one 256 KiB leaf per shard)
-  const leaf = content.subarray((target.stripe * 3 + 1) * CHUNK, (target.stripe * 3 + 2) * CHUNK)
+  // data shard i of stripe s holds leaf 3s+i (one 256 KiB leaf per shard)
+  const leafNo = target.stripe * 3 + target.shard
+  const leaf = content.subarray(leafNo * CHUNK, (leafNo + 1) * CHUNK)
   const holder = peerOf(target.holder)
   const blockFile = await waitFor(async () => blockFileWith(holder, leaf), 30_000)
   writeFileSync(blockFile, randomBytes(leaf.byteLength))
@@ -221,7 +225,7 @@ test('a corrupted block on a holder is never returned, and its shard is repaired
   assert.equal(r.code, 0, r.stdout + r.stderr)
   assert.ok(readFileSync(join(out, root)).equals(content), 'the corrupt bytes were never returned')
   const lost = r.summary.repair.lost
-  assert.deepEqual(lost.map((l: any) => [l.stripe, l.position, l.reason]), [[target.stripe, 1, 'corrupt']])
+  assert.deepEqual(lost.map((l: any) => [l.stripe, l.position, l.reason]), [[target.stripe, target.shard, 'corrupt']])
   assert.equal(r.summary.repair.rebuilt.length, 1)
   const moved = r.summary.repair.rebuilt[0]
   assert.equal(moved.cid, target.cid)

@@ -31,7 +31,7 @@ export function fastTimers (json: any): void {
   json.consensus.crdt.rebroadcast_interval = '1s'
   json.monitor.pubsubmon.check_interval = '1s'
   for (const inf of ['disk', 'tags', 'pinqueue']) {
-    if (json.informer?.[inf] != null) json.informer[inf].metric_ttl = '2s'
+    if (json.informer?.[inf] != null) json.informer[inf].metric_ttl = '6s'
   }
   json.ipfs_connector.embedded.gc_grace_period = '0s'
 }

@@ -19,6 +19,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ServerResponse } from 'node:http'
 import { errorMessage } from '../../api/errors.js'
 import { decodeCid } from '../../api/cid.js'
+import type { EcRecoveryReport } from '../../api/types.js'
 import { setCommonHeaders } from '../common/respond.js'
 import { STREAM_ERROR_TRAILER, streamResponse } from '../common/stream.js'
 import type { RouteContext } from './context.js'
@@ -45,6 +46,21 @@ async function write (res: ServerResponse, chunk: Uint8Array): Promise<boolean> 
     })
   }
   return !res.destroyed && !res.writableEnded
+}
+
+/** Node's HTTP parser refuses header blocks over 16 KiB: a big report is cut down to fit. */
+const MAX_REPAIR_TRAILER = 8192
+
+function repairTrailer (report: EcRecoveryReport): string {
+  const full = JSON.stringify(report)
+  if (full.length <= MAX_REPAIR_TRAILER) return full
+  const cut: EcRecoveryReport = {
+    ...report,
+    lost: report.lost.slice(0, 20),
+    rebuilt: report.rebuilt.slice(0, 20),
+    errors: [`report truncated: ${report.lost.length} shards lost, ${report.rebuilt.length} rebuilt (ecrecovery --enc=json or status show them all)`, ...(report.errors ?? []).slice(0, 5)]
+  }
+  return JSON.stringify(cut).slice(0, MAX_REPAIR_TRAILER)
 }
 
 function oneLine (v: string): string {
@@ -85,7 +101,7 @@ export function erasureRoutes (app: FastifyInstance, { profile, cluster }: Route
       profile.logger.error(`ecget ${got.cid} failed while streaming: ${error}`)
     }
     if (res.destroyed || res.writableEnded) return
-    res.addTrailers({ [STREAM_ERROR_TRAILER]: oneLine(error), [EC_REPAIR_TRAILER]: oneLine(JSON.stringify(got.report)) })
+    res.addTrailers({ [STREAM_ERROR_TRAILER]: oneLine(error), [EC_REPAIR_TRAILER]: oneLine(repairTrailer(got.report)) })
     res.end()
   })
 
