@@ -22,16 +22,16 @@ export interface TestCluster {
   stopAll: () => Promise<void>
 }
 
-/** Short timers so failures show in seconds; the ping TTL (2 × interval) still rides out a busy machine. */
+/** Short timers so failures and recoveries show within seconds. */
 export function fastTimers (json: any): void {
-  json.cluster.monitor_ping_interval = '2s'
+  json.cluster.monitor_ping_interval = '1s'
   json.cluster.peer_watch_interval = '1s'
   json.cluster.state_sync_interval = '5s'
   json.cluster.pin_recover_interval = '10s'
   json.consensus.crdt.rebroadcast_interval = '1s'
   json.monitor.pubsubmon.check_interval = '1s'
   for (const inf of ['disk', 'tags', 'pinqueue']) {
-    if (json.informer?.[inf] != null) json.informer[inf].metric_ttl = '6s'
+    if (json.informer?.[inf] != null) json.informer[inf].metric_ttl = '3s'
   }
   json.ipfs_connector.embedded.gc_grace_period = '0s'
 }

@@ -41,16 +41,29 @@ export interface DaemonHandle {
   log: () => string
 }
 
+/**
+ * A free TCP port below the kernel's ephemeral range: a port-0 pick comes from that range, and
+ * between picking it and the daemon binding it an outgoing connection can take it.
+ */
 export async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port
-      srv.close(() => resolve(port))
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12000)
+    if (reserved.has(port)) continue
+    const ok = await new Promise<boolean>(resolve => {
+      const srv = createServer()
+      srv.once('error', () => resolve(false))
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)))
     })
-  })
+    if (ok) {
+      reserved.add(port)
+      return port
+    }
+  }
+  throw new Error('no free port found')
 }
+
+/** ports handed out by this process, never handed out twice */
+const reserved = new Set<number>()
 
 /** Runs `cluster-service init` in a new temp folder with loopback-only addresses. */
 export async function initPeer (opts: DaemonOptions = {}): Promise<string> {
