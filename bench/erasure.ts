@@ -38,7 +38,7 @@ async function writeRandomFile (path: string, size: number): Promise<void> {
     if (!out.write(randomBytes(n))) await new Promise(resolve => out.once('drain', resolve))
     left -= n
   }
-  await new Promise<void>(resolve => out.end(resolve))
+  await new Promise<void>(resolve => { out.end(() => { resolve() }) })
 }
 
 async function timed<T> (fn: () => Promise<T>): Promise<{ value: T, seconds: number }> {
