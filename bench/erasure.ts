@@ -35,7 +35,7 @@ async function writeRandomFile (path: string, size: number): Promise<void> {
   const out = createWriteStream(path)
   for (let left = size; left > 0;) {
     const n = Math.min(left, 4 * 1024 * 1024)
-    if (!out.write(randomBytes(n))) await new Promise(resolve => out.once('drain', resolve))
+    if (!out.write(randomBytes(n))) await new Promise<void>(resolve => { out.once('drain', () => { resolve() }) })
     left -= n
   }
   await new Promise<void>(resolve => { out.end(() => { resolve() }) })
