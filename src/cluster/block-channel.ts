@@ -6,6 +6,7 @@
 import type { IpfsBlock } from '../ipfs/connector.js'
 
 const BUFFERED_BLOCKS = 16
+const STALL_MS = 30_000
 
 export class BlockChannel implements AsyncIterable<IpfsBlock> {
   private readonly items: IpfsBlock[] = []
@@ -16,7 +17,13 @@ export class BlockChannel implements AsyncIterable<IpfsBlock> {
 
   async push (b: IpfsBlock): Promise<void> {
     while (this.items.length >= BUFFERED_BLOCKS && this.failed == null) {
-      await new Promise<void>(resolve => { this.wakeWriter = resolve })
+      // a peer that stops reading (frozen, partitioned) fails its stream instead of holding
+      // the whole add: a destination that makes no progress for STALL_MS is given up
+      const progressed = await new Promise<boolean>(resolve => {
+        const timer = setTimeout(() => resolve(false), STALL_MS)
+        this.wakeWriter = () => { clearTimeout(timer); resolve(true) }
+      })
+      if (!progressed && this.items.length >= BUFFERED_BLOCKS) this.fail(`the peer read no block for ${STALL_MS / 1000} s`)
     }
     if (this.failed != null) return
     this.items.push(b)

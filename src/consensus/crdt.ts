@@ -53,7 +53,7 @@ export class MerkleCrdt {
   private readonly heads: Heads
   private readonly lock = new Serial()
   private readonly inflight = new Map<string, Promise<void>>()
-  private headChain: Promise<void> = Promise.resolve()
+  private readonly headChains = new Map<string, Promise<void>>()
   /** timer-started work (rebroadcast, repair, retries) that stop() must wait for */
   private readonly background = new Set<Promise<unknown>>()
   /** heads other peers announced since the last rebroadcast: no need to repeat them */
@@ -255,10 +255,12 @@ export class MerkleCrdt {
     if (this.heads.has(head)) return
     const running = this.inflight.get(head)
     if (running !== undefined) return await running
-    // Heads are processed one after the other: a burst of announcements (one per delta) must
-    // not start one walk per head over the same not-yet-merged chain, which is quadratic. In
-    // turn, each walk stops at what the previous one merged.
-    const job = this.headChain.then(async () => {
+    // The heads one peer announces are processed one after the other: a burst of announcements
+    // (one per delta) must not start one walk per head over the same not-yet-merged chain,
+    // which is quadratic; in turn, each walk stops at what the previous one merged. Peers do
+    // not wait on each other, so a fetch stuck on an unreachable peer holds up only its heads.
+    const chain = this.headChains.get(from) ?? Promise.resolve()
+    const job = chain.then(async () => {
       try {
         if (this.heads.has(head) || await this.dag.isProcessed(head)) return
         await this.dag.fetchBranch(head, from, this.init.fetcher, { signal: this.abort.signal, timeout: this.init.fetchTimeout })
@@ -272,7 +274,9 @@ export class MerkleCrdt {
         this.pending.set(head, from)
       }
     })
-    this.headChain = job.catch(() => {})
+    const next = job.catch(() => {})
+    this.headChains.set(from, next)
+    void next.then(() => { if (this.headChains.get(from) === next) this.headChains.delete(from) })
     this.inflight.set(head, job)
     try {
       await job

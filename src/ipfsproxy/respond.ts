@@ -52,19 +52,4 @@ export async function streamJson (res: ServerResponse, items: AsyncIterable<unkn
   writer.end(trailerErrors)
 }
 
-/** Writes raw bytes respecting backpressure; false once the client is gone. */
-export async function writeChunk (res: ServerResponse, chunk: Uint8Array): Promise<boolean> {
-  if (res.destroyed || res.writableEnded) return false
-  if (!res.write(chunk)) {
-    await new Promise<void>(resolve => {
-      const done = (): void => {
-        res.off('drain', done)
-        res.off('close', done)
-        resolve()
-      }
-      res.on('drain', done)
-      res.on('close', done)
-    })
-  }
-  return !res.destroyed
-}
+export { writeChunk } from '../restapi/common/stream.js'

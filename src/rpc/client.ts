@@ -7,6 +7,8 @@ import { ClusterError } from '../api/errors.js'
 import { RPC_PROTOCOL_ID, MAX_FRAME_BYTES, decodeFrame, encodeFrame } from './frames.js'
 import type { Frame } from './frames.js'
 
+const OPEN_TIMEOUT = 10_000
+
 export interface RpcCallOptions {
   signal?: AbortSignal
 }
@@ -23,8 +25,12 @@ export class RpcClient {
     this.log = init.logger
   }
 
-  private async open (peer: string, signal?: AbortSignal): Promise<{ lp: ReturnType<typeof lpStream>, stream: any }> {
+  private async open (peer: string, callSignal?: AbortSignal): Promise<{ lp: ReturnType<typeof lpStream>, stream: any }> {
     const id = peerIdFromString(peer)
+    // Opening the stream is bounded even when the call is not: a peer that is alive at the
+    // TCP level but frozen (paused, swapping) would otherwise hold the call forever.
+    const timeout = AbortSignal.timeout(OPEN_TIMEOUT)
+    const signal = callSignal == null ? timeout : AbortSignal.any([callSignal, timeout])
     let stream
     try {
       stream = await this.host.dialProtocol(id, RPC_PROTOCOL_ID, { signal })

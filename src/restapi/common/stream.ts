@@ -97,3 +97,20 @@ export async function streamResponse (reply: FastifyReply, profile: ApiProfile, 
   }
   out.end(errors)
 }
+
+/** Writes raw bytes respecting backpressure; false once the client is gone. */
+export async function writeChunk (res: ServerResponse, chunk: Uint8Array): Promise<boolean> {
+  if (res.destroyed || res.writableEnded) return false
+  if (!res.write(chunk)) {
+    await new Promise<void>(resolve => {
+      const done = (): void => {
+        res.off('drain', done)
+        res.off('close', done)
+        resolve()
+      }
+      res.on('drain', done)
+      res.on('close', done)
+    })
+  }
+  return !res.destroyed && !res.writableEnded
+}

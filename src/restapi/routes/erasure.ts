@@ -21,7 +21,7 @@ import { errorMessage } from '../../api/errors.js'
 import { decodeCid } from '../../api/cid.js'
 import type { EcRecoveryReport } from '../../api/types.js'
 import { setCommonHeaders } from '../common/respond.js'
-import { STREAM_ERROR_TRAILER, streamResponse } from '../common/stream.js'
+import { STREAM_ERROR_TRAILER, streamResponse, writeChunk } from '../common/stream.js'
 import type { RouteContext } from './context.js'
 import { hashParamsSchema } from './context.js'
 
@@ -31,22 +31,6 @@ function hashOf (request: FastifyRequest): string {
   return decodeCid((request.params as { hash: string }).hash).toString()
 }
 
-/** Writes a chunk; false once the client is gone. Waits for drain (bounded memory). */
-async function write (res: ServerResponse, chunk: Uint8Array): Promise<boolean> {
-  if (res.destroyed || res.writableEnded) return false
-  if (!res.write(chunk)) {
-    await new Promise<void>(resolve => {
-      const done = (): void => {
-        res.off('drain', done)
-        res.off('close', done)
-        resolve()
-      }
-      res.on('drain', done)
-      res.on('close', done)
-    })
-  }
-  return !res.destroyed && !res.writableEnded
-}
 
 /** Node's HTTP parser refuses header blocks over 16 KiB: a big report is cut down to fit. */
 const MAX_REPAIR_TRAILER = 8192
@@ -91,7 +75,7 @@ export function erasureRoutes (app: FastifyInstance, { profile, cluster }: Route
       while (true) {
         const next = await it.next()
         if (next.done === true) break
-        if (!await write(res, next.value)) {
+        if (!await writeChunk(res, next.value)) {
           await it.return?.(undefined)
           return
         }
