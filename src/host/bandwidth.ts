@@ -65,7 +65,16 @@ export class BandwidthMeter {
     const protocol: string | undefined = stream.protocol
     if (protocol == null) return
     const c = this.counters(protocol)
-    stream.addEventListener('message', (evt: any) => { c.in += byteLength(evt.data) })
+    // Count incoming bytes where the muxer hands them over, never with a 'message' listener: a
+    // stream with no listener keeps its data until the protocol's reader attaches, and any
+    // other listener would take the bytes that arrive in between, so the reader would miss them
+    // (identify, gossipsub or RPC replies lost, peers that never mesh).
+    if (typeof stream.onData !== 'function') return
+    const onData = stream.onData.bind(stream)
+    stream.onData = (data: { byteLength: number }) => {
+      c.in += byteLength(data)
+      onData(data)
+    }
     const send = stream.send.bind(stream)
     stream.send = (data: { byteLength: number }) => {
       c.out += byteLength(data)

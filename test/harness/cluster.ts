@@ -36,6 +36,19 @@ export function fastTimers (json: any): void {
   json.ipfs_connector.embedded.gc_grace_period = '0s'
 }
 
+/** What each peer sees, for the message of a cluster that did not form. */
+async function peersetReport (peers: DaemonHandle[]): Promise<string> {
+  const lines = await Promise.all(peers.map(async p => {
+    try {
+      const id = JSON.parse(await ctlOk(['--enc=json', 'id'], { host: p.apiMultiaddr }))
+      return `${p.peerId}: ${String(id.cluster_peers.length)} peers ${JSON.stringify(id.cluster_peers)}`
+    } catch (err) {
+      return `${p.peerId}: ${(err as Error).message}`
+    }
+  }))
+  return lines.join('\n')
+}
+
 export async function startCluster (n: number, opts: ClusterOptions = {}): Promise<TestCluster> {
   const secret = randomBytes(32).toString('hex')
   const peers: DaemonHandle[] = []
@@ -61,10 +74,14 @@ export async function startCluster (n: number, opts: ClusterOptions = {}): Promi
     },
     waitPeerset: async (count, among) => {
       for (const p of among ?? peers) {
-        await waitFor(async () => {
-          const id = JSON.parse(await ctlOk(['--enc=json', 'id'], { host: p.apiMultiaddr }))
-          return id.cluster_peers.length === count ? true : undefined
-        }, 90_000)
+        try {
+          await waitFor(async () => {
+            const id = JSON.parse(await ctlOk(['--enc=json', 'id'], { host: p.apiMultiaddr }))
+            return id.cluster_peers.length === count ? true : undefined
+          }, 90_000)
+        } catch (err) {
+          throw new Error(`${(err as Error).message}: peer ${p.peerId} does not see ${count} peers\n${await peersetReport(among ?? peers)}`)
+        }
       }
     },
     stopAll: async () => {

@@ -154,7 +154,8 @@ export async function startDaemon (opts: DaemonOptions = {}): Promise<DaemonHand
       }
       return await startDaemon({ ...opts, ...o, configure: undefined, dir })
     },
-    cleanup: () => { rmSync(dir, { recursive: true, force: true }) }
+    // CLUSTER_TEST_KEEP=1 keeps every peer's folder (config, daemon.log) for a post-mortem
+    cleanup: () => { if (process.env.CLUSTER_TEST_KEEP !== '1') rmSync(dir, { recursive: true, force: true }) }
   }
   return handle
 }
