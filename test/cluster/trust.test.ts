@@ -16,14 +16,9 @@ let cluster: TestCluster
 // Nobody trusts anyone but itself in service.json; peer1 and peer2 trust peer0 because they
 // bootstrap to it (upstream: bootstrap peers are trusted unless --no-trust).
 before(async () => {
-  // a cluster that fails to form is reported by the TODO tests below, not as a hook failure
-  try {
-    cluster = await startCluster(3, {
-      configure: json => { json.consensus.crdt.trusted_peers = [] }
-    })
-  } catch (err) {
-    console.log(`# the trust cluster did not form: ${String(err)}`)
-  }
+  cluster = await startCluster(3, {
+    configure: json => { json.consensus.crdt.trusted_peers = [] }
+  })
 })
 after(async () => { await cluster?.stopAll() })
 
@@ -31,7 +26,7 @@ async function pinLs (host: string): Promise<string[]> {
   return parseStream(await ctlOk(['--enc=json', 'pin', 'ls'], { host })).map(p => p.cid)
 }
 
-test('a pin made through the trusted peer reaches everyone', { todo: 'known failure under investigation: this cluster does not always form when the file runs right after scenarios.test (it passes alone)' }, async () => {
+test('a pin made through the trusted peer reaches everyone', async () => {
   const [p0, p1, p2] = cluster.peers
   await ctlOk(['pin', 'add', '--no-status', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'], { host: p0.apiMultiaddr })
   for (const p of [p1, p2]) {
@@ -39,7 +34,7 @@ test('a pin made through the trusted peer reaches everyone', { todo: 'known fail
   }
 })
 
-test('an untrusted peer cannot change anyone else\'s pinset', { todo: 'known failure under investigation: this cluster does not always form when the file runs right after scenarios.test (it passes alone)' }, async () => {
+test('an untrusted peer cannot change anyone else\'s pinset', async () => {
   const [p0, p1, p2] = cluster.peers
   const cid = 'bafkreidyeivj7adnnac6ljvzj2e3rd5xdw3revw4da7mx2ckrstapoupoq'
   await ctlOk(['pin', 'add', '--no-status', cid], { host: p1.apiMultiaddr })
@@ -50,7 +45,7 @@ test('an untrusted peer cannot change anyone else\'s pinset', { todo: 'known fai
   assert.ok(!(await pinLs(p2.apiMultiaddr)).includes(cid))
 })
 
-test('trusted RPC methods refuse an untrusted caller', { todo: 'known failure under investigation: this cluster does not always form when the file runs right after scenarios.test (it passes alone)' }, async () => {
+test('trusted RPC methods refuse an untrusted caller', async () => {
   const [p0, p1] = cluster.peers
   // peer1 asks peer0's tracker for a status: peer0 does not trust peer1
   const gpi = JSON.parse(await ctlOk(['--enc=json', 'status', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'], { host: p1.apiMultiaddr }))
@@ -62,7 +57,7 @@ test('trusted RPC methods refuse an untrusted caller', { todo: 'known failure un
   assert.equal(ids.find(i => i.id === p0.peerId)?.error, '')
 })
 
-test('ipfs gc and recover run on every peer', { todo: 'known failure under investigation: this cluster does not always form when the file runs right after scenarios.test (it passes alone)' }, async () => {
+test('ipfs gc and recover run on every peer', async () => {
   const [p0] = cluster.peers
   const gc = JSON.parse(await ctlOk(['--enc=json', 'ipfs', 'gc'], { host: p0.apiMultiaddr }))
   assert.deepEqual(Object.keys(gc.peer_map).sort(), cluster.peers.map(p => p.peerId).sort())
@@ -76,7 +71,7 @@ test('ipfs gc and recover run on every peer', { todo: 'known failure under inves
   assert.deepEqual(Object.keys(local.peer_map), [p0.peerId])
 })
 
-test('peers rm behaves as upstream with CRDT', { todo: 'known failure under investigation: this cluster does not always form when the file runs right after scenarios.test (it passes alone)' }, async () => {
+test('peers rm behaves as upstream with CRDT', async () => {
   const [p0, p1] = cluster.peers
   const r = await runCtl(['peers', 'rm', p1.peerId], { host: p0.apiMultiaddr })
   assert.equal(r.code, 2)
@@ -88,7 +83,7 @@ test('peers rm behaves as upstream with CRDT', { todo: 'known failure under inve
   assert.equal(parseStream(await ctlOk(['--enc=json', 'peers', 'ls'], { host: p0.apiMultiaddr })).length, 3, 'nobody was removed')
 })
 
-test('a peer with another secret cannot join the private network', { todo: 'known failure under investigation: this cluster does not always form when the file runs right after scenarios.test (it passes alone)' }, async () => {
+test('a peer with another secret cannot join the private network', async () => {
   const [p0] = cluster.peers
   const stranger = await startDaemon({
     peername: 'stranger',
