@@ -73,10 +73,11 @@ export function shardFetcher (ctx: ErasureContext, states: readonly ShardState[]
 }
 
 /**
- * A tree block from the first holder that has a good copy (this peer first when it is one).
+ * A block from the first of its holders that has a good copy (this peer first when it is
+ * one): tree blocks of an EC file, blocks of replicated content.
  * Holders that failed are remembered in `failed` so the caller can report and repair them.
  */
-export async function treeBlock (ctx: ErasureContext, holders: readonly string[], cid: CID, failed: Set<string>, signal?: AbortSignal): Promise<Uint8Array> {
+export async function blockFromHolders (ctx: ErasureContext, holders: readonly string[], cid: CID, failed: Set<string>, signal?: AbortSignal): Promise<Uint8Array> {
   const order = [...holders].sort((a, b) => Number(b === ctx.peerId) - Number(a === ctx.peerId) || Number(failed.has(a)) - Number(failed.has(b)))
   const errors: string[] = []
   for (const h of order) {
@@ -89,5 +90,5 @@ export async function treeBlock (ctx: ErasureContext, holders: readonly string[]
       errors.push((err as Error).message)
     }
   }
-  throw new ClusterError(`no holder of the unixfs tree has a good copy of ${cid.toString()}: ${errors.join('; ')}`, 500)
+  throw new ClusterError(`no holder has a good copy of ${cid.toString()}: ${errors.join('; ')}`, 500)
 }

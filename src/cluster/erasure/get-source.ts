@@ -9,7 +9,7 @@ import type { CID } from 'multiformats/cid'
 import { ClusterError } from '../../api/errors.js'
 import type { Manifest } from '../../erasure/types.js'
 import type { ErasureContext } from './context.js'
-import { treeBlock, verifiedBlockFrom } from './get-fetch.js'
+import { blockFromHolders, verifiedBlockFrom } from './get-fetch.js'
 import { readStripe } from './get-stripe.js'
 import type { StripeRead } from './get-stripe.js'
 import type { FileState } from './status-shards.js'
@@ -61,7 +61,7 @@ export class StripeBlockSource {
 
   async block (cid: CID, signal?: AbortSignal): Promise<Uint8Array> {
     const k = keyOf(cid)
-    if (this.tree.has(k)) return await treeBlock(this.init.ctx, this.treeHolders(), cid, this.treeFailed, signal)
+    if (this.tree.has(k)) return await blockFromHolders(this.init.ctx, this.treeHolders(), cid, this.treeFailed, signal)
     const held = this.current?.blocks.get(k)
     if (held != null) return held
     const loc = this.leaves.get(k)

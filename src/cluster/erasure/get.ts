@@ -7,19 +7,18 @@
 // are repaired at the end. A healthy file is read from its data shards only and nothing moves.
 import { CID } from 'multiformats/cid'
 import { exporter } from 'ipfs-unixfs-exporter'
-import type { UnixFSEntry } from 'ipfs-unixfs-exporter'
 import { errorMessage } from '../../api/errors.js'
 import type { EcRecoveryReport, LostShardInfo } from '../../api/types.js'
 import { decodeTreeNode } from '../../erasure/tree-node.js'
 import type { Manifest } from '../../erasure/types.js'
 import type { ErasureContext } from './context.js'
 import { UnrecoverableFileError } from './get-errors.js'
-import { treeBlock } from './get-fetch.js'
+import { blockFromHolders } from './get-fetch.js'
 import { StripeBlockSource } from './get-source.js'
 import type { StripeRead } from './get-stripe.js'
 import { readStripe } from './get-stripe.js'
-import { tarStream } from './get-tar.js'
-import type { TarEntry } from './get-tar.js'
+import { exportBody } from './get-export.js'
+import { replicaGet } from './get-replica.js'
 import { placeRebuilt } from './repair-place.js'
 import { repairTree } from './repair-tree.js'
 import type { EcFile } from './status-files.js'
@@ -40,8 +39,8 @@ export interface EcGetStream {
   name: string
   /** a single file is streamed as its bytes, a directory as a tar archive */
   kind: 'file' | 'directory'
-  /** bytes of file content (the manifest's file_size): the progress total */
-  size: number
+  /** bytes of file content (the manifest's file_size): the progress total; unknown for a replicated directory */
+  size?: number
   stripes: number
   /** stripes with shards cluster state already knows are lost (they will be rebuilt) */
   degraded: number[]
@@ -65,6 +64,9 @@ export function checkRecoverable (file: EcFile, state: FileState): void {
 
 export async function ecGet (ctx: ErasureContext, cid: string, opts: EcGetOptions = {}): Promise<EcGetStream> {
   const { signal } = opts
+  // what an erasure add replicated instead of coding (and any plain pin) is read from its copies
+  const pin = await ctx.consensus.get(cid, { signal })
+  if (pin.type === 'pin') return await replicaGet(ctx, pin, opts)
   const file = await loadEcFile(ctx, cid, { signal })
   const manifest = await readManifest(ctx, file, { signal })
   // many shards: one streamed status list per holder beats one call per shard
@@ -90,7 +92,7 @@ export async function ecGet (ctx: ErasureContext, cid: string, opts: EcGetOption
   const degraded = lostByStripe(state).flatMap((l, i) => l.length > 0 ? [i] : [])
 
   async function * body (): AsyncGenerator<Uint8Array> {
-    yield * (kind === 'file' ? contentOf(root, signal) : tarStream(walk(root, '', source, signal)))
+    yield * exportBody(root, source, signal)
     await source.finish()
     // stripes the walk never read (their leaves also appear earlier in the file) are
     // repaired here if cluster state says they lost shards
@@ -125,40 +127,6 @@ export async function ecGet (ctx: ErasureContext, cid: string, opts: EcGetOption
 async function treeBlockList (ctx: ErasureContext, file: EcFile, manifest: Manifest, state: FileState, signal?: AbortSignal): Promise<CID[]> {
   if (manifest.tree == null) return []
   const holders = (state.tree?.holders ?? file.tree?.allocations ?? []).filter(h => !(state.tree?.lost ?? []).includes(h))
-  const node = decodeTreeNode(await treeBlock(ctx, holders, manifest.tree, new Set(), signal))
+  const node = decodeTreeNode(await blockFromHolders(ctx, holders, manifest.tree, new Set(), signal))
   return node.blocks.map(([c]) => c)
-}
-
-async function * contentOf (entry: UnixFSEntry, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-  if (entry.type === 'directory' || entry.type === 'object') throw new Error(`${entry.path} is not a file`)
-  // one block at a time: leaves are requested in file order, so one stripe is in memory
-  yield * entry.content({ signal, blockReadConcurrency: 1 })
-}
-
-function modeOf (entry: UnixFSEntry, dflt: number): number {
-  return (entry.type === 'file' || entry.type === 'directory') && entry.unixfs.mode != null ? entry.unixfs.mode : dflt
-}
-
-function mtimeOf (entry: UnixFSEntry): number {
-  const m = (entry.type === 'file' || entry.type === 'directory') ? entry.unixfs.mtime : undefined
-  return m != null ? Number(m.secs) : 0
-}
-
-type Blocks = Parameters<typeof exporter>[1]
-
-/** The directory's entries depth first, in the directory's link order, as tar entries. */
-async function * walk (dir: UnixFSEntry, prefix: string, blocks: Blocks, signal?: AbortSignal): AsyncGenerator<TarEntry> {
-  if (dir.type !== 'directory') return
-  for await (const link of dir.entries({ signal })) {
-    const entry = await exporter(link.cid, blocks, { signal })
-    const path = prefix + link.name
-    if (entry.type === 'directory') {
-      yield { path, type: 'directory', size: 0, mode: modeOf(entry, 0o755), mtime: mtimeOf(entry) }
-      yield * walk(entry, `${path}/`, blocks, signal)
-    } else if (entry.type === 'file' && entry.unixfs.type === 'symlink') {
-      yield { path, type: 'symlink', size: 0, mode: modeOf(entry, 0o777), mtime: mtimeOf(entry), linkname: new TextDecoder().decode(entry.unixfs.data ?? new Uint8Array()) }
-    } else {
-      yield { path, type: 'file', size: Number(entry.type === 'object' ? 0 : entry.size), mode: modeOf(entry, 0o644), mtime: mtimeOf(entry), content: contentOf(entry, signal) }
-    }
-  }
 }

@@ -8,7 +8,7 @@ import type { EcRecoveryReport } from '../../api/types.js'
 import { decodeTreeNode } from '../../erasure/tree-node.js'
 import type { Signalled } from '../components.js'
 import type { ErasureContext } from './context.js'
-import { treeBlock } from './get-fetch.js'
+import { blockFromHolders } from './get-fetch.js'
 import { readStripe } from './get-stripe.js'
 import { lostByStripe } from './get.js'
 import { placeRebuilt } from './repair-place.js'
@@ -38,7 +38,7 @@ export async function repairFile (ctx: ErasureContext, file: EcFile, run: Repair
     if (manifest.tree != null && state.tree != null) {
       const holders = state.tree.holders.filter(h => !(state.tree?.lost ?? []).includes(h))
       try {
-        treeCids = decodeTreeNode(await treeBlock(ctx, holders, manifest.tree, new Set(), opts.signal)).blocks.map(([c]) => c)
+        treeCids = decodeTreeNode(await blockFromHolders(ctx, holders, manifest.tree, new Set(), opts.signal)).blocks.map(([c]) => c)
       } catch (err) {
         opts.signal?.throwIfAborted()
         errors.push(`tree: ${errorMessage(err)}`)

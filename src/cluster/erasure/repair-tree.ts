@@ -7,7 +7,7 @@ import { errorMessage } from '../../api/errors.js'
 import type { IpfsBlock } from '../../ipfs/connector.js'
 import type { Signalled } from '../components.js'
 import type { ErasureContext } from './context.js'
-import { treeBlock } from './get-fetch.js'
+import { blockFromHolders } from './get-fetch.js'
 import { storeOn } from './repair-place.js'
 import type { EcFile } from './status-files.js'
 import type { FileState } from './status-shards.js'
@@ -31,7 +31,7 @@ export async function repairTree (ctx: ErasureContext, file: EcFile, state: File
   const failed = new Set<string>()
   const copy = async function * (): AsyncIterable<IpfsBlock> {
     // the listed blocks first, the tree node (what the holder pins) last
-    for (const c of [...blocks, treeCid]) yield { cid: c.toString(), bytes: await treeBlock(ctx, good, c, failed, opts.signal) }
+    for (const c of [...blocks, treeCid]) yield { cid: c.toString(), bytes: await blockFromHolders(ctx, good, c, failed, opts.signal) }
   }
   const placed: string[] = []
   for (const t of targets) {

@@ -6,7 +6,7 @@ import { decodeTreeNode } from '../../erasure/tree-node.js'
 import type { CID } from 'multiformats/cid'
 import type { Signalled } from '../components.js'
 import type { ErasureContext } from './context.js'
-import { treeBlock } from './get-fetch.js'
+import { blockFromHolders } from './get-fetch.js'
 import { BULK_STATUS_SHARDS, lostByStripe } from './get.js'
 import { loadEcFile, readManifest } from './status-files.js'
 import { HolderStatus, assessFile, probeHolders } from './status-shards.js'
@@ -19,7 +19,7 @@ export async function erasureStatus (ctx: ErasureContext, cid: string, opts: Sig
   if (manifest.tree != null && state.tree != null) {
     const holders = state.tree.holders.filter(h => !(state.tree?.lost ?? []).includes(h))
     try {
-      tree = [manifest.tree, ...decodeTreeNode(await treeBlock(ctx, holders, manifest.tree, new Set(), opts.signal)).blocks.map(([c]) => c)]
+      tree = [manifest.tree, ...decodeTreeNode(await blockFromHolders(ctx, holders, manifest.tree, new Set(), opts.signal)).blocks.map(([c]) => c)]
     } catch {
       opts.signal?.throwIfAborted()
       state.tree.lost = [...state.tree.holders]

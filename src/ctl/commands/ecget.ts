@@ -1,5 +1,5 @@
-// `ecget <cid> [-o folder]`: reads an erasure-coded file back through GET /ecget/{cid} and
-// writes it to <folder>/<cid>: a file as its bytes, a directory extracted from the tar stream.
+// `ecget <cid> [-o folder]`: reads an erasure-coded (or replicated) file back through
+// GET /ecget/{cid} and writes it to <folder>/<cid>: a file as its bytes, a directory extracted from the tar stream.
 // Output goes to a temporary name in the same folder and is renamed at the very end, so a
 // failure (unrecoverable stripes, an error mid-stream, an interrupted transfer) leaves nothing.
 import { createWriteStream } from 'node:fs'
@@ -63,8 +63,10 @@ export function registerEcget (program: Command, run: Runner): void {
 <folder>/<cid> (the current folder by default). Lost or corrupt shards are rebuilt
 from parity while reading (every block is checked against its CID), and then
 re-placed on other peers. If a stripe lost more shards than it has parity, the
-command fails before writing anything and names the stripes.`)
-    .argument('<cid>', 'the content root CID of the erasure-coded file')
+command fails before writing anything and names the stripes. Content that
+"add --erasure" replicated instead (inputs too small to code) and any other pin
+are read from a good copy.`)
+    .argument('<cid>', 'the content root CID printed by add --erasure (or of any pin)')
     .option('-o, --output <folder>', 'folder to write <cid> into', '.')
     .action(run(async (ctx, cmd) => { await ecgetAction(ctx, cmd) }))
 }

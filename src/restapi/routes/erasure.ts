@@ -6,7 +6,8 @@
 //     Content-Type   application/octet-stream (a file: its bytes) or application/x-tar (a
 //                    directory: a ustar/pax archive of its tree, paths relative to it)
 //     X-EC-Kind      file | directory
-//     X-EC-File-Size bytes of file content (the manifest's file_size; progress total)
+//     X-EC-File-Size bytes of file content (the manifest's file_size; progress total), absent
+//                    for a replicated directory
 //     X-EC-Name      the pin's name, URI-encoded
 //     X-EC-Stripes   stripe count;  X-EC-Degraded  stripes that lost shards (comma list)
 //   and, after the body, the trailers X-Stream-Error (empty, or why the stream stopped: the
@@ -62,7 +63,7 @@ export function erasureRoutes (app: FastifyInstance, { profile, cluster }: Route
     res.setHeader('Content-Type', got.kind === 'directory' ? 'application/x-tar' : 'application/octet-stream')
     res.setHeader('Cache-Control', 'no-cache')
     res.setHeader('X-EC-Kind', got.kind)
-    res.setHeader('X-EC-File-Size', String(got.size))
+    if (got.size != null) res.setHeader('X-EC-File-Size', String(got.size))
     res.setHeader('X-EC-Name', encodeURIComponent(got.name))
     res.setHeader('X-EC-Stripes', String(got.stripes))
     res.setHeader('X-EC-Degraded', got.degraded.join(','))
