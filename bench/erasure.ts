@@ -1,29 +1,43 @@
 // bench/erasure: a 6-peer local cluster and a generated file (1 GiB by default).
 // Prints JSON: add --erasure 4+2 MB/s, plain add (replication 1) MB/s and their ratio, ecget MB/s
-// healthy and with 2 holders down, ecrecovery MB/s, peak RSS per daemon, stored bytes / file bytes.
+// healthy and with 2 holders down, ecrecovery MB/s (a holder's blockstore wiped: every shard it
+// held rebuilt), peak RSS per daemon, stored bytes / file bytes from the peers' repo sizes, and
+// whether each target of the erasure-coding issue is met.
 //   node dist/bench/erasure.js [bytes]
-import { createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { startCluster } from '../test/harness/cluster.js'
 import type { DaemonHandle } from '../test/harness/daemon.js'
 import { ctlOk } from '../test/harness/ctl.js'
+import { parseStream } from '../test/harness/wait.js'
 
 const SIZE = Number(process.argv[2] ?? 1024 * 1024 * 1024)
+const D = 4
+const P = 2
 const MB = 1e6
+const HOUR = 3_600_000
 
-function peakRssMiB (pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return m == null ? 0 : Math.round(Number(m[1]) / 1024)
+/** Peak RSS of every process each peer ran (a restarted peer has a new pid), MiB. */
+const peakRss = new Map<string, number>()
+function sampleRss (peers: DaemonHandle[]): void {
+  for (const p of peers) {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p.proc.pid as number}/status`, 'utf8'))
+      if (m != null) peakRss.set(p.peerId, Math.max(peakRss.get(p.peerId) ?? 0, Math.round(Number(m[1]) / 1024)))
+    } catch { /* exited */ }
+  }
 }
 
 function folderBytes (dir: string): number {
   let total = 0
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name)
-    total += e.isDirectory() ? folderBytes(p) : statSync(p).size
-  }
+  try {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name)
+      total += e.isDirectory() ? folderBytes(p) : statSync(p).size
+    }
+  } catch { /* no folder yet */ }
   return total
 }
 
@@ -41,65 +55,119 @@ async function writeRandomFile (path: string, size: number): Promise<void> {
   await new Promise<void>(resolve => { out.end(() => { resolve() }) })
 }
 
+async function sha256Of (path: string): Promise<string> {
+  const h = createHash('sha256')
+  for await (const c of createReadStream(path)) h.update(c as Buffer)
+  return h.digest('hex')
+}
+
 async function timed<T> (fn: () => Promise<T>): Promise<{ value: T, seconds: number }> {
   const t = performance.now()
   const value = await fn()
   return { value, seconds: (performance.now() - t) / 1000 }
 }
 
+function mbps (bytes: number, seconds: number): number {
+  return Number((bytes / MB / seconds).toFixed(1))
+}
+
 const work = mkdtempSync(join(tmpdir(), 'bench-erasure-'))
 const cluster = await startCluster(6)
+const sampler = setInterval(() => { sampleRss(cluster.peers) }, 500)
 try {
-  const api = cluster.peers[0]
+  const peers = cluster.peers
+  const api = peers[0]
   const host = api.apiMultiaddr
   const file = join(work, 'input')
   await writeRandomFile(file, SIZE)
+  const inputHash = await sha256Of(file)
 
-  const before = repoBytes(cluster.peers)
-  const ecAdd = await timed(async () => (await ctlOk(['add', '-Q', '--erasure', '--data-shards', '4', '--parity-shards', '2', file], { host, timeoutMs: 3_600_000 })).trim())
-  const cid = ecAdd.value
-  const storedRatio = (repoBytes(cluster.peers) - before) / SIZE
-
-  // which peers hold shards of this file (the API peer stays up)
-  const pins = (await ctlOk(['--enc=json', 'pin', 'ls'], { host })).split('\n}').filter(s => s.includes('"shard-pin"'))
-  const holders = new Map<string, number>()
-  for (const p of pins) {
-    const m = /"allocations": \[\s*"([^"]+)"/.exec(p)
-    if (m != null) holders.set(m[1], (holders.get(m[1]) ?? 0) + 1)
-  }
-
-  const out1 = join(work, 'healthy')
-  const healthy = await timed(async () => await ctlOk(['ecget', cid, '-o', out1], { host, timeoutMs: 3_600_000 }))
-
+  // plain add first, of other bytes, so neither add finds the other's blocks
   const plainFile = join(work, 'plain')
   await writeRandomFile(plainFile, SIZE)
-  const plain = await timed(async () => await ctlOk(['add', '-Q', '--rmin', '1', '--rmax', '1', plainFile], { host, timeoutMs: 3_600_000 }))
+  const plain = await timed(async () => await ctlOk(['add', '-Q', '--rmin', '1', '--rmax', '1', plainFile], { host, timeoutMs: HOUR }))
+  rmSync(plainFile)
 
-  const down = cluster.peers.filter(p => p !== api && holders.has(p.peerId)).slice(0, 2)
+  const before = repoBytes(peers)
+  const ecAdd = await timed(async () => parseStream(await ctlOk(['--enc=json', 'add', '--erasure', '--data-shards', String(D), '--parity-shards', String(P), file], { host, timeoutMs: HOUR })))
+  const added = ecAdd.value
+  const cid: string = added[added.length - 1].cid
+  const storedRatio = (repoBytes(peers) - before) / SIZE
+  const meta = JSON.parse(await ctlOk(['--enc=json', 'pin', 'ls', cid], { host }))
+  // the add's shard lines: `<name>-s<stripe>-<kind><i>` with the shard's bytes
+  const shardBytes = new Map<string, number>(added.filter(o => /-s\d+-(data|parity)\d+$/.test(o.name)).map(o => [o.cid, o.bytes]))
+  const shardSize = Math.max(...shardBytes.values())
+  const stripes = new Set(added.filter(o => shardBytes.has(o.cid)).map(o => /-s(\d+)-/.exec(o.name)?.[1])).size
+
+  // shard holders other than the API peer, the busiest first
+  const shardPins = parseStream(await ctlOk(['--enc=json', 'pin', 'ls'], { host }))
+    .filter(p => p.type === 'shard-pin' && p.erasure?.manifest === meta.erasure.manifest && p.erasure.stripe != null)
+  const load = new Map<string, number>()
+  for (const p of shardPins) load.set(p.allocations[0], (load.get(p.allocations[0]) ?? 0) + 1)
+  const holders = peers.filter(p => p !== api && load.has(p.peerId)).sort((a, b) => (load.get(b.peerId) ?? 0) - (load.get(a.peerId) ?? 0))
+
+  const out1 = join(work, 'healthy')
+  const healthy = await timed(async () => await ctlOk(['ecget', cid, '-o', out1], { host, timeoutMs: HOUR }))
+  const healthyOk = await sha256Of(join(out1, cid)) === inputHash
+  rmSync(out1, { recursive: true })
+
+  const down = holders.slice(0, 2)
   for (const p of down) await p.stop()
+  await cluster.waitPeerset(peers.length - down.length, [api])
   const out2 = join(work, 'degraded')
-  const degraded = await timed(async () => await ctlOk(['ecget', cid, '-o', out2], { host, timeoutMs: 3_600_000 }))
-  const recovery = await timed(async () => await ctlOk(['--enc=json', 'ecrecovery'], { host, timeoutMs: 3_600_000 }).catch(err => String(err)))
+  const degraded = await timed(async () => await ctlOk(['ecget', cid, '-o', out2], { host, timeoutMs: HOUR }))
+  const degradedOk = await sha256Of(join(out2, cid)) === inputHash
+  rmSync(out2, { recursive: true })
+  for (const p of down) peers[peers.indexOf(p)] = await p.restart()
+  await cluster.waitPeerset(peers.length)
 
+  // ecrecovery: a holder loses its whole blockstore and comes back; every shard it held is
+  // rebuilt from the others (on 6 peers with 4+2 no other peer is free, so it takes them back)
+  const wiped = holders[0]
+  const wipedIndex = peers.indexOf(wiped)
+  await wiped.stop()
+  rmSync(join(wiped.dir, 'ipfs', 'blocks'), { recursive: true, force: true })
+  peers[wipedIndex] = await wiped.restart()
+  await cluster.waitPeerset(peers.length)
+  const recovery = await timed(async () => parseStream(await ctlOk(['--enc=json', 'ecrecovery'], { host, timeoutMs: HOUR })))
+  const report = recovery.value.find(r => r.cid === cid)
+  const rebuiltShards: number = report?.rebuilt?.length ?? 0
+  const rebuiltBytes = (report?.rebuilt ?? []).reduce((sum: number, r: any) => sum + (shardBytes.get(r.cid) ?? 0), 0)
+  sampleRss(peers)
+
+  const rss = peers.map(p => peakRss.get(p.peerId) ?? 0)
+  const rssLimit = Math.round(((D + P) * shardSize) / (1024 * 1024) + 400)
   console.log(JSON.stringify({
     bench: 'erasure',
-    peers: cluster.peers.length,
+    peers: peers.length,
     file_bytes: SIZE,
-    data_shards: 4,
-    parity_shards: 2,
-    erasure_add_mb_per_s: Number((SIZE / MB / ecAdd.seconds).toFixed(1)),
-    plain_add_rf1_mb_per_s: Number((SIZE / MB / plain.seconds).toFixed(1)),
+    data_shards: D,
+    parity_shards: P,
+    shard_size: shardSize,
+    stripes,
+    erasure_add_mb_per_s: mbps(SIZE, ecAdd.seconds),
+    plain_add_rf1_mb_per_s: mbps(SIZE, plain.seconds),
     erasure_to_plain_ratio: Number((plain.seconds / ecAdd.seconds).toFixed(2)),
-    ecget_healthy_mb_per_s: Number((SIZE / MB / healthy.seconds).toFixed(1)),
-    ecget_2_holders_down_mb_per_s: Number((SIZE / MB / degraded.seconds).toFixed(1)),
+    ecget_healthy_mb_per_s: mbps(SIZE, healthy.seconds),
+    ecget_2_holders_down_mb_per_s: mbps(SIZE, degraded.seconds),
     degraded_to_healthy_ratio: Number((healthy.seconds / degraded.seconds).toFixed(2)),
+    ecrecovery_shards_rebuilt: rebuiltShards,
     ecrecovery_seconds: Number(recovery.seconds.toFixed(1)),
-    ecrecovery_report: recovery.value.trim().slice(0, 2000),
+    ecrecovery_mb_per_s: rebuiltBytes > 0 ? mbps(rebuiltBytes, recovery.seconds) : 0,
+    ecrecovery_errors: report?.errors ?? [],
     stored_to_file_bytes: Number(storedRatio.toFixed(3)),
-    peak_rss_mib_per_daemon: cluster.peers.filter(p => !down.includes(p)).map(p => peakRssMiB(p.proc.pid as number)),
-    outputs_equal_input: readFileSync(join(out1, cid)).equals(readFileSync(file)) && readFileSync(join(out2, cid)).equals(readFileSync(file))
+    peak_rss_mib_per_daemon: rss,
+    peak_rss_limit_mib: rssLimit,
+    outputs_equal_input: healthyOk && degradedOk,
+    targets_met: {
+      erasure_add_at_least_half_plain: plain.seconds / ecAdd.seconds >= 0.5,
+      degraded_ecget_at_least_half_healthy: healthy.seconds / degraded.seconds >= 0.5,
+      peak_rss_within_limit: rss.every(r => r <= rssLimit),
+      stored_at_most_1_55: storedRatio <= 1.55
+    }
   }, null, 2))
 } finally {
+  clearInterval(sampler)
   await cluster.stopAll()
   rmSync(work, { recursive: true, force: true })
 }

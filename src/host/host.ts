@@ -9,16 +9,14 @@ import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { gossipsub } from '@libp2p/gossipsub'
 import { mdns } from '@libp2p/mdns'
-import { preSharedKey } from '@libp2p/pnet'
+import { privateNetwork } from './pnet.js'
 import type { ClusterConfig } from '../cluster/config.js'
 import type { BandwidthMeter } from './bandwidth.js'
 
-export type ClusterHost = Libp2p<{ identify: any, ping: any, pubsub: any }>
+/** per-stream yamux window: 4 MiB keeps ~80 MB/s per stream at 50 ms round trips */
+const MAX_STREAM_WINDOW = 4 * 1024 * 1024
 
-/** The js-libp2p pnet protector reads the swarm.key text format; wrap the hex secret into it. */
-export function swarmKeyOf (secretHex: string): Uint8Array {
-  return new TextEncoder().encode(`/key/swarm/psk/1.0.0/\n/base16/\n${secretHex.toLowerCase()}`)
-}
+export type ClusterHost = Libp2p<{ identify: any, ping: any, pubsub: any }>
 
 export async function createClusterHost (cfg: ClusterConfig, privateKey: PrivateKey, bandwidth?: BandwidthMeter): Promise<ClusterHost> {
   const services: Record<string, any> = {
@@ -39,8 +37,10 @@ export async function createClusterHost (cfg: ClusterConfig, privateKey: Private
     },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    ...(cfg.secret !== '' ? { connectionProtector: preSharedKey({ psk: swarmKeyOf(cfg.secret) }) } : {}),
+    // A reader that falls behind pauses its stream (rpc/frame-stream.ts); what the sender had
+    // in flight, up to one window, still lands in the stream's read buffer, which must hold it.
+    streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: MAX_STREAM_WINDOW, maxReadBufferLength: 2 * MAX_STREAM_WINDOW } })],
+    ...(cfg.secret !== '' ? { connectionProtector: privateNetwork(Buffer.from(cfg.secret, 'hex')) } : {}),
     peerDiscovery: cfg.mdns_interval > 0 ? [mdns({ interval: cfg.mdns_interval, serviceTag: '_ipfs-cluster-discovery._udp' })] : [],
     connectionManager: {
       maxConnections: cfg.connection_manager.high_water

@@ -1,11 +1,11 @@
 // Calls peer RPC methods on other peers: unary, streamed results, streamed arguments.
-import { lpStream } from '@libp2p/utils'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Logger } from 'pino'
 import type { ClusterHost } from '../host/host.js'
 import { ClusterError } from '../api/errors.js'
 import { RPC_PROTOCOL_ID, MAX_FRAME_BYTES, decodeFrame, encodeFrame } from './frames.js'
 import type { Frame } from './frames.js'
+import { FrameStream, StreamEndedError } from './frame-stream.js'
 
 const OPEN_TIMEOUT = 10_000
 
@@ -25,7 +25,7 @@ export class RpcClient {
     this.log = init.logger
   }
 
-  private async open (peer: string, callSignal?: AbortSignal): Promise<{ lp: ReturnType<typeof lpStream>, stream: any }> {
+  private async open (peer: string, callSignal?: AbortSignal): Promise<{ frames: FrameStream, stream: any }> {
     const id = peerIdFromString(peer)
     // Opening the stream is bounded even when the call is not: a peer that is alive at the
     // TCP level but frozen (paused, swapping) would otherwise hold the call forever.
@@ -40,7 +40,14 @@ export class RpcClient {
       this.log.debug({ peer }, 'rpc: learned the peer\'s addresses by peer exchange')
       stream = await this.host.dialProtocol(id, RPC_PROTOCOL_ID, { signal })
     }
-    return { lp: lpStream(stream, { maxDataLength: MAX_FRAME_BYTES }), stream }
+    return { frames: new FrameStream(stream, MAX_FRAME_BYTES), stream }
+  }
+
+  /** The next frame of the answer; an error frame becomes its ClusterError. */
+  private static async next (frames: FrameStream, opts: RpcCallOptions): Promise<Frame> {
+    const bytes = await frames.read(opts)
+    if (bytes == null) throw new StreamEndedError('before the answer')
+    return RpcClient.check(decodeFrame(bytes))
   }
 
   private static check (f: Frame): Frame {
@@ -49,10 +56,10 @@ export class RpcClient {
   }
 
   async call<T> (peer: string, service: string, method: string, arg: unknown, opts: RpcCallOptions = {}): Promise<T> {
-    const { lp, stream } = await this.open(peer, opts.signal)
+    const { frames, stream } = await this.open(peer, opts.signal)
     try {
-      await lp.write(encodeFrame({ s: service, m: method, a: arg }), opts)
-      const res = RpcClient.check(decodeFrame(await lp.read(opts)))
+      await frames.write(encodeFrame({ s: service, m: method, a: arg }), opts)
+      const res = await RpcClient.next(frames, opts)
       return res.r as T
     } finally {
       await stream.close().catch(() => {})
@@ -60,11 +67,11 @@ export class RpcClient {
   }
 
   async * stream<T> (peer: string, service: string, method: string, arg: unknown, opts: RpcCallOptions = {}): AsyncIterable<T> {
-    const { lp, stream } = await this.open(peer, opts.signal)
+    const { frames, stream } = await this.open(peer, opts.signal)
     try {
-      await lp.write(encodeFrame({ s: service, m: method, a: arg }), opts)
+      await frames.write(encodeFrame({ s: service, m: method, a: arg }), opts)
       while (true) {
-        const f = RpcClient.check(decodeFrame(await lp.read(opts)))
+        const f = await RpcClient.next(frames, opts)
         if (f.z === true) return
         yield f.i as T
       }
@@ -75,19 +82,23 @@ export class RpcClient {
 
   /** Sends a stream of items as the argument; resolves with the method's result. */
   async sink<T> (peer: string, service: string, method: string, arg: unknown, items: AsyncIterable<unknown>, opts: RpcCallOptions = {}): Promise<T> {
-    const { lp, stream } = await this.open(peer, opts.signal)
+    const { frames, stream } = await this.open(peer, opts.signal)
     try {
-      await lp.write(encodeFrame({ s: service, m: method, a: arg }), opts)
+      await frames.write(encodeFrame({ s: service, m: method, a: arg }), opts)
       // The server may fail early (e.g. a full disk): read its answer concurrently so a
       // failure stops the sender instead of filling buffers.
       let answer: Frame | undefined
-      const reply = lp.read(opts).then(b => { answer = decodeFrame(b); return answer })
+      const reply = frames.read(opts).then(b => {
+        if (b == null) throw new StreamEndedError('before the answer')
+        answer = decodeFrame(b)
+        return answer
+      })
       reply.catch(() => {})
       for await (const item of items) {
         if (answer != null) break
-        await lp.write(encodeFrame({ i: item }), opts)
+        await frames.write(encodeFrame({ i: item }), opts)
       }
-      if (answer == null) await lp.write(encodeFrame({ z: true }), opts)
+      if (answer == null) await frames.write(encodeFrame({ z: true }), opts)
       return RpcClient.check(await reply).r as T
     } finally {
       await stream.close().catch(() => {})

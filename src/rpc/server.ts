@@ -1,12 +1,12 @@
 // Serves peer RPC methods over libp2p streams. Each method declares who may call it, as
 // upstream's rpc_policy.go: open (any peer), trusted (trusted peers only), local (this peer only:
 // never served to the network).
-import { lpStream } from '@libp2p/utils'
 import type { Logger } from 'pino'
 import type { ClusterHost } from '../host/host.js'
 import { errorMessage, statusOf } from '../api/errors.js'
 import { RPC_PROTOCOL_ID, MAX_FRAME_BYTES, decodeFrame, encodeFrame, RpcPermissionError } from './frames.js'
 import type { Frame } from './frames.js'
+import { FrameStream, StreamEndedError } from './frame-stream.js'
 
 export type Policy = 'open' | 'trusted' | 'local'
 
@@ -57,12 +57,17 @@ export class RpcServer {
   }
 
   private async serve (stream: any, peer: string): Promise<void> {
-    const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
+    const frames = new FrameStream(stream, MAX_FRAME_BYTES)
     const controller = new AbortController()
     const signal = AbortSignal.any([controller.signal, this.running.signal])
-    const write = async (f: Frame): Promise<void> => { await lp.write(encodeFrame(f), { signal }) }
+    const write = async (f: Frame): Promise<void> => { await frames.write(encodeFrame(f), { signal }) }
+    const read = async (): Promise<Frame> => {
+      const bytes = await frames.read({ signal })
+      if (bytes == null) throw new StreamEndedError('before the call was complete')
+      return decodeFrame(bytes)
+    }
     try {
-      const req = decodeFrame(await lp.read({ signal }))
+      const req = await read()
       const name = `${req.s ?? ''}.${req.m ?? ''}`
       const spec = this.methods.get(name)
       if (spec == null) {
@@ -79,7 +84,7 @@ export class RpcServer {
       } else {
         const items = (async function * () {
           while (true) {
-            const f = decodeFrame(await lp.read({ signal }))
+            const f = await read()
             if (f.z === true) return
             if (f.e != null) throw new Error(f.e)
             yield f.i

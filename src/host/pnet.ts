@@ -1,0 +1,117 @@
+// The private network (libp2p pnet, as go-libp2p and upstream cluster speak it): both ends send
+// a random 24-byte nonce, then every byte each way is XORed with the XSalsa20 keystream of the
+// 32-byte cluster secret and the sender's nonce. A peer with another secret gets noise only,
+// so its connection fails in the security handshake that follows.
+//
+// Why not @libp2p/pnet: its cipher (the `xsalsa20` package) keeps a view of a WebAssembly memory
+// that every connection shares; once one connection grows that memory, the others' views are
+// detached and each of their next writes grows it again by a whole write, until the memory's
+// maximum is hit and the process dies (seen when a 64 MiB add went to 5 peers). Its nonce
+// exchange also gives up after 1 s, too short for a loaded machine.
+import { xsalsa20 } from '@noble/ciphers/salsa.js'
+import { AbstractMultiaddrConnection, byteStream } from '@libp2p/utils'
+import type { AbortOptions, ConnectionProtector, MessageStream, MultiaddrConnection } from '@libp2p/interface'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+export const PSK_BYTES = 32
+const NONCE_BYTES = 24
+const BLOCK = 64
+const HANDSHAKE_TIMEOUT = 10_000
+
+/** XSalsa20 as a stream: successive updates continue the keystream where the last one ended. */
+export class XSalsa20Stream {
+  private readonly key: Uint8Array
+  private readonly nonce: Uint8Array
+  private offset = 0
+
+  constructor (key: Uint8Array, nonce: Uint8Array) {
+    this.key = key
+    this.nonce = nonce
+  }
+
+  update (data: Uint8Array): Uint8Array {
+    if (data.byteLength === 0) return data
+    const counter = Math.floor(this.offset / BLOCK)
+    const skip = this.offset % BLOCK
+    this.offset += data.byteLength
+    if (skip === 0) return xsalsa20(this.key, this.nonce, data, undefined, counter)
+    // the keystream resumes inside a block: pad the front so the block counter lines up
+    const padded = new Uint8Array(skip + data.byteLength)
+    padded.set(data, skip)
+    return xsalsa20(this.key, this.nonce, padded, undefined, counter).subarray(skip)
+  }
+}
+
+/** The encrypted connection over the raw one. */
+class PrivateConnection extends AbstractMultiaddrConnection {
+  private readonly raw: MultiaddrConnection
+  private readonly inbound: XSalsa20Stream
+  private readonly outbound: XSalsa20Stream
+
+  constructor (raw: MultiaddrConnection, psk: Uint8Array, localNonce: Uint8Array, remoteNonce: Uint8Array) {
+    super({ remoteAddr: raw.remoteAddr, direction: raw.direction, log: raw.log.newScope('pnet') })
+    this.raw = raw
+    this.inbound = new XSalsa20Stream(psk, remoteNonce)
+    this.outbound = new XSalsa20Stream(psk, localNonce)
+    raw.addEventListener('message', (evt: any) => {
+      const data: Uint8Array | Uint8ArrayList = evt.data
+      if (data instanceof Uint8Array) this.onData(this.inbound.update(data))
+      else for (const buf of data) this.onData(this.inbound.update(buf))
+    })
+    raw.addEventListener('drain', () => { this.onMuxerDrain() })
+    raw.addEventListener('close', (evt: any) => {
+      if (evt.error == null) this.onTransportClosed()
+      else if (evt.local === true) this.abort(evt.error)
+      else this.onRemoteReset()
+    })
+  }
+
+  async sendClose (options?: AbortOptions): Promise<void> {
+    await this.raw.close(options)
+  }
+
+  sendData (data: Uint8ArrayList): { sentBytes: number, canSendMore: boolean } {
+    let canSendMore = true
+    for (const buf of data) canSendMore = this.raw.send(this.outbound.update(buf)) && canSendMore
+    return { sentBytes: data.byteLength, canSendMore }
+  }
+
+  sendReset (err: Error): void {
+    this.raw.abort(err)
+  }
+
+  sendPause (): void {
+    this.raw.pause()
+  }
+
+  sendResume (): void {
+    this.raw.resume()
+  }
+}
+
+class PrivateNetworkProtector implements ConnectionProtector {
+  private readonly psk: Uint8Array
+  readonly [Symbol.toStringTag] = 'ipfs-cluster-ec/pnet'
+
+  constructor (psk: Uint8Array) {
+    this.psk = psk
+  }
+
+  async protect (connection: MessageStream, options: AbortOptions = {}): Promise<MessageStream> {
+    const signal = options.signal ?? AbortSignal.timeout(HANDSHAKE_TIMEOUT)
+    const localNonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES))
+    const bytes = byteStream(connection)
+    const [remote] = await Promise.all([
+      bytes.read({ bytes: NONCE_BYTES, signal }),
+      bytes.write(localNonce, { signal })
+    ])
+    // unwrap() hands back bytes read past the nonce, which are already encrypted
+    return new PrivateConnection(bytes.unwrap() as MultiaddrConnection, this.psk, localNonce, remote.subarray())
+  }
+}
+
+/** The libp2p `connectionProtector` for a cluster secret (32 bytes). */
+export function privateNetwork (psk: Uint8Array): () => ConnectionProtector {
+  if (psk.byteLength !== PSK_BYTES) throw new Error(`the cluster secret must be ${PSK_BYTES} bytes (64 hex characters)`)
+  return () => new PrivateNetworkProtector(psk)
+}
