@@ -26,6 +26,11 @@ export interface AllocateRequest {
   /** the monitor's latest valid metrics of a name (PeerMonitor.latestMetrics) */
   metricsByName: (name: string) => Metric[]
   trust?: TrustFilter
+  /**
+   * the current peerset: as upstream, only its members are allocated, so a peer that just
+   * died (ping expired) is not chosen while its other metrics still live
+   */
+  members?: (peer: string) => boolean
 }
 
 interface PeerGroup {
@@ -75,8 +80,9 @@ export function rankPeers (allocator: Allocator, opts: {
   metricsByName: (name: string) => Metric[]
   exclude?: readonly string[]
   trust?: TrustFilter
+  members?: (peer: string) => boolean
 }): string[] {
-  const c = classify(allocator, { cid: '', current: [], rmin: 0, rmax: 0, blacklist: opts.exclude, metricsByName: opts.metricsByName, trust: opts.trust })
+  const c = classify(allocator, { cid: '', current: [], rmin: 0, rmax: 0, blacklist: opts.exclude, metricsByName: opts.metricsByName, trust: opts.trust, members: opts.members })
   return allocator.allocate(c.candidate.set, {})
 }
 
@@ -95,6 +101,7 @@ function classify (allocator: Allocator, req: AllocateRequest): Classified {
   for (const name of names) {
     for (const m of req.metricsByName(name)) {
       if (blacklist.has(m.peer)) continue
+      if (req.members != null && !req.members(m.peer)) continue
       if (trust?.onlyTrusted === true && !trust.isTrusted(m.peer)) continue
       if (trust?.onlyUntrusted === true && trust.isTrusted(m.peer)) continue
       let metrics = byPeer.get(m.peer)

@@ -85,6 +85,14 @@ describe('allocate()', () => {
     assert.deepEqual(allocate(alloc, { ...base, current: ['D', 'E'], rmin: 2, rmax: 2, blacklist: ['E', 'A'] }), ['D', 'B'])
   })
 
+  it('only allocates peers of the peerset: a peer whose ping expired is skipped while its other metrics live', () => {
+    const members = (peer: string): boolean => peer !== 'A'
+    assert.deepEqual(allocate(alloc, { ...base, current: [], rmin: 1, rmax: 5, members }), ['B', 'C', 'D', 'E'])
+    assert.deepEqual(rankPeers(alloc, { metricsByName: lookup(live), members }), ['B', 'C', 'D', 'E'])
+    // a holder that left the peerset no longer counts as current
+    assert.deepEqual(allocate(alloc, { ...base, current: ['A', 'E'], rmin: 2, rmax: 2, members }), ['E', 'B'])
+  })
+
   it('puts user allocations first', () => {
     assert.deepEqual(allocate(alloc, { ...base, current: [], rmin: 2, rmax: 2, priority: ['E', 'Z'] }), ['E', 'A'])
   })
