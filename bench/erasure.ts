@@ -3,7 +3,7 @@
 // healthy and with 2 holders down, ecrecovery MB/s (a holder's blockstore wiped: every shard it
 // held rebuilt), peak RSS per daemon, stored bytes / file bytes from the peers' repo sizes, and
 // whether each target of the erasure-coding issue is met.
-//   node dist/bench/erasure.js [bytes]
+//   node dist/bench/erasure.js [bytes] [shard-size]   (shard size: cluster-ctl's automatic one by default)
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,6 +14,7 @@ import { ctlOk } from '../test/harness/ctl.js'
 import { parseStream } from '../test/harness/wait.js'
 
 const SIZE = Number(process.argv[2] ?? 1024 * 1024 * 1024)
+const SHARD_SIZE = process.argv[3] != null ? ['--shard-size', process.argv[3]] : []
 const D = 4
 const P = 2
 const MB = 1e6
@@ -89,7 +90,7 @@ try {
   rmSync(plainFile)
 
   const before = repoBytes(peers)
-  const ecAdd = await timed(async () => parseStream(await ctlOk(['--enc=json', 'add', '--erasure', '--data-shards', String(D), '--parity-shards', String(P), file], { host, timeoutMs: HOUR })))
+  const ecAdd = await timed(async () => parseStream(await ctlOk(['--enc=json', 'add', '--erasure', '--data-shards', String(D), '--parity-shards', String(P), ...SHARD_SIZE, file], { host, timeoutMs: HOUR })))
   const added = ecAdd.value
   const cid: string = added[added.length - 1].cid
   const storedRatio = (repoBytes(peers) - before) / SIZE

@@ -26,6 +26,7 @@ import { ecRecovery } from './erasure/recover.js'
 import { EcAutoRepair } from './erasure/repair-auto.js'
 import { erasureStatus } from './erasure/status-info.js'
 import type { Codec } from '../erasure/codec.js'
+import { withTimeout } from '../common/signal.js'
 
 export const FOLLOWER_ERROR = 'this peer is configured to be in follower mode. Write operations are disabled'
 
@@ -242,7 +243,7 @@ export class Cluster implements ClusterAPI {
         continue
       }
       try {
-        yield await this.init.remote.id(p, { signal: AbortSignal.any([AbortSignal.timeout(15_000), ...(opts.signal != null ? [opts.signal] : [])]) })
+        yield await this.init.remote.id(p, { signal: withTimeout(15_000, opts.signal) })
       } catch (err) {
         yield { id: p, error: errorMessage(err) } as ID
       }

@@ -5,6 +5,7 @@ import type { GlobalPinInfo, Pin, PinInfo, TrackerStatusName } from '../api/type
 import { NotFoundError, errorMessage } from '../api/errors.js'
 import { globalPinInfoOf, isPinEverywhere, shortOf, toGlobalPinInfo } from '../api/pin.js'
 import type { Consensus, RemotePeers, Signalled, Tracker } from './components.js'
+import { withTimeout } from '../common/signal.js'
 
 const REMOTE_CALL_TIMEOUT = 15_000
 
@@ -56,7 +57,7 @@ export class PeerStatus {
         return
       }
       try {
-        gpi.peer_map[peer] = shortOf(await call(peer, withTimeout(opts.signal)))
+        gpi.peer_map[peer] = shortOf(await call(peer, withTimeout(REMOTE_CALL_TIMEOUT, opts.signal)))
       } catch (err) {
         gpi.peer_map[peer] = this.localEntry(peer, 'cluster_error', errorMessage(err))
       }
@@ -120,9 +121,4 @@ export class PeerStatus {
       priority_pin: false
     }
   }
-}
-
-function withTimeout (signal?: AbortSignal): AbortSignal {
-  const t = AbortSignal.timeout(REMOTE_CALL_TIMEOUT)
-  return signal == null ? t : AbortSignal.any([signal, t])
 }

@@ -11,7 +11,11 @@ const IDENTITY = 0x00
 
 /** The shard's bytes zero-padded to `size` (size >= the shard's length). */
 export function joinPadded (blocks: ReadonlyArray<{ bytes: Uint8Array }>, size: number): Uint8Array {
-  const out = new Uint8Array(size)
+  return joinInto(new Uint8Array(size), blocks)
+}
+
+/** Writes the blocks one after the other at the start of `out` (the rest stays as it is). */
+export function joinInto (out: Uint8Array, blocks: ReadonlyArray<{ bytes: Uint8Array }>): Uint8Array {
   let off = 0
   for (const b of blocks) {
     out.set(b.bytes, off)
@@ -24,7 +28,8 @@ export function joinPadded (blocks: ReadonlyArray<{ bytes: Uint8Array }>, size: 
 export async function cutRawBlocks (bytes: Uint8Array, blockSize: number): Promise<RawBlock[]> {
   const out: RawBlock[] = []
   for (let off = 0; off < bytes.byteLength; off += blockSize) {
-    const b = bytes.slice(off, Math.min(off + blockSize, bytes.byteLength))
+    // views, not copies: the parity buffer is freed once every block of it has been stored
+    const b = bytes.subarray(off, Math.min(off + blockSize, bytes.byteLength))
     out.push({ cid: CID.createV1(raw.code, await sha256.digest(b)), bytes: b })
   }
   return out

@@ -12,6 +12,8 @@ export interface Codec {
 
   /**
    * Parity of `data` (d shards of equal, non-zero length): `parityCount` shards of that length.
+   * An implementation may take over the memory of `data` (a worker transfer): callers must not
+   * use the data views afterwards.
    */
   encode (data: Uint8Array[], parityCount: number, opts?: CodecOptions): Promise<Uint8Array[]>
 

@@ -6,7 +6,7 @@ import type { Codec } from './codec.js'
 import { ErasureParamsError } from './errors.js'
 import { DEFAULT_PARITY_BLOCK_SIZE, MAX_BLOCK_BYTES, validateShardCounts } from './limits.js'
 import { encodeShardNode } from './shard-node.js'
-import { cutRawBlocks, joinPadded } from './blocks.js'
+import { cutRawBlocks, joinInto } from './blocks.js'
 import type { EncodedShard, ManifestStripe, RawBlock, ShardKind, Stripe } from './types.js'
 
 export interface EncodeStripeOptions {
@@ -64,8 +64,11 @@ export async function encodeStripe (stripe: Stripe, codec: Codec, parityShards: 
     // only empty blocks: parity of zero-length shards is zero-length (the wasm rejects empty input)
     parityBytes = Array.from({ length: p }, () => new Uint8Array(0))
   } else {
-    const inputs = Array.from({ length: d }, (_, i) =>
-      i < n ? joinPadded(stripe.dataShards[i].blocks, padded) : new Uint8Array(padded))
+    // the data shards are laid out in one (d+p) x padded buffer that the codec moves to its
+    // worker as it is (see stripeViews): one copy of the stripe, not three
+    const whole = new Uint8Array((d + p) * padded)
+    const inputs = Array.from({ length: d }, (_, i) => whole.subarray(i * padded, (i + 1) * padded))
+    stripe.dataShards.forEach((s, i) => joinInto(inputs[i], s.blocks))
     parityBytes = await codec.encode(inputs, p, { signal: opts.signal })
   }
   const parity = await Promise.all(parityBytes.map(async (bytes, j) =>

@@ -16,6 +16,18 @@ interface Pending {
   reject: (err: Error) => void
 }
 
+/**
+ * The buffer the data shards already sit in when they are consecutive views, from offset 0, of
+ * one buffer of exactly `total` x size bytes (how encodeStripe lays a stripe out): it is moved
+ * to the worker as it is, instead of copied. The shards' views are unusable afterwards.
+ */
+function stripeBuffer (data: Uint8Array[], total: number, size: number): Uint8Array | undefined {
+  const buf = data[0]?.buffer
+  if (!(buf instanceof ArrayBuffer) || buf.byteLength !== total * size) return undefined
+  if (!data.every((s, i) => s.buffer === buf && s.byteOffset === i * size && s.byteLength === size)) return undefined
+  return new Uint8Array(buf)
+}
+
 export class WasmCodec implements Codec {
   readonly id = WASM_CODEC_ID
   private worker?: Worker
@@ -30,9 +42,12 @@ export class WasmCodec implements Codec {
     const p = parityCount
     if (data.some(s => s == null)) throw new ErasureParamsError('encode needs every data shard')
     const size = checkShards(data, d, p)
-    const whole = new Uint8Array((d + p) * size)
-    data.forEach((s, i) => whole.set(s, i * size))
-    const out = await this.call({ op: 'encode', buf: whole.buffer, d, p, size }, opts.signal)
+    let whole = stripeBuffer(data, d + p, size)
+    if (whole == null) {
+      whole = new Uint8Array((d + p) * size)
+      for (const [i, s] of data.entries()) whole.set(s, i * size)
+    }
+    const out = await this.call({ op: 'encode', buf: whole.buffer as ArrayBuffer, d, p, size }, opts.signal)
     return Array.from({ length: p }, (_, j) => new Uint8Array(out, (d + j) * size, size))
   }
 

@@ -6,6 +6,7 @@ import { ClusterError } from '../api/errors.js'
 import { RPC_PROTOCOL_ID, MAX_FRAME_BYTES, decodeFrame, encodeFrame } from './frames.js'
 import type { Frame } from './frames.js'
 import { FrameStream, StreamEndedError } from './frame-stream.js'
+import { withTimeout } from '../common/signal.js'
 
 const OPEN_TIMEOUT = 10_000
 
@@ -29,8 +30,7 @@ export class RpcClient {
     const id = peerIdFromString(peer)
     // Opening the stream is bounded even when the call is not: a peer that is alive at the
     // TCP level but frozen (paused, swapping) would otherwise hold the call forever.
-    const timeout = AbortSignal.timeout(OPEN_TIMEOUT)
-    const signal = callSignal == null ? timeout : AbortSignal.any([callSignal, timeout])
+    const signal = withTimeout(OPEN_TIMEOUT, callSignal)
     let stream
     try {
       stream = await this.host.dialProtocol(id, RPC_PROTOCOL_ID, { signal })

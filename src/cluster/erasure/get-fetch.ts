@@ -11,6 +11,7 @@ import type { ManifestStripe } from '../../erasure/types.js'
 import type { ErasureContext } from './context.js'
 import type { ShardState } from './status-shards.js'
 import { mapLimit } from './status-shards.js'
+import { withTimeout } from '../../common/signal.js'
 
 /** One block must arrive within this time; a holder that takes longer counts as failed. */
 const BLOCK_TIMEOUT = 60_000
@@ -25,8 +26,7 @@ export class BlockFetchError extends ClusterError {
 }
 
 function timed (signal?: AbortSignal): AbortSignal {
-  const t = AbortSignal.timeout(BLOCK_TIMEOUT)
-  return signal == null ? t : AbortSignal.any([signal, t])
+  return withTimeout(BLOCK_TIMEOUT, signal)
 }
 
 /** The CIDs among `cids` that `peer` does not hold locally. */

@@ -17,8 +17,7 @@
 import type { Pin } from '../../api/types.js'
 import { ClusterError, NotFoundError } from '../../api/errors.js'
 import type { Consensus, Signalled } from '../components.js'
-
-export type ShardKind = 'data' | 'parity'
+import type { ShardKind } from '../../erasure/index.js'
 
 export function manifestPinName (name: string): string {
   return `${name}-manifest`

@@ -9,6 +9,7 @@ import type { ErasureContext } from './context.js'
 import type { EcFile } from './status-files.js'
 import { shardKey } from './status-files.js'
 import { missingOn } from './get-fetch.js'
+import { withTimeout } from '../../common/signal.js'
 
 const STATUS_TIMEOUT = 15_000
 const STATUS_CONCURRENCY = 8
@@ -59,7 +60,7 @@ export class HolderStatus {
   }
 
   private async one (holder: string, cid: string, opts: Signalled): Promise<PinInfo> {
-    const signal = withTimeout(opts.signal)
+    const signal = withTimeout(STATUS_TIMEOUT, opts.signal)
     return holder === this.ctx.peerId ? await this.ctx.tracker.status(cid, { signal }) : await this.ctx.remote.status(holder, cid, { signal })
   }
 
@@ -80,11 +81,6 @@ export class HolderStatus {
     for await (const info of src) out.set(info.cid, info)
     return out
   }
-}
-
-function withTimeout (signal?: AbortSignal): AbortSignal {
-  const t = AbortSignal.timeout(STATUS_TIMEOUT)
-  return signal == null ? t : AbortSignal.any([signal, t])
 }
 
 /** One shard of a file as cluster state sees it. */
@@ -142,6 +138,9 @@ export async function assessFile (ctx: ErasureContext, file: EcFile, manifest: M
   await mapLimit(all, STATUS_CONCURRENCY, async st => {
     // a shard without a pin cannot be on any peer's list: it is lost with no holder
     st.verdict = st.cid === '' ? 'missing' : await statuses.verdict(st.holder, st.cid, opts)
+    // "unpinned" is also what a holder says of a pin it has not heard of yet (right after the
+    // add, its CRDT state lags): the shard is lost only if its blocks are not there either
+    if (st.verdict === 'unpinned' && await holdsShardNode(ctx, st, opts)) st.verdict = 'pending'
   })
   let tree: FileState['tree'] = null
   if (file.tree != null) {
@@ -150,6 +149,16 @@ export async function assessFile (ctx: ErasureContext, file: EcFile, manifest: M
     tree = { holders, lost: holders.filter((_, i) => verdicts[i] !== 'healthy' && verdicts[i] !== 'pending') }
   }
   return { stripes, tree }
+}
+
+/** Whether the holder has the shard node block (no network fetch); false when it cannot say. */
+async function holdsShardNode (ctx: ErasureContext, st: ShardState, opts: Signalled): Promise<boolean> {
+  try {
+    return (await missingOn(ctx, st.holder, [st.cid], opts.signal)).length === 0
+  } catch {
+    opts.signal?.throwIfAborted()
+    return false
+  }
 }
 
 /**
