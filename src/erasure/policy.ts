@@ -35,9 +35,10 @@ function hardCeiling (d: number, p: number, chunkSize: number): number {
 }
 
 /**
- * Shard size so the file fills whole stripes: ceil(fileSize / d) rounded up to a multiple of
- * the chunk size, at least one chunk, at most maxShardSize (rounded down to whole chunks) and
- * what one codec call and one manifest stripe allow. An explicit `requested` size must lie in
+ * Shard size so the file fills whole stripes: with n = the fewest stripes whose shards stay
+ * within the ceiling (maxShardSize rounded down to whole chunks, and what one codec call and
+ * one manifest stripe allow), ceil(fileSize / (n x d)) rounded up to whole chunks, at least
+ * one chunk. An explicit `requested` size must lie in
  * [chunkSize, maxShardSize] and is rounded down to whole chunks, since shards hold whole blocks.
  */
 export function chooseShardSize (input: ShardSizeInput): ShardSizeChoice {
@@ -64,7 +65,10 @@ export function chooseShardSize (input: ShardSizeInput): ShardSizeChoice {
     }
     shardSize = Math.floor(requested / chunkSize) * chunkSize
   } else {
-    const perShard = Math.ceil(fileSize / d)
+    // as few stripes as the ceiling allows, then the smallest whole-chunk shards that hold the
+    // file in that many stripes: a big file fills its last stripe too, not just its first ones
+    const stripes = Math.max(1, Math.ceil(fileSize / (d * ceiling)))
+    const perShard = Math.ceil(fileSize / (stripes * d))
     shardSize = Math.min(ceiling, Math.max(chunkSize, Math.ceil(perShard / chunkSize) * chunkSize))
   }
   return { shardSize, stripes: fileSize === 0 ? 0 : Math.ceil(fileSize / (d * shardSize)) }

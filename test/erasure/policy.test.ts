@@ -22,11 +22,23 @@ describe('chooseShardSize', () => {
     const big = chooseShardSize({ ...base, fileSize: 10 * 1024 * M })
     // 100 MiB would make a 600 MiB stripe: capped by the per-stripe memory limit instead
     const cap = Math.floor(MAX_STRIPE_BYTES / 6 / C) * C
-    assert.equal(big.shardSize, cap)
+    assert.ok(big.shardSize <= cap)
     assert.equal(big.stripes, Math.ceil(10 * 1024 * M / (4 * cap)))
-    assert.equal(chooseShardSize({ ...base, fileSize: 10 * 1024 * M, maxShardSize: 50 * M }).shardSize, 50 * M)
+    // 10 GiB under a 50 MiB ceiling: 52 stripes of just over 49 MiB shards
+    assert.deepEqual(chooseShardSize({ ...base, fileSize: 10 * 1024 * M, maxShardSize: 50 * M }), { shardSize: Math.ceil(10 * 1024 * M / 208 / C) * C, stripes: 52 })
     // maximum not a multiple of the chunk size: rounded down
     assert.equal(chooseShardSize({ ...base, fileSize: 10 * 1024 * M, maxShardSize: 3 * C + 5 }).shardSize, 3 * C)
+  })
+
+  it('a file larger than one capped stripe still fills whole stripes', () => {
+    // 1 GiB, 4 data shards, 16 MiB ceiling: 16 stripes of exactly 16 MiB shards
+    assert.deepEqual(chooseShardSize({ ...base, fileSize: 1024 * M, maxShardSize: 16 * M }), { shardSize: 16 * M, stripes: 16 })
+    // 100 MiB, 10 MiB ceiling: 3 stripes; ceil(100 / 12) MiB rounded up to whole chunks, not 10 MiB
+    // shards that would leave the third stripe at half
+    const r = chooseShardSize({ ...base, fileSize: 100 * M, maxShardSize: 10 * M })
+    assert.equal(r.stripes, 3)
+    assert.equal(r.shardSize, Math.ceil(100 * M / 12 / C) * C)
+    assert.ok(3 * 4 * r.shardSize - 100 * M < 3 * 4 * C, 'the slack is under one chunk per data shard')
   })
 
   it('keeps one stripe under the codec limit', () => {

@@ -46,14 +46,19 @@ Reed-Solomon parity shards are computed: each stripe of --data-shards data
 shards gets --parity-shards parity shards, and all shards of a stripe are
 placed on different peers, so the file survives the loss of any
 --parity-shards of them. Without --shard-size, the shard size is computed from
-the total input size so the input fills whole stripes (ceil(size/data-shards),
-whole chunks, at most 256 MiB); for URLs the cluster's default is used.
+the total input size so the input fills whole stripes (whole chunks, at most
+16 MiB per shard: a bigger input gets more stripes); for URLs the cluster's
+default is used.
 Inputs too small for erasure coding to save space are stored as a normal pin
 with --parity-shards+1 replicas (same loss tolerance): only the usual added
 lines are printed for them.`
 
-/** Ceiling of the automatic shard size: the daemon's default cluster.ec_max_shard_size. */
-const AUTO_MAX_SHARD_SIZE = 256 * 1024 * 1024
+/**
+ * Ceiling of the automatic shard size. Small enough that a stripe ((d+p) x shard) stays a
+ * modest amount of daemon memory and a big file is several stripes; --shard-size goes up to
+ * the daemon's cluster.ec_max_shard_size.
+ */
+const AUTO_MAX_SHARD_SIZE = 16 * 1024 * 1024
 
 /**
  * The shard size for --erasure without --shard-size: only the client knows the input size
