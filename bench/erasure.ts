@@ -22,11 +22,20 @@ const HOUR = 3_600_000
 
 /** Peak RSS of every process each peer ran (a restarted peer has a new pid), MiB. */
 const peakRss = new Map<string, number>()
+/** The largest RSS seen per phase of the bench, per peer (sampled every 250 ms), MiB. */
+const phaseRss: Record<string, Record<string, number>> = {}
+let phase = 'start'
 function sampleRss (peers: DaemonHandle[]): void {
   for (const p of peers) {
     try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p.proc.pid as number}/status`, 'utf8'))
-      if (m != null) peakRss.set(p.peerId, Math.max(peakRss.get(p.peerId) ?? 0, Math.round(Number(m[1]) / 1024)))
+      const status = readFileSync(`/proc/${p.proc.pid as number}/status`, 'utf8')
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(status)
+      const now = /VmRSS:\s+(\d+) kB/.exec(status)
+      if (hwm != null) peakRss.set(p.peerId, Math.max(peakRss.get(p.peerId) ?? 0, Math.round(Number(hwm[1]) / 1024)))
+      if (now != null) {
+        const byPeer = (phaseRss[phase] ??= {})
+        byPeer[p.peerId] = Math.max(byPeer[p.peerId] ?? 0, Math.round(Number(now[1]) / 1024))
+      }
     } catch { /* exited */ }
   }
 }
@@ -74,7 +83,7 @@ function mbps (bytes: number, seconds: number): number {
 
 const work = mkdtempSync(join(tmpdir(), 'bench-erasure-'))
 const cluster = await startCluster(6)
-const sampler = setInterval(() => { sampleRss(cluster.peers) }, 500)
+const sampler = setInterval(() => { sampleRss(cluster.peers) }, 250)
 try {
   const peers = cluster.peers
   const api = peers[0]
@@ -86,10 +95,12 @@ try {
   // plain add first, of other bytes, so neither add finds the other's blocks
   const plainFile = join(work, 'plain')
   await writeRandomFile(plainFile, SIZE)
+  phase = 'plain_add'
   const plain = await timed(async () => await ctlOk(['add', '-Q', '--rmin', '1', '--rmax', '1', plainFile], { host, timeoutMs: HOUR }))
   rmSync(plainFile)
 
   const before = repoBytes(peers)
+  phase = 'erasure_add'
   const ecAdd = await timed(async () => parseStream(await ctlOk(['--enc=json', 'add', '--erasure', '--data-shards', String(D), '--parity-shards', String(P), ...SHARD_SIZE, file], { host, timeoutMs: HOUR })))
   const added = ecAdd.value
   const cid: string = added[added.length - 1].cid
@@ -108,6 +119,7 @@ try {
   const holders = peers.filter(p => p !== api && load.has(p.peerId)).sort((a, b) => (load.get(b.peerId) ?? 0) - (load.get(a.peerId) ?? 0))
 
   const out1 = join(work, 'healthy')
+  phase = 'ecget_healthy'
   const healthy = await timed(async () => await ctlOk(['ecget', cid, '-o', out1], { host, timeoutMs: HOUR }))
   const healthyOk = await sha256Of(join(out1, cid)) === inputHash
   rmSync(out1, { recursive: true })
@@ -116,6 +128,7 @@ try {
   for (const p of down) await p.stop()
   await cluster.waitPeerset(peers.length - down.length, [api])
   const out2 = join(work, 'degraded')
+  phase = 'ecget_degraded'
   const degraded = await timed(async () => await ctlOk(['ecget', cid, '-o', out2], { host, timeoutMs: HOUR }))
   const degradedOk = await sha256Of(join(out2, cid)) === inputHash
   rmSync(out2, { recursive: true })
@@ -130,6 +143,7 @@ try {
   rmSync(join(wiped.dir, 'ipfs', 'blocks'), { recursive: true, force: true })
   peers[wipedIndex] = await wiped.restart()
   await cluster.waitPeerset(peers.length)
+  phase = 'ecrecovery'
   const recovery = await timed(async () => parseStream(await ctlOk(['--enc=json', 'ecrecovery'], { host, timeoutMs: HOUR })))
   const report = recovery.value.find(r => r.cid === cid)
   const rebuiltShards: number = report?.rebuilt?.length ?? 0
@@ -159,6 +173,8 @@ try {
     stored_to_file_bytes: Number(storedRatio.toFixed(3)),
     peak_rss_mib_per_daemon: rss,
     peak_rss_limit_mib: rssLimit,
+    // the API peer (first) does the adds, reads and rebuilds
+    peak_rss_mib_by_phase: Object.fromEntries(Object.entries(phaseRss).map(([k, v]) => [k, peers.map(p => v[p.peerId] ?? 0)])),
     outputs_equal_input: healthyOk && degradedOk,
     targets_met: {
       erasure_add_at_least_half_plain: plain.seconds / ecAdd.seconds >= 0.5,

@@ -128,18 +128,23 @@ test('README scenario: seq 1 250000, a holder stopped, ipfs gc, ecget is byte fo
   await restartPeers([victim])
 })
 
-test('4+2 with two holders stopped: still byte for byte', async () => {
-  const content = randomBytes(6 * CHUNK + 1234)
-  const root = await ecAdd(P[0], ['--shard-size', String(CHUNK), input(content)])
-  added.push({ root, content: Buffer.from(content) })
-  const victims = (await holdersOfStripe(root, 0)).slice(0, 2)
+/** Adds `size` random bytes with `args`, stops `down` holders of stripe 0, reads it back exactly. */
+async function readsBackWithHoldersDown (args: string[], size: number, down: number, out: string): Promise<void> {
+  const content = randomBytes(size)
+  const root = await ecAdd(P[0], [...args, '--shard-size', String(CHUNK), input(content)])
+  added.push({ root, content })
+  const victims = (await holdersOfStripe(root, 0)).slice(0, down)
+  assert.equal(victims.length, down)
   await stopPeers(victims)
-  const out = join(work, 'two-down')
-  const r = await ecget(root, out)
+  const r = await ecget(root, join(work, out))
   assert.equal(r.code, 0, r.stdout + r.stderr)
-  assert.ok(readFileSync(join(out, root)).equals(content))
+  assert.ok(readFileSync(join(work, out, root)).equals(content))
   assert.ok(r.summary.degraded.includes(0))
   await restartPeers(victims)
+}
+
+test('4+2 with two holders stopped: still byte for byte', async () => {
+  await readsBackWithHoldersDown([], 6 * CHUNK + 1234, 2, 'two-down')
 })
 
 test('p+1 holders of a stripe stopped: fails before writing, names the stripe, leaves no output', async () => {
@@ -234,17 +239,7 @@ test('a corrupted block on a holder is never returned, and its shard is repaired
 })
 
 test('3+3 with three holders stopped: still byte for byte', async () => {
-  const content = randomBytes(9 * CHUNK + 4321)
-  const root = await ecAdd(P[0], ['--data-shards', '3', '--parity-shards', '3', '--shard-size', String(CHUNK), input(content)])
-  added.push({ root, content })
-  const victims = (await holdersOfStripe(root, 0)).slice(0, 3)
-  await stopPeers(victims)
-  const out = join(work, 'three-of-six-down')
-  const r = await ecget(root, out)
-  assert.equal(r.code, 0, r.stdout + r.stderr)
-  assert.ok(readFileSync(join(out, root)).equals(content))
-  assert.ok(r.summary.degraded.includes(0))
-  await restartPeers(victims)
+  await readsBackWithHoldersDown(['--data-shards', '3', '--parity-shards', '3'], 9 * CHUNK + 4321, 3, 'three-of-six-down')
 })
 
 test('0-byte and 1-byte inputs are replicated p+1 times and read back from a surviving copy', async () => {
