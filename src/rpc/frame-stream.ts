@@ -114,10 +114,33 @@ export class FrameStream {
     return frame
   }
 
-  /** Writes one frame; waits while the muxer's send buffer is full. */
+  /** Writes one frame; waits while the stream cannot take more (window or connection full). */
   async write (bytes: Uint8Array, opts: { signal?: AbortSignal } = {}): Promise<void> {
     opts.signal?.throwIfAborted()
     const sent = this.stream.send(new Uint8ArrayList(varint.encode(bytes.byteLength), bytes))
-    if (!(sent as boolean)) await this.stream.onDrain({ signal: opts.signal })
+    if (!(sent as boolean)) await this.drained(opts.signal)
+  }
+
+  /**
+   * The stream's next 'drain'. Not stream.onDrain(): its promise is never renewed once
+   * resolved, so it waits only the first time and every later write would pile up unsent in
+   * the stream's write buffer (a whole add's blocks held in memory).
+   */
+  private async drained (signal?: AbortSignal): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const done = (err?: Error): void => {
+        this.stream.removeEventListener('drain', onDrain)
+        this.stream.removeEventListener('close', onClose)
+        signal?.removeEventListener('abort', onAbort)
+        if (err == null) resolve()
+        else reject(err)
+      }
+      const onDrain = (): void => { done() }
+      const onClose = (evt: any): void => { done(evt.error ?? new StreamEndedError('before the frame was sent')) }
+      const onAbort = (): void => { done(signal?.reason) }
+      this.stream.addEventListener('drain', onDrain)
+      this.stream.addEventListener('close', onClose)
+      signal?.addEventListener('abort', onAbort)
+    })
   }
 }

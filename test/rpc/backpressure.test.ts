@@ -16,11 +16,13 @@ import { RpcServer } from '../../src/rpc/server.js'
 import { RpcClient } from '../../src/rpc/client.js'
 
 const BLOCK = 256 * 1024
-const BLOCKS = 96 // 24 MiB
+const BLOCKS = 192 // 48 MiB
 const logger = pino({ level: 'silent' })
 let a: ClusterHost
 let b: ClusterHost
 let client: RpcClient
+/** items the slow handler has taken so far */
+let consumed = 0
 
 function block (i: number): Uint8Array {
   return new Uint8Array(BLOCK).fill(i % 251)
@@ -42,6 +44,7 @@ before(async () => {
       for await (const item of items) {
         assert.ok(Buffer.from(item).equals(Buffer.from(block(n))), `item ${n} intact`)
         n++
+        consumed = n
         await sleep(5) // a blockstore slower than the network
       }
       return n
@@ -61,10 +64,22 @@ after(async () => {
   await b?.stop()
 })
 
-test('a streamed argument larger than every buffer reaches a slow handler whole', async () => {
-  const items = (async function * () { for (let i = 0; i < BLOCKS; i++) yield block(i) })()
+test('a streamed argument larger than every buffer reaches a slow handler whole, the sender held back', async () => {
+  consumed = 0
+  let produced = 0
+  let ahead = 0
+  const items = (async function * () {
+    for (let i = 0; i < BLOCKS; i++) {
+      ahead = Math.max(ahead, produced - consumed)
+      produced++
+      yield block(i)
+    }
+  })()
   const n = await client.sink<number>(b.peerId.toString(), 'Test', 'SlowSink', null, items)
   assert.equal(n, BLOCKS)
+  // in flight at most: the yamux window (4 MiB), the paused reader's buffers (~9 MiB): never
+  // the whole stream, which is what an unbounded write buffer on the sender lets through
+  assert.ok(ahead * BLOCK < 20 * 1024 * 1024, `the sender ran ${ahead} blocks (${ahead * BLOCK} bytes) ahead of the handler`)
 })
 
 test('a streamed result larger than every buffer reaches a slow consumer whole', async () => {
