@@ -9,11 +9,6 @@ import type { BlockRef, RawBlock } from './types.js'
 
 const IDENTITY = 0x00
 
-/** The shard's bytes zero-padded to `size` (size >= the shard's length). */
-export function joinPadded (blocks: ReadonlyArray<{ bytes: Uint8Array }>, size: number): Uint8Array {
-  return joinInto(new Uint8Array(size), blocks)
-}
-
 /** Writes the blocks one after the other at the start of `out` (the rest stays as it is). */
 export function joinInto (out: Uint8Array, blocks: ReadonlyArray<{ bytes: Uint8Array }>): Uint8Array {
   let off = 0

@@ -5,7 +5,7 @@
 // against the node CID the manifest recorded. A healthy stripe never reaches the codec.
 import type { Codec } from './codec.js'
 import { CodecError, CorruptShardError, UnrecoverableStripeError } from './errors.js'
-import { joinPadded, splitByRefs, verifyBlock } from './blocks.js'
+import { joinInto, splitByRefs, verifyBlock } from './blocks.js'
 import { encodeShardNode } from './shard-node.js'
 import type { EncodedShard, Manifest, ManifestStripe, RawBlock, ShardKind, ShardRef } from './types.js'
 
@@ -137,13 +137,14 @@ export async function reconstructStripe (
   if (padded === 0) {
     all = Array.from({ length: d + p }, () => new Uint8Array(0))
   } else {
+    // one (d+p) x padded buffer the codec moves to its worker as it is (no second copy)
+    const whole = new Uint8Array((d + p) * padded)
+    const slot = (i: number, blocks: RawBlock[] | undefined): Uint8Array | undefined =>
+      blocks == null ? undefined : joinInto(whole.subarray(i * padded, (i + 1) * padded), blocks)
     const shards: Array<Uint8Array | undefined> = [
-      ...Array.from({ length: d }, (_, i) => {
-        if (i >= bd) return new Uint8Array(padded)
-        const blocks = data[i]
-        return blocks == null ? undefined : joinPadded(blocks, padded)
-      }),
-      ...parity.map(blocks => blocks == null ? undefined : joinPadded(blocks, padded))
+      // virtual data shards of a short stripe: zeros, which the fresh buffer already holds
+      ...Array.from({ length: d }, (_, i) => i >= bd ? whole.subarray(i * padded, (i + 1) * padded) : slot(i, data[i])),
+      ...parity.map((blocks, j) => slot(d + j, blocks))
     ]
     all = await codec.reconstruct(shards, d, p, { signal: opts.signal })
   }

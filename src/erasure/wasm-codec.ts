@@ -17,14 +17,14 @@ interface Pending {
 }
 
 /**
- * The buffer the data shards already sit in when they are consecutive views, from offset 0, of
- * one buffer of exactly `total` x size bytes (how encodeStripe lays a stripe out): it is moved
- * to the worker as it is, instead of copied. The shards' views are unusable afterwards.
+ * The buffer the shards already sit in when each is the view at i x size of one buffer of
+ * exactly `total` x size bytes (how encodeStripe and the reconstructor lay a stripe out): it
+ * is moved to the worker as it is, instead of copied. The shards' views are unusable afterwards.
  */
-function stripeBuffer (data: Uint8Array[], total: number, size: number): Uint8Array | undefined {
-  const buf = data[0]?.buffer
+function stripeBuffer (shards: Array<Uint8Array | undefined>, total: number, size: number): Uint8Array | undefined {
+  const buf = shards.find(s => s != null)?.buffer
   if (!(buf instanceof ArrayBuffer) || buf.byteLength !== total * size) return undefined
-  if (!data.every((s, i) => s.buffer === buf && s.byteOffset === i * size && s.byteLength === size)) return undefined
+  if (!shards.every((s, i) => s == null || (s.buffer === buf && s.byteOffset === i * size && s.byteLength === size))) return undefined
   return new Uint8Array(buf)
 }
 
@@ -62,11 +62,14 @@ export class WasmCodec implements Codec {
     if (have < d) {
       throw new ErasureParamsError(`reconstruct needs at least ${d} of ${d + p} shards, got ${have}`)
     }
-    const whole = new Uint8Array((d + p) * size)
-    shards.forEach((s, i) => { if (s != null) whole.set(s, i * size) })
+    let whole = stripeBuffer(shards, d + p, size)
+    if (whole == null) {
+      whole = new Uint8Array((d + p) * size)
+      for (const [i, s] of shards.entries()) if (s != null) whole.set(s, i * size)
+    }
     const out = present.every(Boolean)
-      ? whole.buffer // nothing lost: no need to wake the worker
-      : await this.call({ op: 'reconstruct', buf: whole.buffer, d, p, size, present }, opts.signal)
+      ? whole.buffer as ArrayBuffer // nothing lost: no need to wake the worker
+      : await this.call({ op: 'reconstruct', buf: whole.buffer as ArrayBuffer, d, p, size, present }, opts.signal)
     return Array.from({ length: d + p }, (_, i) => new Uint8Array(out, i * size, size))
   }
 
