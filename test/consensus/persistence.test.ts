@@ -40,6 +40,9 @@ describe('crdt consensus: restarts, failures and trust', () => {
     assert.deepEqual(restarted.consensus.info(), before.info)
     assert.deepEqual(restarted.puts, [], 'a restart replays no hooks')
 
+    // c's next head must cover b's changes made while A was down: A catches up through it
+    // alone (the rebroadcast that would also bring b's own heads is a minute away)
+    await waitConverged([b, c])
     await c.consensus.logPin(pinOf(cidN(4), 'four'))
     const state = await waitConverged([restarted, b, c])
     assert.deepEqual(Object.keys(state).sort(), [cidN(2), cidN(3), cidN(4)].sort())
