@@ -30,7 +30,7 @@ export interface AllocateRequest {
    * the current peerset: as upstream, only its members are allocated, so a peer that just
    * died (ping expired) is not chosen while its other metrics still live
    */
-  members?: (peer: string) => boolean
+  members?: ReadonlySet<string>
 }
 
 interface PeerGroup {
@@ -80,7 +80,7 @@ export function rankPeers (allocator: Allocator, opts: {
   metricsByName: (name: string) => Metric[]
   exclude?: readonly string[]
   trust?: TrustFilter
-  members?: (peer: string) => boolean
+  members?: ReadonlySet<string>
 }): string[] {
   const c = classify(allocator, { cid: '', current: [], rmin: 0, rmax: 0, blacklist: opts.exclude, metricsByName: opts.metricsByName, trust: opts.trust, members: opts.members })
   return allocator.allocate(c.candidate.set, {})
@@ -101,7 +101,7 @@ function classify (allocator: Allocator, req: AllocateRequest): Classified {
   for (const name of names) {
     for (const m of req.metricsByName(name)) {
       if (blacklist.has(m.peer)) continue
-      if (req.members != null && !req.members(m.peer)) continue
+      if (req.members != null && !req.members.has(m.peer)) continue
       if (trust?.onlyTrusted === true && !trust.isTrusted(m.peer)) continue
       if (trust?.onlyUntrusted === true && trust.isTrusted(m.peer)) continue
       let metrics = byPeer.get(m.peer)

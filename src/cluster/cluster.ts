@@ -19,7 +19,6 @@ import { addContent } from './add.js'
 import { addErasure } from './erasure/add.js'
 import { closestPeer } from './closest.js'
 import type { ErasureContext } from './erasure/context.js'
-import { isShardPin } from './erasure/layout.js'
 import { ecGet } from './erasure/get.js'
 import type { EcGetStream } from './erasure/get.js'
 import { ecRecovery } from './erasure/recover.js'
@@ -163,10 +162,8 @@ export class Cluster implements ClusterAPI {
     try {
       for await (const pin of this.init.consensus.list({ signal: this.stopped.signal })) {
         if (pin.type === 'meta-pin' || isPinEverywhere(pin) || !(pin.allocations ?? []).includes(peer)) continue
-        // an erasure shard exists only on its holder: moving the pin would make the new holder
-        // look for blocks nobody has. Lost shards are rebuilt by the erasure repair instead.
-        if (isShardPin(pin)) continue
-        // EC shard and tree pins move only with their blocks, through the EC repair
+        // EC shard and tree pins exist only on their holders: moving a pin would make the new
+        // holder look for blocks nobody has. They move with their blocks, through the EC repair.
         if (pin.erasure != null) continue
         if (!this.isClosestTo(pin.cid, peer)) continue
         try {

@@ -65,7 +65,7 @@ export async function encodeStripe (stripe: Stripe, codec: Codec, parityShards: 
     parityBytes = Array.from({ length: p }, () => new Uint8Array(0))
   } else {
     // the data shards are laid out in one (d+p) x padded buffer that the codec moves to its
-    // worker as it is (see stripeViews): one copy of the stripe, not three
+    // worker as it is (see WasmCodec's stripeBuffer): one copy of the stripe, not three
     const whole = new Uint8Array((d + p) * padded)
     const inputs = Array.from({ length: d }, (_, i) => whole.subarray(i * padded, (i + 1) * padded))
     stripe.dataShards.forEach((s, i) => joinInto(inputs[i], s.blocks))

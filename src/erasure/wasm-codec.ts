@@ -17,15 +17,18 @@ interface Pending {
 }
 
 /**
- * The buffer the shards already sit in when each is the view at i x size of one buffer of
- * exactly `total` x size bytes (how encodeStripe and the reconstructor lay a stripe out): it
- * is moved to the worker as it is, instead of copied. The shards' views are unusable afterwards.
+ * The shards as one buffer of `total` x size bytes, shard i at i x size, for the worker. When
+ * the shards already are exactly those views of one such buffer (how encodeStripe and the
+ * reconstructor lay a stripe out), that buffer is used as it is and moved to the worker instead
+ * of copied: the shards' views are unusable afterwards.
  */
-function stripeBuffer (shards: Array<Uint8Array | undefined>, total: number, size: number): Uint8Array | undefined {
+function stripeBuffer (shards: Array<Uint8Array | undefined>, total: number, size: number): ArrayBuffer {
   const buf = shards.find(s => s != null)?.buffer
-  if (!(buf instanceof ArrayBuffer) || buf.byteLength !== total * size) return undefined
-  if (!shards.every((s, i) => s == null || (s.buffer === buf && s.byteOffset === i * size && s.byteLength === size))) return undefined
-  return new Uint8Array(buf)
+  if (buf instanceof ArrayBuffer && buf.byteLength === total * size &&
+    shards.every((s, i) => s == null || (s.buffer === buf && s.byteOffset === i * size && s.byteLength === size))) return buf
+  const whole = new Uint8Array(total * size)
+  for (const [i, s] of shards.entries()) if (s != null) whole.set(s, i * size)
+  return whole.buffer
 }
 
 export class WasmCodec implements Codec {
@@ -42,12 +45,7 @@ export class WasmCodec implements Codec {
     const p = parityCount
     if (data.some(s => s == null)) throw new ErasureParamsError('encode needs every data shard')
     const size = checkShards(data, d, p)
-    let whole = stripeBuffer(data, d + p, size)
-    if (whole == null) {
-      whole = new Uint8Array((d + p) * size)
-      for (const [i, s] of data.entries()) whole.set(s, i * size)
-    }
-    const out = await this.call({ op: 'encode', buf: whole.buffer as ArrayBuffer, d, p, size }, opts.signal)
+    const out = await this.call({ op: 'encode', buf: stripeBuffer(data, d + p, size), d, p, size }, opts.signal)
     return Array.from({ length: p }, (_, j) => new Uint8Array(out, (d + j) * size, size))
   }
 
@@ -62,14 +60,10 @@ export class WasmCodec implements Codec {
     if (have < d) {
       throw new ErasureParamsError(`reconstruct needs at least ${d} of ${d + p} shards, got ${have}`)
     }
-    let whole = stripeBuffer(shards, d + p, size)
-    if (whole == null) {
-      whole = new Uint8Array((d + p) * size)
-      for (const [i, s] of shards.entries()) if (s != null) whole.set(s, i * size)
-    }
+    const whole = stripeBuffer(shards, d + p, size)
     const out = present.every(Boolean)
-      ? whole.buffer as ArrayBuffer // nothing lost: no need to wake the worker
-      : await this.call({ op: 'reconstruct', buf: whole.buffer as ArrayBuffer, d, p, size, present }, opts.signal)
+      ? whole // nothing lost: no need to wake the worker
+      : await this.call({ op: 'reconstruct', buf: whole, d, p, size, present }, opts.signal)
     return Array.from({ length: d + p }, (_, i) => new Uint8Array(out, i * size, size))
   }
 

@@ -5,7 +5,7 @@ import type { ClusterHost } from '../host/host.js'
 import { ClusterError } from '../api/errors.js'
 import { RPC_PROTOCOL_ID, MAX_FRAME_BYTES, decodeFrame, encodeFrame } from './frames.js'
 import type { Frame } from './frames.js'
-import { FrameStream, StreamEndedError } from './frame-stream.js'
+import { FrameStream } from './frame-stream.js'
 import { withTimeout } from '../common/signal.js'
 
 const OPEN_TIMEOUT = 10_000
@@ -45,9 +45,7 @@ export class RpcClient {
 
   /** The next frame of the answer; an error frame becomes its ClusterError. */
   private static async next (frames: FrameStream, opts: RpcCallOptions): Promise<Frame> {
-    const bytes = await frames.read(opts)
-    if (bytes == null) throw new StreamEndedError('before the answer')
-    return RpcClient.check(decodeFrame(bytes))
+    return RpcClient.check(decodeFrame(await frames.readRequired('before the answer', opts)))
   }
 
   private static check (f: Frame): Frame {
@@ -88,8 +86,7 @@ export class RpcClient {
       // The server may fail early (e.g. a full disk): read its answer concurrently so a
       // failure stops the sender instead of filling buffers.
       let answer: Frame | undefined
-      const reply = frames.read(opts).then(b => {
-        if (b == null) throw new StreamEndedError('before the answer')
+      const reply = frames.readRequired('before the answer', opts).then(b => {
         answer = decodeFrame(b)
         return answer
       })

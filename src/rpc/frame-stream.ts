@@ -95,6 +95,13 @@ export class FrameStream {
     }
   }
 
+  /** The next frame, which the protocol says must come: a clean end is a StreamEndedError. */
+  async readRequired (when: string, opts: { signal?: AbortSignal } = {}): Promise<Uint8ArrayList> {
+    const frame = await this.read(opts)
+    if (frame == null) throw new StreamEndedError(when)
+    return frame
+  }
+
   /** A whole frame off the buffer, or undefined when it has not fully arrived. */
   private takeFrame (): Uint8ArrayList | undefined {
     if (this.buffer.byteLength === 0) return undefined

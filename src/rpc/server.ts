@@ -6,7 +6,7 @@ import type { ClusterHost } from '../host/host.js'
 import { errorMessage, statusOf } from '../api/errors.js'
 import { RPC_PROTOCOL_ID, MAX_FRAME_BYTES, decodeFrame, encodeFrame, RpcPermissionError } from './frames.js'
 import type { Frame } from './frames.js'
-import { FrameStream, StreamEndedError } from './frame-stream.js'
+import { FrameStream } from './frame-stream.js'
 
 export type Policy = 'open' | 'trusted' | 'local'
 
@@ -61,11 +61,7 @@ export class RpcServer {
     const controller = new AbortController()
     const signal = AbortSignal.any([controller.signal, this.running.signal])
     const write = async (f: Frame): Promise<void> => { await frames.write(encodeFrame(f), { signal }) }
-    const read = async (): Promise<Frame> => {
-      const bytes = await frames.read({ signal })
-      if (bytes == null) throw new StreamEndedError('before the call was complete')
-      return decodeFrame(bytes)
-    }
+    const read = async (): Promise<Frame> => decodeFrame(await frames.readRequired('before the call was complete', { signal }))
     try {
       const req = await read()
       const name = `${req.s ?? ''}.${req.m ?? ''}`

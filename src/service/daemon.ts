@@ -184,8 +184,8 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
         return []
       }
     }
-    // the peerset (peers with a live ping metric, and this one): the only peers allocated
-    const member = (peer: string): boolean => peer === peerId || monitor.peers().includes(peer)
+    // only peers of the peerset are allocated (read when allocating, once per request)
+    const members = (): ReadonlySet<string> => new Set(cluster.peerset())
     const cluster = new Cluster({
       peerId,
       config: clusterCfg,
@@ -197,12 +197,12 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
       tracker: pinTracker,
       monitor: { ...bindMonitor(monitor) },
       allocator: {
-        allocate: async req => allocate(balanced, { ...req, metricsByName: name => monitor.latestMetrics(name), trust, members: member })
+        allocate: async req => allocate(balanced, { ...req, metricsByName: name => monitor.latestMetrics(name), trust, members: members() })
       },
       remote,
       logger: o.logger('cluster'),
       codec,
-      ranking: exclude => rankPeers(balanced, { metricsByName: name => monitor.latestMetrics(name), exclude, trust, members: member }),
+      ranking: exclude => rankPeers(balanced, { metricsByName: name => monitor.latestMetrics(name), exclude, trust, members: members() }),
       groupOf: peer => {
         const tag = groupMetricName(allocateBy)
         return tag == null ? undefined : groupOfFromMetrics(monitor.latestMetrics(tag))(peer)

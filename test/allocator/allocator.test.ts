@@ -86,7 +86,7 @@ describe('allocate()', () => {
   })
 
   it('only allocates peers of the peerset: a peer whose ping expired is skipped while its other metrics live', () => {
-    const members = (peer: string): boolean => peer !== 'A'
+    const members = new Set(['B', 'C', 'D', 'E'])
     assert.deepEqual(allocate(alloc, { ...base, current: [], rmin: 1, rmax: 5, members }), ['B', 'C', 'D', 'E'])
     assert.deepEqual(rankPeers(alloc, { metricsByName: lookup(live), members }), ['B', 'C', 'D', 'E'])
     // a holder that left the peerset no longer counts as current
