@@ -27,8 +27,10 @@ export interface AllocateRequest {
   metricsByName: (name: string) => Metric[]
   trust?: TrustFilter
   /**
-   * the current peerset: as upstream, only its members are allocated, so a peer that just
-   * died (ping expired) is not chosen while its other metrics still live
+   * the current peerset: new peers are chosen only among its members, so a peer that just died
+   * (ping expired) is not chosen while its other metrics still live. A current holder is kept
+   * while its metrics live even when its ping is late: a loaded peer is not a reason to move
+   * data (the failed peer of an alert comes in `blacklist`).
    */
   members?: ReadonlySet<string>
 }
@@ -101,7 +103,7 @@ function classify (allocator: Allocator, req: AllocateRequest): Classified {
   for (const name of names) {
     for (const m of req.metricsByName(name)) {
       if (blacklist.has(m.peer)) continue
-      if (req.members != null && !req.members.has(m.peer)) continue
+      if (req.members != null && !current.has(m.peer) && !req.members.has(m.peer)) continue
       if (trust?.onlyTrusted === true && !trust.isTrusted(m.peer)) continue
       if (trust?.onlyUntrusted === true && trust.isTrusted(m.peer)) continue
       let metrics = byPeer.get(m.peer)

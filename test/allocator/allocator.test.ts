@@ -89,8 +89,10 @@ describe('allocate()', () => {
     const members = new Set(['B', 'C', 'D', 'E'])
     assert.deepEqual(allocate(alloc, { ...base, current: [], rmin: 1, rmax: 5, members }), ['B', 'C', 'D', 'E'])
     assert.deepEqual(rankPeers(alloc, { metricsByName: lookup(live), members }), ['B', 'C', 'D', 'E'])
-    // a holder that left the peerset no longer counts as current
-    assert.deepEqual(allocate(alloc, { ...base, current: ['A', 'E'], rmin: 2, rmax: 2, members }), ['E', 'B'])
+    // a current holder whose ping is late but whose metrics live keeps its pin
+    assert.deepEqual(allocate(alloc, { ...base, current: ['A', 'E'], rmin: 2, rmax: 2, members }), ['A', 'E'])
+    // one whose metrics expired does not
+    assert.deepEqual(allocate(alloc, { ...base, current: ['X', 'E'], rmin: 2, rmax: 2, members }), ['E', 'B'])
   })
 
   it('puts user allocations first', () => {
