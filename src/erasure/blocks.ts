@@ -9,32 +9,42 @@ import type { BlockRef, RawBlock } from './types.js'
 
 const IDENTITY = 0x00
 
-/** Writes the blocks one after the other at the start of `out` (the rest stays as it is). */
+/**
+ * Writes the blocks one after the other at the start of `out` (the rest stays as it is). A
+ * block that already is the view of `out` at its place (fetched straight into the stripe) is
+ * left as it is: copying a buffer onto itself would first clone it.
+ */
 export function joinInto (out: Uint8Array, blocks: ReadonlyArray<{ bytes: Uint8Array }>): Uint8Array {
   let off = 0
   for (const b of blocks) {
-    out.set(b.bytes, off)
+    if (!(b.bytes.buffer === out.buffer && b.bytes.byteOffset === out.byteOffset + off)) out.set(b.bytes, off)
     off += b.bytes.byteLength
   }
   return out
 }
 
-/** Parity bytes as CIDv1 raw sha2-256 blocks of at most blockSize bytes. */
+/**
+ * Parity bytes as CIDv1 raw sha2-256 blocks of at most blockSize bytes. The blocks are copies:
+ * the stripe buffer the parity was coded in is reused for the next stripe.
+ */
 export async function cutRawBlocks (bytes: Uint8Array, blockSize: number): Promise<RawBlock[]> {
   const out: RawBlock[] = []
   for (let off = 0; off < bytes.byteLength; off += blockSize) {
-    // views, not copies: the parity buffer is freed once every block of it has been stored
-    const b = bytes.subarray(off, Math.min(off + blockSize, bytes.byteLength))
+    const b = bytes.slice(off, Math.min(off + blockSize, bytes.byteLength))
     out.push({ cid: CID.createV1(raw.code, await sha256.digest(b)), bytes: b })
   }
   return out
 }
 
-/** Splits bytes by the lengths of refs (bytes may be longer: padding is dropped). */
+/**
+ * Splits bytes by the lengths of refs (bytes may be longer: padding is dropped). The blocks are
+ * views of `bytes`, which they keep alive: a stripe read back is one buffer, not its blocks'
+ * copies.
+ */
 export function splitByRefs (bytes: Uint8Array, refs: readonly BlockRef[]): RawBlock[] {
   let off = 0
   return refs.map(([cid, len]) => {
-    const b = bytes.slice(off, off + len)
+    const b = bytes.subarray(off, off + len)
     off += len
     return { cid, bytes: b }
   })

@@ -13,7 +13,8 @@ export interface Codec {
   /**
    * Parity of `data` (d shards of equal, non-zero length): `parityCount` shards of that length.
    * An implementation may take over the memory of `data` (a worker transfer): callers must not
-   * use the data views afterwards.
+   * use the data views afterwards. The parity shards are views of one (d+p) x size buffer that
+   * holds the data shards first, shard i at i x size: the coded stripe, which the encoder keeps.
    */
   encode (data: Uint8Array[], parityCount: number, opts?: CodecOptions): Promise<Uint8Array[]>
 

@@ -3,11 +3,11 @@
 // raw blocks, and a shard node for every data and parity shard. The result carries the
 // manifest entry of the stripe, so the adder only stores blocks and pins nodes.
 import type { Codec } from './codec.js'
-import { ErasureParamsError } from './errors.js'
+import { CodecError, ErasureParamsError } from './errors.js'
 import { DEFAULT_PARITY_BLOCK_SIZE, MAX_BLOCK_BYTES, validateShardCounts } from './limits.js'
 import { encodeShardNode } from './shard-node.js'
-import { cutRawBlocks, joinInto } from './blocks.js'
-import type { EncodedShard, ManifestStripe, RawBlock, ShardKind, Stripe } from './types.js'
+import { cutRawBlocks, splitByRefs } from './blocks.js'
+import type { BlockRef, EncodedShard, ManifestStripe, RawBlock, ShardKind, Stripe } from './types.js'
 
 export interface EncodeStripeOptions {
   /** d: the stripe may hold fewer data shards (last stripe), never more */
@@ -23,6 +23,11 @@ export interface EncodedStripe {
   index: number
   /** the stripe's longest data shard: the length of every parity shard */
   paddedLength: number
+  /**
+   * The coded stripe's memory, which the data blocks are views of: to give back to the
+   * StripeBuffers pool once they are not needed. The parity blocks are copies.
+   */
+  buffer?: ArrayBuffer
   data: EncodedShard[]
   parity: EncodedShard[]
   /** this stripe's entry in the manifest */
@@ -52,25 +57,31 @@ export async function encodeStripe (stripe: Stripe, codec: Codec, parityShards: 
   const n = stripe.dataShards.length
   if (n < 1 || n > d) throw new ErasureParamsError(`stripe ${stripe.index} has ${n} data shards, expected 1..${d}`)
 
-  const data = await Promise.all(stripe.dataShards.map(async (s, i) => {
+  const lengths = stripe.dataShards.map((s, i) => {
     const length = s.blocks.reduce((sum, b) => sum + b.bytes.byteLength, 0)
     if (length !== s.length) throw new ErasureParamsError(`stripe ${stripe.index} data shard ${i}: blocks hold ${length} bytes, length says ${s.length}`)
-    return await shardOf('data', stripe.index, i, s.blocks, length, opts.nonce)
-  }))
-  const padded = Math.max(...data.map(s => s.length))
+    return length
+  })
+  const padded = Math.max(...lengths)
+  // taken before coding: the codec detaches the views the stripe's blocks are
+  const refs = stripe.dataShards.map(s => s.blocks.map((b): BlockRef => [b.cid, b.bytes.byteLength]))
 
   let parityBytes: Uint8Array[]
+  let coded: Uint8Array | undefined
   if (padded === 0) {
     // only empty blocks: parity of zero-length shards is zero-length (the wasm rejects empty input)
     parityBytes = Array.from({ length: p }, () => new Uint8Array(0))
   } else {
-    // the data shards are laid out in one (d+p) x padded buffer that the codec moves to its
-    // worker as it is (see WasmCodec's stripeBuffer): one copy of the stripe, not three
-    const whole = new Uint8Array((d + p) * padded)
+    const whole = codecLayout(stripe, d, p, padded)
     const inputs = Array.from({ length: d }, (_, i) => whole.subarray(i * padded, (i + 1) * padded))
-    stripe.dataShards.forEach((s, i) => joinInto(inputs[i], s.blocks))
+    // the codec takes the buffer over and hands back the coded stripe, data slots first
     parityBytes = await codec.encode(inputs, p, { signal: opts.signal })
+    coded = codedStripe(parityBytes, d, p, padded)
   }
+  const data = await Promise.all(stripe.dataShards.map(async (s, i) => {
+    const blocks = coded == null ? s.blocks : splitByRefs(coded.subarray(i * padded), refs[i])
+    return await shardOf('data', stripe.index, i, blocks, lengths[i], opts.nonce)
+  }))
   const parity = await Promise.all(parityBytes.map(async (bytes, j) =>
     await shardOf('parity', stripe.index, j, await cutRawBlocks(bytes, blockSize), bytes.byteLength, opts.nonce)))
 
@@ -82,8 +93,39 @@ export async function encodeStripe (stripe: Stripe, codec: Codec, parityShards: 
   return {
     index: stripe.index,
     paddedLength: padded,
+    ...(coded != null ? { buffer: coded.buffer as ArrayBuffer } : {}),
     data,
     parity,
     manifest: { data: data.map(ref), parity: parity.map(ref) }
   }
+}
+
+/**
+ * The stripe as the codec wants it: d + p slots of exactly `padded` bytes, with zeros past each
+ * data shard's end and in the virtual shards of a short stripe. The builder's buffer is used in
+ * place when its slots are that size; otherwise (a short last stripe, shards closed early by the
+ * block cap) the data is copied into a fresh, compact one.
+ */
+function codecLayout (stripe: Stripe, d: number, p: number, padded: number): Uint8Array {
+  const { buffer, stride } = stripe
+  if (stride === padded && buffer.byteLength === (d + p) * padded) {
+    for (let i = 0; i < d; i++) {
+      const length = stripe.dataShards[i]?.length ?? 0
+      if (length < padded) buffer.fill(0, i * padded + length, (i + 1) * padded)
+    }
+    return buffer
+  }
+  const whole = new Uint8Array((d + p) * padded)
+  stripe.dataShards.forEach((s, i) => whole.set(buffer.subarray(i * stride, i * stride + s.length), i * padded))
+  return whole
+}
+
+/** The whole coded stripe behind the parity views the codec returned (see Codec.encode). */
+function codedStripe (parity: Uint8Array[], d: number, p: number, padded: number): Uint8Array {
+  const buf = parity[0]?.buffer
+  if (!(buf instanceof ArrayBuffer) || buf.byteLength !== (d + p) * padded ||
+    parity.some((v, j) => v.buffer !== buf || v.byteOffset !== (d + j) * padded || v.byteLength !== padded)) {
+    throw new CodecError('the codec did not return the coded stripe laid out as (d+p) × size')
+  }
+  return new Uint8Array(buf)
 }

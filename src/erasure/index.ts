@@ -8,6 +8,7 @@ export {
 } from './limits.js'
 export type * from './types.js'
 export { StripeBuilder, buildStripes } from './stripe-builder.js'
+export { StripeBuffers } from './stripe-buffers.js'
 export type { StripeBuilderOptions } from './stripe-builder.js'
 export { encodeStripe } from './encode-stripe.js'
 export type { EncodeStripeOptions, EncodedStripe } from './encode-stripe.js'

@@ -15,7 +15,7 @@ export const MAX_TOTAL_SHARDS = 256
 export const MAX_STRIPE_BYTES = 512 * 1024 * 1024
 
 /** Largest (d+p) × slice-width handed to one wasm call. */
-export const WASM_SLICE_BYTES = 32 * 1024 * 1024
+export const WASM_SLICE_BYTES = 4 * 1024 * 1024
 
 /** No block we write (manifest page, shard node, parity block) is larger than this. */
 export const MAX_BLOCK_BYTES = 1024 * 1024

@@ -1,16 +1,29 @@
 // Reads one stripe back: data shards first; only when some are missing, failed or corrupt,
-// just enough parity to rebuild them. Every block handed out was checked: fetched blocks
+// just enough parity to rebuild them. A stripe with losses is laid out in one (d+p) x padded
+// buffer that the codec takes over (no second copy), and its blocks, fetched and rebuilt, are
+// views of the buffer the codec hands back: one stripe in memory, not a stripe plus its blocks. Every block handed out was checked: fetched blocks
 // against their CIDs (unless the caller's fetch already does that), rebuilt data blocks
 // against their CIDs, rebuilt parity blocks against the manifest, and every rebuilt shard node
 // against the node CID the manifest recorded. A healthy stripe never reaches the codec.
 import type { Codec } from './codec.js'
+import type { StripeBuffers } from './stripe-buffers.js'
 import { CodecError, CorruptShardError, UnrecoverableStripeError } from './errors.js'
 import { joinInto, splitByRefs, verifyBlock } from './blocks.js'
 import { encodeShardNode } from './shard-node.js'
 import type { EncodedShard, Manifest, ManifestStripe, RawBlock, ShardKind, ShardRef } from './types.js'
 
+export interface FetchShardOptions {
+  signal?: AbortSignal
+  /**
+   * The shard's slot in the stripe buffer (its blocks back to back in manifest order). A
+   * fetcher may copy each block there as it arrives and return views of the slot, so the
+   * fetched copies are garbage at once; it may also ignore it.
+   */
+  into?: Uint8Array
+}
+
 /** Blocks of a shard in manifest order, or undefined when the shard is lost. Throwing counts as a failed fetch. */
-export type FetchShard = (kind: ShardKind, index: number, opts: { signal?: AbortSignal }) => Promise<Uint8Array[] | undefined>
+export type FetchShard = (kind: ShardKind, index: number, opts: FetchShardOptions) => Promise<Uint8Array[] | undefined>
 
 export type LossReason = 'known' | 'missing' | 'failed' | 'corrupt'
 
@@ -25,6 +38,8 @@ export interface ReconstructStripeOptions {
   lost?: ReadonlyArray<{ kind: ShardKind, index: number }>
   /** hash fetched blocks against their CIDs (default true; false when the fetch verifies) */
   verifyFetched?: boolean
+  /** where the buffer of a stripe with losses comes from (default: a new one) */
+  buffers?: StripeBuffers
   signal?: AbortSignal
 }
 
@@ -36,6 +51,11 @@ export interface StripeResult {
   lost: LostShard[]
   /** the lost shards rebuilt, blocks and shard node, ready to be stored and re-pinned */
   rebuilt: EncodedShard[]
+  /**
+   * The stripe buffer every block of a stripe with losses is a view of: give it back to the
+   * StripeBuffers pool once the blocks are not needed. Absent for a healthy stripe.
+   */
+  buffer?: ArrayBuffer
 }
 
 type Header = Pick<Manifest, 'codec' | 'data_shards' | 'parity_shards' | 'nonce'>
@@ -50,10 +70,10 @@ async function checkFetched (ref: ShardRef, blocks: Uint8Array[] | undefined, ve
   return ref.blocks.map(([cid], i) => ({ cid, bytes: blocks[i] }))
 }
 
-async function fetchOne (fetchShard: FetchShard, kind: ShardKind, index: number, ref: ShardRef, opts: ReconstructStripeOptions): Promise<RawBlock[] | LossReason> {
+async function fetchOne (fetchShard: FetchShard, kind: ShardKind, index: number, ref: ShardRef, opts: ReconstructStripeOptions, into?: Uint8Array): Promise<RawBlock[] | LossReason> {
   let blocks: Uint8Array[] | undefined
   try {
-    blocks = await fetchShard(kind, index, { signal: opts.signal })
+    blocks = await fetchShard(kind, index, { signal: opts.signal, into })
   } catch {
     // a holder that errors is a lost shard for this read; an abort is the caller's, not a loss
     opts.signal?.throwIfAborted()
@@ -98,10 +118,16 @@ export async function reconstructStripe (
   const unrecoverable = (): UnrecoverableStripeError => new UnrecoverableStripeError(index, lost, p)
   if (lost.length > p) throw unrecoverable()
 
+  const padded = Math.max(...stripe.data.map(s => s.length))
+  // a stripe known to be degraded is laid out from the start: fetched blocks go to their slots
+  const layout = (): Uint8Array | undefined => padded > 0 ? (opts.buffers?.take((d + p) * padded) ?? new Uint8Array((d + p) * padded)) : undefined
+  let whole = lost.length > 0 ? layout() : undefined
+  const slot = (pos: number): Uint8Array | undefined => whole?.subarray(pos * padded, (pos + 1) * padded)
+
   // 1. data shards
   const data: Array<RawBlock[] | undefined> = await Promise.all(stripe.data.map(async (ref, i) => {
     if (known.has(`data/${i}`)) return undefined
-    const r = await fetchOne(fetchShard, 'data', i, ref, opts)
+    const r = await fetchOne(fetchShard, 'data', i, ref, opts, slot(i))
     if (typeof r !== 'string') return r
     lost.push({ kind: 'data', index: i, reason: r })
     return undefined
@@ -115,6 +141,8 @@ export async function reconstructStripe (
   if (codec.id !== manifest.codec) {
     throw new CodecError(`stripe ${index} was coded with ${manifest.codec}; this peer has ${codec.id}`)
   }
+  // losses found while reading the data shards: lay the stripe out now
+  whole ??= layout()
 
   // 2. just enough parity to cover the lost data shards, more if some parity fails too
   const parity: Array<RawBlock[] | undefined> = new Array(p).fill(undefined)
@@ -124,7 +152,7 @@ export async function reconstructStripe (
     const wave = candidates.splice(0, lostData.length - have)
     if (wave.length === 0) throw unrecoverable()
     await Promise.all(wave.map(async j => {
-      const r = await fetchOne(fetchShard, 'parity', j, stripe.parity[j], opts)
+      const r = await fetchOne(fetchShard, 'parity', j, stripe.parity[j], opts, slot(d + j))
       if (typeof r === 'string') lost.push({ kind: 'parity', index: j, reason: r })
       else { parity[j] = r; have++ }
     }))
@@ -132,21 +160,26 @@ export async function reconstructStripe (
   }
 
   // 3. rebuild: virtual shards of a short stripe are known zeros
-  const padded = Math.max(...stripe.data.map(s => s.length))
   let all: Uint8Array[]
-  if (padded === 0) {
+  if (whole == null) {
     all = Array.from({ length: d + p }, () => new Uint8Array(0))
   } else {
-    // one (d+p) x padded buffer the codec moves to its worker as it is (no second copy)
-    const whole = new Uint8Array((d + p) * padded)
-    const slot = (i: number, blocks: RawBlock[] | undefined): Uint8Array | undefined =>
-      blocks == null ? undefined : joinInto(whole.subarray(i * padded, (i + 1) * padded), blocks)
+    const w = whole
+    // a reused buffer holds an earlier stripe: what the codec reads past a shard's end (and
+    // the virtual data shards of a short stripe) must be zeros
+    const place = (pos: number, blocks: RawBlock[] | undefined, length: number): Uint8Array | undefined => {
+      if (blocks == null) return undefined
+      const slot = w.subarray(pos * padded, (pos + 1) * padded)
+      slot.fill(0, length)
+      return joinInto(slot, blocks)
+    }
     const shards: Array<Uint8Array | undefined> = [
-      // virtual data shards of a short stripe: zeros, which the fresh buffer already holds
-      ...Array.from({ length: d }, (_, i) => i >= bd ? whole.subarray(i * padded, (i + 1) * padded) : slot(i, data[i])),
-      ...parity.map((blocks, j) => slot(d + j, blocks))
+      ...Array.from({ length: d }, (_, i) => i >= bd ? w.subarray(i * padded, (i + 1) * padded).fill(0) : place(i, data[i], stripe.data[i].length)),
+      ...parity.map((blocks, j) => place(d + j, blocks, padded))
     ]
+    // the codec takes the buffer over: every block is a view of what it hands back
     all = await codec.reconstruct(shards, d, p, { signal: opts.signal })
+    for (const [i, ref] of stripe.data.entries()) if (data[i] != null) data[i] = splitByRefs(all[i], ref.blocks)
   }
 
   // 4. verify and hand out
@@ -158,5 +191,5 @@ export async function reconstructStripe (
     rebuilt.push(shard)
     if (s.kind === 'data') data[s.index] = shard.blocks
   }
-  return { stripe: index, data: data as RawBlock[][], lost, rebuilt }
+  return { stripe: index, data: data as RawBlock[][], lost, rebuilt, ...(all[0]?.byteLength > 0 ? { buffer: all[0].buffer as ArrayBuffer } : {}) }
 }

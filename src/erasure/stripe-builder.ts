@@ -5,27 +5,38 @@
 // shardSize exactly closes at once, so with a shard size that is a multiple of the chunk size a
 // stripe is emitted as soon as its last block arrives. A stripe is d data shards. The last stripe
 // may hold fewer: its missing data shards are virtual all-zero shards padded to the stripe's
-// longest shard, used by the codec but never stored, fetched or pinned. At most one stripe (plus
-// the block that overflowed it) is held in memory.
+// longest shard, used by the codec but never stored, fetched or pinned.
+//
+// Each block is copied into the stripe's buffer ((d+p) x shardSize, laid out for the codec) as
+// it arrives, so the caller's block is free to go as soon as it has been sent on. Buffers come
+// from a StripeBuffers pool, to which the caller gives a coded stripe's buffer back. At most one
+// stripe is held in memory.
 import { ErasureParamsError } from './errors.js'
+import { StripeBuffers } from './stripe-buffers.js'
 import { maxBlocksPerShard, validateShardCounts } from './limits.js'
 import type { DataShard, RawBlock, Stripe } from './types.js'
 
 export interface StripeBuilderOptions {
   dataShards: number
-  /** parity count: only used for the default block cap per shard */
+  /** parity count: the stripe buffer has room for the parity slots */
   parityShards: number
   shardSize: number
   /** default: maxBlocksPerShard(d, p) */
   maxBlocksPerShard?: number
+  /** where stripe buffers come from (default: a pool of the builder's own) */
+  buffers?: StripeBuffers
 }
 
 export class StripeBuilder {
   private readonly d: number
+  private readonly p: number
   private readonly shardSize: number
   private readonly maxBlocks: number
   private shards: DataShard[] = []
   private current: DataShard | undefined
+  /** the buffer of the stripe being filled */
+  private buffer: Uint8Array | undefined
+  private readonly buffers: StripeBuffers
   private nextIndex = 0
   private last: { stripe: number, shard: number } | undefined
 
@@ -35,7 +46,9 @@ export class StripeBuilder {
       throw new ErasureParamsError(`shard size must be a positive integer (got ${opts.shardSize})`)
     }
     this.d = opts.dataShards
+    this.p = opts.parityShards
     this.shardSize = opts.shardSize
+    this.buffers = opts.buffers ?? new StripeBuffers()
     this.maxBlocks = opts.maxBlocksPerShard ?? maxBlocksPerShard(opts.dataShards, opts.parityShards)
     if (!Number.isSafeInteger(this.maxBlocks) || this.maxBlocks < 1) {
       throw new ErasureParamsError(`max blocks per shard must be a positive integer (got ${this.maxBlocks})`)
@@ -56,7 +69,10 @@ export class StripeBuilder {
     if (cur != null && cur.length + len > this.shardSize) this.closeShard(done)
     const shard = this.current ??= { blocks: [], length: 0 }
     this.last = { stripe: this.nextIndex, shard: this.shards.length }
-    shard.blocks.push(block)
+    const at = this.shards.length * this.shardSize + shard.length
+    const buffer = this.buffer ??= this.newBuffer()
+    buffer.set(block.bytes, at)
+    shard.blocks.push({ cid: block.cid, bytes: buffer.subarray(at, at + len) })
     shard.length += len
     if (shard.length === this.shardSize || shard.blocks.length >= this.maxBlocks) this.closeShard(done)
     return done
@@ -68,6 +84,10 @@ export class StripeBuilder {
    */
   get lastPosition (): { stripe: number, shard: number } | undefined {
     return this.last
+  }
+
+  private newBuffer (): Uint8Array {
+    return this.buffers.take((this.d + this.p) * this.shardSize)
   }
 
   /** The last, possibly short, stripe; undefined when no block was pushed since the last stripe. */
@@ -87,8 +107,9 @@ export class StripeBuilder {
   }
 
   private emit (): Stripe {
-    const stripe = { index: this.nextIndex++, dataShards: this.shards }
+    const stripe = { index: this.nextIndex++, dataShards: this.shards, buffer: this.buffer ?? this.newBuffer(), stride: this.shardSize }
     this.shards = []
+    this.buffer = undefined
     return stripe
   }
 }

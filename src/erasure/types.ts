@@ -9,7 +9,10 @@ export interface RawBlock {
   bytes: Uint8Array
 }
 
-/** A data shard as the stripe builder assembles it: consecutive leaf blocks. */
+/**
+ * A data shard as the stripe builder assembles it: consecutive leaf blocks, whose bytes are
+ * views of the shard's slot in the stripe buffer.
+ */
 export interface DataShard {
   blocks: RawBlock[]
   /** sum of the blocks' byte lengths */
@@ -20,6 +23,13 @@ export interface DataShard {
 export interface Stripe {
   index: number
   dataShards: DataShard[]
+  /**
+   * The stripe laid out for the codec: d + p slots of `stride` bytes, data shard i from
+   * i × stride, the parity slots last. Bytes past a shard's length are unspecified (a reused
+   * buffer): the encoder zeroes what the codec reads.
+   */
+  buffer: Uint8Array
+  stride: number
 }
 
 /** A shard as stored: its blocks plus the DAG-CBOR shard node that links them (the pinned CID). */

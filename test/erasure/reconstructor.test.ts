@@ -25,20 +25,30 @@ interface Store {
   fetched: string[]
 }
 
-/** Serves a coded stripe's shards; `lose` are gone, `fail` throw, `corrupt` get one flipped byte. */
-function store (s: EncodedStripe, opts: { lose?: string[], fail?: string[], corrupt?: string[] } = {}): Store {
+/**
+ * Serves a coded stripe's shards; `lose` are gone, `fail` throw, `corrupt` get one flipped byte.
+ * With `into`, blocks are copied into the slot the reconstructor offers and returned as views
+ * of it (as the cluster's fetcher does); `slots` records which shards were offered one.
+ */
+function store (s: EncodedStripe, opts: { lose?: string[], fail?: string[], corrupt?: string[], into?: boolean } = {}): Store & { slots: string[] } {
   const fetched: string[] = []
-  const fetch: FetchShard = async (kind: ShardKind, index: number) => {
+  const slots: string[] = []
+  const fetch: FetchShard = async (kind: ShardKind, index: number, { into }) => {
     const key = `${kind[0]}${index}`
     fetched.push(key)
+    if (into != null) slots.push(key)
     if (opts.lose?.includes(key) === true) return undefined
     if (opts.fail?.includes(key) === true) throw new Error('peer down')
     const shard = (kind === 'data' ? s.data : s.parity)[index]
-    const blocks = shard.blocks.map(b => b.bytes.slice())
+    let blocks: Uint8Array[] = shard.blocks.map(b => b.bytes.slice())
     if (opts.corrupt?.includes(key) === true) blocks[blocks.length - 1][0] ^= 0xff
+    if (opts.into === true && into != null) {
+      let off = 0
+      blocks = blocks.map(b => { into.set(b, off); off += b.byteLength; return into.subarray(off - b.byteLength, off) })
+    }
     return blocks
   }
-  return { fetch, fetched }
+  return { fetch, fetched, slots }
 }
 
 const bytesOf = (blocks: RawBlock[][]): Uint8Array => concat(blocks.flatMap(s => s.map(b => b.bytes)))
@@ -60,6 +70,18 @@ describe('reconstructStripe', () => {
 
   const run = async (s: EncodedStripe, st: Store, opts = {}): ReturnType<typeof reconstructStripe> =>
     await reconstructStripe(file.manifest, s.index, file.manifest.stripes[s.index], st.fetch, codec, opts)
+
+  it('fetches a stripe known to be degraded straight into one buffer that every block is a view of', async () => {
+    const st = store(full, { into: true, corrupt: ['d2'] })
+    const r = await reconstructStripe(file.manifest, full.index, file.manifest.stripes[full.index], st.fetch, codec, { lost: [{ kind: 'data', index: 1 }] })
+    assert.deepEqual(bytesOf(r.data), expect(full))
+    // d1 was known lost, d2 was written into its slot but corrupt: both rebuilt over it
+    assert.deepEqual(r.lost.map(l => `${l.kind[0]}${l.index}:${l.reason}`), ['d1:known', 'd2:corrupt'])
+    assert.deepEqual(st.slots.sort(), ['d0', 'd2', 'd3', 'p0', 'p1'])
+    const buffers = new Set(r.data.flatMap(s => s.map(b => b.bytes.buffer)))
+    assert.equal(buffers.size, 1)
+    assert.equal([...buffers][0].byteLength, (4 + 2) * 3 * K)
+  })
 
   it('reads a healthy stripe without parity and without the codec', async () => {
     codec.calls = 0

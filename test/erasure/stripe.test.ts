@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
 import {
-  StripeBuilder, buildStripes, encodeStripe, decodeShardNode, WasmCodec, ErasureParamsError, verifyBlock
+  StripeBuffers, StripeBuilder, buildStripes, encodeStripe, decodeShardNode, WasmCodec, ErasureParamsError, verifyBlock
 } from '../../src/erasure/index.js'
 import type { RawBlock, Stripe } from '../../src/erasure/index.js'
 import { leaves, concat, rawBlock, NONCE } from './helpers.js'
@@ -103,10 +103,12 @@ describe('encodeStripe', () => {
     assert.equal(enc.paddedLength, 2 * K)
     assert.equal(enc.data.length, 2)
     assert.equal(enc.parity.length, 2)
+    // the codec took the stripe's buffer over: its data blocks are views of the coded stripe
+    assert.equal(last.buffer.byteLength, 0)
     // parity = RS over [shard0, shard1 padded, 0…, 0…]
     const padded = [
-      concat(last.dataShards[0].blocks.map(b => b.bytes)),
-      concat([...last.dataShards[1].blocks.map(b => b.bytes), new Uint8Array(2 * K - 5)]),
+      concat(enc.data[0].blocks.map(b => b.bytes)),
+      concat([...enc.data[1].blocks.map(b => b.bytes), new Uint8Array(2 * K - 5)]),
       new Uint8Array(2 * K), new Uint8Array(2 * K)
     ]
     const expected = await codec.encode(padded, 2)
@@ -131,6 +133,27 @@ describe('encodeStripe', () => {
     assert.ok(enc.manifest.parity[1].node.equals(enc.parity[1].node.cid))
     assert.deepEqual(enc.manifest.data[0].blocks.map(([, n]) => n), [K, K])
     assert.deepEqual(enc.manifest.data[1].blocks.map(([, n]) => n), [5])
+  })
+
+  it('lays the next stripe out in a reused buffer, zero past a short shard', async () => {
+    const blocks = await leaves(6 * K + 5, K, 7)
+    const buffers = new StripeBuffers()
+    const b = new StripeBuilder({ dataShards: 2, parityShards: 1, shardSize: 2 * K, buffers })
+    const first = blocks.slice(0, 4).flatMap(blk => b.push(blk))
+    assert.equal(first.length, 1)
+    const enc0 = await encodeStripe(first[0], codec, 1, { dataShards: 2, nonce: NONCE })
+    assert.ok(enc0.buffer != null)
+    buffers.give(enc0.buffer)
+    for (const blk of blocks.slice(4)) assert.deepEqual(b.push(blk), [])
+    const second = b.finish() as Stripe
+    // the reused buffer still holds stripe 0's bytes past shard 1's 5 bytes
+    assert.equal(second.buffer.buffer, enc0.buffer)
+    const enc1 = await encodeStripe(second, codec, 1, { dataShards: 2, nonce: NONCE })
+    assert.deepEqual(enc1.data.map(s => s.length), [2 * K, 5])
+    const fresh = [concat(blocks.slice(4, 6).map(x => x.bytes)), concat([blocks[6].bytes, new Uint8Array(2 * K - 5)])]
+    const [expected] = await codec.encode(fresh, 1)
+    assert.deepEqual(concat(enc1.parity[0].blocks.map(x => x.bytes)), expected)
+    assert.deepEqual(concat(enc1.data.flatMap(s => s.blocks.map(x => x.bytes))), concat(blocks.slice(4).map(x => x.bytes)))
   })
 
   it('gives deterministic shard node CIDs', async () => {

@@ -2,12 +2,13 @@
 // leaf goes to its data shard's holder the moment it arrives; when a stripe is complete it is
 // RS-coded in the codec's worker, its parity blocks and all its shard nodes go to their holders,
 // and only its manifest entry and shard records are kept. At most one stripe is in memory (EC
-// rule 2). The d+p holders of a stripe are distinct peers (distinct tag groups when tags are in
-// use), chosen by placeShards over the allocator's ranking rotated by the stripe index, so the
-// shards of a file spread over all peers (EC rule 1).
+// rule 2), in one buffer that every stripe of the add reuses. The d+p holders of a stripe are
+// distinct peers (distinct tag groups when tags are in use), chosen by placeShards over the
+// allocator's ranking rotated by the stripe index, so the shards of a file spread over all
+// peers (EC rule 1).
 import { placeShards } from '../../allocator/placement.js'
 import type { GroupOf } from '../../allocator/placement.js'
-import { StripeBuilder, encodeStripe } from '../../erasure/index.js'
+import { StripeBuffers, StripeBuilder, encodeStripe } from '../../erasure/index.js'
 import type { Codec, ManifestStripe, RawBlock, ShardKind, Stripe } from '../../erasure/index.js'
 import type { PeerStreams } from './add-streams.js'
 
@@ -40,6 +41,7 @@ export interface StripeWriterInit {
 export class StripeWriter {
   private readonly init: StripeWriterInit
   private readonly builder: StripeBuilder
+  private readonly buffers = new StripeBuffers()
   /** holders of the stripes that have blocks but are not coded yet (at most two) */
   private readonly holders = new Map<number, string[]>()
   readonly stripes: ManifestStripe[] = []
@@ -49,7 +51,7 @@ export class StripeWriter {
 
   constructor (init: StripeWriterInit) {
     this.init = init
-    this.builder = new StripeBuilder({ dataShards: init.d, parityShards: init.p, shardSize: init.shardSize })
+    this.builder = new StripeBuilder({ dataShards: init.d, parityShards: init.p, shardSize: init.shardSize, buffers: this.buffers })
   }
 
   /** The d+p holders of stripe s (index i of the list holds position i). */
@@ -95,5 +97,8 @@ export class StripeWriter {
     }
     this.stripes.push(enc.manifest)
     this.holders.delete(stripe.index)
+    // the leaves went out as themselves and the parity blocks are copies: nothing uses the
+    // coded stripe any more, so the next stripe is laid out in it
+    this.buffers.give(enc.buffer)
   }
 }

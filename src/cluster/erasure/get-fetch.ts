@@ -53,21 +53,29 @@ export async function verifiedBlockFrom (ctx: ErasureContext, peer: string, cid:
 /**
  * The reconstructor's FetchShard over one stripe's holders. It returns undefined (lost,
  * "missing") when the holder lacks a block, throws (lost, "failed") when the holder cannot be
- * read, and leaves hashing to the reconstructor, which marks bad bytes "corrupt". `onBytes`
+ * read, and leaves hashing to the reconstructor, which marks bad bytes "corrupt". Given the
+ * shard's slot in the stripe buffer, it copies each block there as it arrives. `onBytes`
  * counts what came over the wire.
  */
 export function shardFetcher (ctx: ErasureContext, states: readonly ShardState[], stripe: ManifestStripe, onBytes?: (n: number) => void): FetchShard {
-  return async (kind, index, { signal }) => {
+  return async (kind, index, { signal, into }) => {
     const st = states.find(s => s.kind === kind && s.index === index)
     const ref = kind === 'data' ? stripe.data[index] : stripe.parity[index]
     if (st == null || ref == null || st.holder === '') return undefined
     const cids = ref.blocks.map(([c]) => c.toString())
     if (cids.length === 0) return []
     if ((await missingOn(ctx, st.holder, cids, signal)).length > 0) return undefined
-    return await mapLimit(cids, SHARD_BLOCK_CONCURRENCY, async c => {
-      const bytes = await blockFrom(ctx, st.holder, c, signal)
+    const offsets: number[] = []
+    let end = 0
+    for (const [, len] of ref.blocks) { offsets.push(end); end += len }
+    return await mapLimit([...cids.keys()], SHARD_BLOCK_CONCURRENCY, async i => {
+      const bytes = await blockFrom(ctx, st.holder, cids[i], signal)
       onBytes?.(bytes.byteLength)
-      return bytes
+      const len = ref.blocks[i][1]
+      // a block of the wrong length is handed back as it is: the reconstructor calls it corrupt
+      if (into == null || bytes.byteLength !== len || end > into.byteLength) return bytes
+      into.set(bytes, offsets[i])
+      return into.subarray(offsets[i], offsets[i] + len)
     })
   }
 }

@@ -4,10 +4,12 @@
 // repairs it). The importer stores leaves in the order the exporter reads them, so one stripe
 // is in memory at a time. A leaf the exporter asks for again (the same chunk twice in a file)
 // is read alone from its holder, or through its stripe when that fails (at most two stripes
-// are then in memory).
+// are then in memory). A stripe that had to be rebuilt is one buffer that the next stripe
+// reuses, so the leaves handed to the exporter from it are copies.
 import type { CID } from 'multiformats/cid'
 import { ClusterError } from '../../api/errors.js'
 import type { Manifest } from '../../erasure/types.js'
+import { StripeBuffers } from '../../erasure/stripe-buffers.js'
 import type { ErasureContext } from './context.js'
 import { blockFromHolders, verifiedBlockFrom } from './get-fetch.js'
 import { readStripe } from './get-stripe.js'
@@ -40,6 +42,8 @@ export class StripeBlockSource {
   /** stripes read so far */
   readonly visited = new Set<number>()
   private current?: { index: number, blocks: Map<string, Uint8Array>, read: StripeRead }
+  /** the buffers of rebuilt stripes, one serving them all */
+  private readonly buffers = new StripeBuffers()
   /** an earlier stripe read again for a repeated leaf whose holder could not serve it */
   private earlier?: { index: number, blocks: Map<string, Uint8Array> }
 
@@ -63,19 +67,24 @@ export class StripeBlockSource {
     const k = keyOf(cid)
     if (this.tree.has(k)) return await blockFromHolders(this.init.ctx, this.treeHolders(), cid, this.treeFailed, signal)
     const held = this.current?.blocks.get(k)
-    if (held != null) return held
+    if (held != null) return this.handOut(held)
     const loc = this.leaves.get(k)
     if (loc == null) throw new ClusterError(`block ${cid.toString()} is neither in the file's stripes nor in its tree`, 500)
     if (this.current == null || loc.stripe > this.current.index) {
       await this.finish()
-      const read = await this.read(loc.stripe, signal)
+      const read = await this.read(loc.stripe, signal, this.buffers)
       this.current = { index: loc.stripe, blocks: blocksOf(read), read }
       this.visited.add(loc.stripe)
       const b = this.current.blocks.get(k)
       if (b == null) throw new ClusterError(`stripe ${loc.stripe} did not yield block ${cid.toString()}`, 500)
-      return b
+      return this.handOut(b)
     }
     return await this.again(cid, loc, signal)
+  }
+
+  /** A leaf of the current stripe as the exporter may keep it (past this stripe's reuse). */
+  private handOut (bytes: Uint8Array): Uint8Array {
+    return this.current?.read.result.buffer != null ? bytes.slice() : bytes
   }
 
   /** Tree holders cluster state does not call lost (asking a down peer would only wait). */
@@ -104,16 +113,17 @@ export class StripeBlockSource {
     return b
   }
 
-  private async read (index: number, signal?: AbortSignal): Promise<StripeRead> {
-    return await readStripe(this.init.ctx, this.init.manifest, index, this.init.state.stripes[index], { signal, onBytes: this.init.onBytes })
+  private async read (index: number, signal?: AbortSignal, buffers?: StripeBuffers): Promise<StripeRead> {
+    return await readStripe(this.init.ctx, this.init.manifest, index, this.init.state.stripes[index], { signal, onBytes: this.init.onBytes, buffers })
   }
 
-  /** Hands the stripe in memory to onStripeDone and drops it. */
+  /** Hands the stripe in memory to onStripeDone, then its buffer to the next stripe. */
   async finish (): Promise<void> {
     const cur = this.current
     if (cur == null) return
     this.current = undefined
     await this.init.onStripeDone(cur.index, cur.read)
+    this.buffers.give(cur.read.result.buffer)
   }
 }
 

@@ -6,6 +6,7 @@ import type { LostShardInfo } from '../../api/types.js'
 import { reconstructStripe } from '../../erasure/reconstructor.js'
 import type { StripeResult } from '../../erasure/reconstructor.js'
 import type { Manifest } from '../../erasure/types.js'
+import type { StripeBuffers } from '../../erasure/stripe-buffers.js'
 import type { ErasureContext } from './context.js'
 import { shardFetcher } from './get-fetch.js'
 import type { ShardState } from './status-shards.js'
@@ -19,11 +20,11 @@ export interface StripeRead {
 
 export async function readStripe (
   ctx: ErasureContext, manifest: Manifest, index: number, states: ShardState[],
-  opts: { signal?: AbortSignal, onBytes?: (n: number) => void } = {}
+  opts: { signal?: AbortSignal, onBytes?: (n: number) => void, buffers?: StripeBuffers } = {}
 ): Promise<StripeRead> {
   const stripe = manifest.stripes[index]
   const known = states.filter(s => lostOf(s) != null).map(s => ({ kind: s.kind, index: s.index }))
-  const result = await reconstructStripe(manifest, index, stripe, shardFetcher(ctx, states, stripe, opts.onBytes), ctx.codec, { lost: known, signal: opts.signal })
+  const result = await reconstructStripe(manifest, index, stripe, shardFetcher(ctx, states, stripe, opts.onBytes), ctx.codec, { lost: known, signal: opts.signal, buffers: opts.buffers })
   for (const l of result.lost) {
     if (l.reason === 'known') continue
     const st = states.find(s => s.kind === l.kind && s.index === l.index)

@@ -11,6 +11,7 @@ import { errorMessage } from '../../api/errors.js'
 import type { EcRecoveryReport, LostShardInfo } from '../../api/types.js'
 import { decodeTreeNode } from '../../erasure/tree-node.js'
 import type { Manifest } from '../../erasure/types.js'
+import { StripeBuffers } from '../../erasure/stripe-buffers.js'
 import type { ErasureContext } from './context.js'
 import { UnrecoverableFileError } from './get-errors.js'
 import { blockFromHolders } from './get-fetch.js'
@@ -96,10 +97,13 @@ export async function ecGet (ctx: ErasureContext, cid: string, opts: EcGetOption
     await source.finish()
     // stripes the walk never read (their leaves also appear earlier in the file) are
     // repaired here if cluster state says they lost shards
+    const buffers = new StripeBuffers()
     for (const index of degraded) {
       if (source.visited.has(index)) continue
       try {
-        await repair(index, await readStripe(ctx, manifest, index, state.stripes[index], { signal }))
+        const read = await readStripe(ctx, manifest, index, state.stripes[index], { signal, buffers })
+        await repair(index, read)
+        buffers.give(read.result.buffer)
       } catch (err) {
         signal?.throwIfAborted()
         ;(report.errors ??= []).push(`stripe ${index}: ${errorMessage(err)}`)

@@ -6,6 +6,7 @@ import { CID } from 'multiformats/cid'
 import { errorMessage } from '../../api/errors.js'
 import type { EcRecoveryReport } from '../../api/types.js'
 import { decodeTreeNode } from '../../erasure/tree-node.js'
+import { StripeBuffers } from '../../erasure/stripe-buffers.js'
 import type { Signalled } from '../components.js'
 import type { ErasureContext } from './context.js'
 import { blockFromHolders } from './get-fetch.js'
@@ -21,10 +22,12 @@ export interface RepairRun {
   statuses: HolderStatus
   /** shards given to each peer in this run (spreads many repairs over peers) */
   load: Map<string, number>
+  /** one stripe buffer for every stripe the run rebuilds */
+  buffers: StripeBuffers
 }
 
 export function newRepairRun (ctx: ErasureContext): RepairRun {
-  return { statuses: new HolderStatus(ctx, { bulk: true }), load: new Map() }
+  return { statuses: new HolderStatus(ctx, { bulk: true }), load: new Map(), buffers: new StripeBuffers() }
 }
 
 /** Finds and repairs the lost shards (and tree copies) of one file. Errors end up in the report. */
@@ -54,10 +57,11 @@ export async function repairFile (ctx: ErasureContext, file: EcFile, run: Repair
         continue
       }
       try {
-        const read = await readStripe(ctx, manifest, index, state.stripes[index], opts)
+        const read = await readStripe(ctx, manifest, index, state.stripes[index], { ...opts, buffers: run.buffers })
         // the read may find more losses (a corrupt or unreadable survivor): report those too
         for (const x of read.lost) if (!report.lost.some(y => y.stripe === x.stripe && y.position === x.position)) report.lost.push(x)
         const r = await placeRebuilt(ctx, file, state.stripes[index], read.result.rebuilt, run.load, opts)
+        run.buffers.give(read.result.buffer)
         report.rebuilt.push(...r.placed)
         errors.push(...r.errors)
       } catch (err) {

@@ -28,8 +28,10 @@ export interface PlaceResult {
 }
 
 async function * blocksOf (shard: EncodedShard): AsyncIterable<IpfsBlock> {
-  // leaves first, the shard node last: the node is what the holder pins
-  for (const b of shard.blocks) yield { cid: b.cid.toString(), bytes: b.bytes }
+  // leaves first, the shard node last: the node is what the holder pins. Copies: a rebuilt
+  // shard is a view of a stripe buffer that the next stripe reuses, and a store may keep a
+  // block beyond its return (a blockstore's write queue, bitswap sending it on)
+  for (const b of shard.blocks) yield { cid: b.cid.toString(), bytes: b.bytes.slice() }
   yield { cid: shard.node.cid.toString(), bytes: shard.node.bytes }
 }
 
