@@ -31,6 +31,7 @@ import { RestApi } from '../restapi/server.js'
 import { pinSvcApiConfigSection, PinSvcApi } from '../pinsvcapi/index.js'
 import { metricsConfigSection, ClusterMetrics, metricsSourceOf, startMetrics } from '../observations/index.js'
 import { acquireLock } from './lock.js'
+import { startHeapTrimmer } from './heap-trim.js'
 import { errorMessage } from '../api/errors.js'
 import { RpcServer } from '../rpc/server.js'
 import { RpcClient } from '../rpc/client.js'
@@ -79,6 +80,9 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
     const metrics = metricsCfg.enable_stats ? new ClusterMetrics() : undefined
     const identity = await loadIdentity(o.dir)
     const peerId = identity.id
+
+    const trimmer = await startHeapTrimmer(log)
+    if (trimmer != null) teardown.push(['heap-trim', () => { trimmer.stop() }])
 
     const ds = await openDatastore(o.dir, config.get(datastoreConfigSection))
     teardown.push(['datastore', async () => { await ds.close() }])
