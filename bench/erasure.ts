@@ -160,7 +160,8 @@ try {
   sampleRss(peers)
 
   const rss = peers.map(p => peakRss.get(p.peerId) ?? 0)
-  const rssLimit = Math.round(((D + P) * shardSize) / (1024 * 1024) + 400)
+  // (d+p) x shard size + 400 MB, in MiB (what RSS is read in); MB as 10^6 bytes, the stricter reading
+  const rssLimit = Math.floor(((D + P) * shardSize + 400 * MB) / (1024 * 1024))
   console.log(JSON.stringify({
     bench: 'erasure',
     peers: peers.length,
