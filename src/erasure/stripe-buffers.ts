@@ -12,7 +12,7 @@ export class StripeBuffers {
    * A buffer of `bytes` bytes: the spare one when it has that size (it still holds the last
    * stripe's bytes: callers zero what they rely on), else a new, zeroed one.
    */
-  take (bytes: number): Uint8Array {
+  take (bytes: number): Uint8Array<ArrayBuffer> {
     const spare = this.spare
     if (spare != null && spare.byteLength === bytes) {
       this.spare = undefined
@@ -21,8 +21,12 @@ export class StripeBuffers {
     return new Uint8Array(bytes)
   }
 
-  /** Hands a buffer back for the next stripe. Nothing may use views of it any more. */
+  /**
+   * Hands a buffer back for the next stripe. Nothing may use views of it any more. The larger of
+   * it and the spare is kept: the stripes of a file have one size, but the last may be smaller.
+   * A detached buffer (moved to the codec's worker) is ignored.
+   */
   give (buffer: ArrayBuffer | undefined): void {
-    if (buffer != null && buffer.byteLength > 0) this.spare = buffer
+    if (buffer != null && buffer.byteLength > 0 && buffer.byteLength >= (this.spare?.byteLength ?? 0)) this.spare = buffer
   }
 }

@@ -191,3 +191,22 @@ describe('encodeStripe', () => {
     await assert.rejects(encodeStripe(s, codec, 1, { dataShards: 2, nonce: NONCE, parityBlockSize: 2 * 1024 * 1024 }), ErasureParamsError)
   })
 })
+
+describe('StripeBuffers', () => {
+  it('hands a given-back buffer out again for the same size, keeps the larger, ignores detached ones', () => {
+    const pool = new StripeBuffers()
+    const a = pool.take(6 * K)
+    a.fill(9)
+    pool.give(a.buffer)
+    pool.give(new ArrayBuffer(2 * K)) // a smaller last stripe does not displace it
+    const again = pool.take(6 * K)
+    assert.equal(again.buffer, a.buffer)
+    assert.equal(again[0], 9) // not cleared: callers zero what they read
+    const fresh = pool.take(6 * K) // the spare is out: a new, zeroed one
+    assert.notEqual(fresh.buffer, a.buffer)
+    assert.equal(fresh.every(x => x === 0), true)
+    const moved = structuredClone(fresh.buffer, { transfer: [fresh.buffer] })
+    pool.give(fresh.buffer) // detached
+    assert.notEqual(pool.take(6 * K).buffer, moved)
+  })
+})

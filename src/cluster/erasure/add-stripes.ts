@@ -98,7 +98,9 @@ export class StripeWriter {
     this.stripes.push(enc.manifest)
     this.holders.delete(stripe.index)
     // the leaves went out as themselves and the parity blocks are copies: nothing uses the
-    // coded stripe any more, so the next stripe is laid out in it
+    // coded stripe any more, so the next stripe is laid out in it (or in the builder's buffer,
+    // when a short stripe was coded in a compact copy of it)
     this.buffers.give(enc.buffer)
+    this.buffers.give(stripe.buffer.buffer as ArrayBuffer)
   }
 }
