@@ -125,3 +125,34 @@ test('a holder down longer than ec_repair_grace_period is repaired automatically
   P[P.indexOf(victim)] = await victim.restart()
   await cluster.waitPeerset(6, [P[0]])
 })
+
+// last: it adds a seventh peer
+test('a rebuilt shard that no peer could take is placed automatically once a peer joins', async () => {
+  // 4+2 on 6 peers: every peer holds a shard of every stripe, so a lost one has nowhere to go
+  const content = randomBytes(8 * CHUNK)
+  const root = await ecAdd(P[0], ['--data-shards', '4', '--parity-shards', '2', '--shard-size', String(CHUNK), input(content)])
+  const victimId = (await shardsOf(P[0], root)).find(s => s.holder !== P[0].peerId)?.holder
+  assert.ok(victimId != null)
+  const victim = peerOf(victimId)
+  await victim.stop()
+  await cluster.waitPeerset(5, [P[0]])
+  // the first automatic pass runs and cannot place the rebuilt shards
+  const passed = (): boolean => P.some(p => p !== victim && p.log().split('\n').some(l => l.includes('automatic erasure repair') && l.includes(root)))
+  await waitFor(async () => passed() ? true : undefined, GRACE_MS + 60_000)
+  assert.ok((await shardsOf(P[0], root)).some(s => s.holder === victimId), 'nothing could take the shards yet')
+  const joined = await cluster.addPeer()
+  await cluster.waitPeerset(6, [P[0]])
+  // a later pass (every grace period while the holder stays out) gives them to the new peer
+  const moved = await waitFor(async () => {
+    const now = await shardsOf(P[0], root)
+    return now.some(s => s.holder === victimId) ? undefined : now
+  }, 2 * GRACE_MS + 90_000)
+  assert.ok(moved.some(s => s.holder === joined.peerId), 'the new peer took the rebuilt shards')
+  for (const s of [0, 1]) {
+    const h = moved.filter(x => x.stripe === s).map(x => x.holder)
+    assert.equal(new Set(h).size, h.length, 'distinct holders per stripe')
+  }
+  await ecgetEquals(root, content, join(work, 'joined'))
+  P[P.indexOf(victim)] = await victim.restart()
+  await cluster.waitPeerset(7, [P[0]])
+})

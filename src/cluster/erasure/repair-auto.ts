@@ -2,7 +2,10 @@
 // if the peer is still out of the peerset then, repair the EC files that had shards (or tree
 // copies) on it. Each file is repaired by one peer only: the live trusted peer closest to its
 // content root (closest.ts), so peers need no coordination. A peer that comes back within the
-// grace period costs nothing: restarts and short partitions never move data.
+// grace period costs nothing: restarts and short partitions never move data. A pass that left
+// shards lost (no peer free of the stripe to take a rebuilt shard, a survivor unreachable) is
+// tried again every grace period while the peer stays out, so a peer that joins meanwhile
+// receives them without anyone running ecrecovery.
 import { errorMessage } from '../../api/errors.js'
 import { closestPeer } from '../closest.js'
 import type { ErasureContext } from './context.js'
@@ -25,7 +28,10 @@ export class EcAutoRepair {
     if (this.stopped.signal.aborted || this.timers.has(peer) || peer === this.ctx.peerId) return
     const t = setTimeout(() => {
       this.timers.delete(peer)
-      this.running = this.running.then(async () => { await this.check(peer) })
+      this.running = this.running.then(async () => {
+        const pass = await this.check(peer)
+        if (pass.left > 0 && !this.ctx.peerset().includes(peer)) this.peerDown(peer)
+      })
     }, this.ctx.config.ec_repair_grace_period)
     t.unref()
     this.timers.set(peer, t)
@@ -37,12 +43,16 @@ export class EcAutoRepair {
     this.timers.clear()
   }
 
-  /** Repairs the files with shards on `peer` that this peer is responsible for. */
-  async check (peer: string): Promise<number> {
+  /**
+   * Repairs the files with shards on `peer` that this peer is responsible for: the shards
+   * rebuilt and placed, and those still lost after the pass.
+   */
+  async check (peer: string): Promise<{ repaired: number, left: number }> {
     const ctx = this.ctx
     const signal = this.stopped.signal
-    if (signal.aborted || ctx.peerset().includes(peer)) return 0
+    if (signal.aborted || ctx.peerset().includes(peer)) return { repaired: 0, left: 0 }
     let repaired = 0
+    let left = 0
     try {
       const trusted = ctx.peerset().filter(p => ctx.consensus.isTrustedPeer(p))
       const run = newRepairRun(ctx)
@@ -51,13 +61,15 @@ export class EcAutoRepair {
         if (!onPeer || closestPeer(file.meta.cid, trusted) !== ctx.peerId) continue
         const report = await repairFile(ctx, file, run, { signal })
         repaired += report.rebuilt.length
+        left += Math.max(0, report.lost.length - report.rebuilt.length)
         if (report.lost.length > 0) {
           ctx.logger.info({ cid: file.meta.cid, peer, lost: report.lost.length, rebuilt: report.rebuilt.length, new_holders: report.new_holders, errors: report.errors }, 'automatic erasure repair')
         }
       }
     } catch (err) {
       if (!signal.aborted) ctx.logger.error({ peer, err: errorMessage(err) }, 'automatic erasure repair failed')
+      left++
     }
-    return repaired
+    return { repaired, left }
   }
 }
