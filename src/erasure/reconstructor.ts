@@ -1,10 +1,11 @@
 // Reads one stripe back: data shards first; only when some are missing, failed or corrupt,
 // just enough parity to rebuild them. A stripe with losses is laid out in one (d+p) x padded
 // buffer that the codec takes over (no second copy), and its blocks, fetched and rebuilt, are
-// views of the buffer the codec hands back: one stripe in memory, not a stripe plus its blocks. Every block handed out was checked: fetched blocks
-// against their CIDs (unless the caller's fetch already does that), rebuilt data blocks
-// against their CIDs, rebuilt parity blocks against the manifest, and every rebuilt shard node
-// against the node CID the manifest recorded. A healthy stripe never reaches the codec.
+// views of the buffer the codec hands back: one stripe in memory, not a stripe plus its
+// blocks. Every block handed out was checked: fetched blocks against their CIDs (unless the
+// caller's fetch already does that), rebuilt data blocks against their CIDs, rebuilt parity
+// blocks against the manifest, and every rebuilt shard node against the node CID the manifest
+// recorded. A healthy stripe never reaches the codec.
 import type { Codec } from './codec.js'
 import type { StripeBuffers } from './stripe-buffers.js'
 import { CodecError, CorruptShardError, UnrecoverableStripeError } from './errors.js'
