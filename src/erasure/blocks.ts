@@ -37,6 +37,18 @@ export async function cutRawBlocks (bytes: Uint8Array, blockSize: number): Promi
 }
 
 /**
+ * The buffer behind a laid-out stripe: when every present view i is exactly the slot
+ * [(first + i) x size, (first + i + 1) x size) of one `total` x size buffer, that buffer;
+ * otherwise undefined.
+ */
+export function stripeBehind (views: ReadonlyArray<Uint8Array | undefined>, first: number, total: number, size: number): ArrayBuffer | undefined {
+  const buf = views.find(v => v != null)?.buffer
+  if (!(buf instanceof ArrayBuffer) || buf.byteLength !== total * size) return undefined
+  const laidOut = views.every((v, i) => v == null || (v.buffer === buf && v.byteOffset === (first + i) * size && v.byteLength === size))
+  return laidOut ? buf : undefined
+}
+
+/**
  * Splits bytes by the lengths of refs (bytes may be longer: padding is dropped). The blocks are
  * views of `bytes`, which they keep alive: a stripe read back is one buffer, not its blocks'
  * copies.

@@ -6,7 +6,7 @@ import type { Codec } from './codec.js'
 import { CodecError, ErasureParamsError } from './errors.js'
 import { DEFAULT_PARITY_BLOCK_SIZE, MAX_BLOCK_BYTES, validateShardCounts } from './limits.js'
 import { encodeShardNode } from './shard-node.js'
-import { cutRawBlocks, splitByRefs } from './blocks.js'
+import { cutRawBlocks, splitByRefs, stripeBehind } from './blocks.js'
 import type { BlockRef, EncodedShard, ManifestStripe, RawBlock, ShardKind, Stripe } from './types.js'
 
 export interface EncodeStripeOptions {
@@ -122,10 +122,7 @@ function codecLayout (stripe: Stripe, d: number, p: number, padded: number): Uin
 
 /** The whole coded stripe behind the parity views the codec returned (see Codec.encode). */
 function codedStripe (parity: Uint8Array[], d: number, p: number, padded: number): Uint8Array {
-  const buf = parity[0]?.buffer
-  if (!(buf instanceof ArrayBuffer) || buf.byteLength !== (d + p) * padded ||
-    parity.some((v, j) => v.buffer !== buf || v.byteOffset !== (d + j) * padded || v.byteLength !== padded)) {
-    throw new CodecError('the codec did not return the coded stripe laid out as (d+p) × size')
-  }
+  const buf = stripeBehind(parity, d, d + p, padded)
+  if (buf == null) throw new CodecError('the codec did not return the coded stripe laid out as (d+p) × size')
   return new Uint8Array(buf)
 }

@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads'
 import type { Codec, CodecOptions } from './codec.js'
 import { CodecClosedError, CodecError, ErasureParamsError } from './errors.js'
 import { checkShards } from './validate.js'
+import { stripeBehind } from './blocks.js'
 import type { CodeRequest, CodeResponse } from './wasm-protocol.js'
 
 export const WASM_CODEC_ID = 'rs-vandermonde-gf8/subspace-wasm-0.2.5'
@@ -23,9 +24,8 @@ interface Pending {
  * of copied: the shards' views are unusable afterwards.
  */
 function stripeBuffer (shards: Array<Uint8Array | undefined>, total: number, size: number): ArrayBuffer {
-  const buf = shards.find(s => s != null)?.buffer
-  if (buf instanceof ArrayBuffer && buf.byteLength === total * size &&
-    shards.every((s, i) => s == null || (s.buffer === buf && s.byteOffset === i * size && s.byteLength === size))) return buf
+  const laidOut = stripeBehind(shards, 0, total, size)
+  if (laidOut != null) return laidOut
   const whole = new Uint8Array(total * size)
   for (const [i, s] of shards.entries()) if (s != null) whole.set(s, i * size)
   return whole.buffer
