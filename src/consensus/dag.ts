@@ -9,6 +9,7 @@ import type { Delta } from './delta.js'
 import { DeltaFetchError } from './errors.js'
 import type { DeltaFetcher } from './interfaces.js'
 import type { CrdtKeys } from './keys.js'
+import { withTimeout } from '../common/signal.js'
 
 /** How many delta fetches run at once while walking a branch. */
 const FETCH_CONCURRENCY = 16
@@ -78,9 +79,7 @@ export class DeltaDag {
 
   private async fetchOne (cid: string, from: string, fetcher: DeltaFetcher | undefined, opts: { signal?: AbortSignal, timeout: number }): Promise<Delta> {
     if (fetcher === undefined) throw new DeltaFetchError(cid, from, new Error('no delta fetcher (offline)'))
-    const signal = opts.signal === undefined
-      ? AbortSignal.timeout(opts.timeout)
-      : AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeout)])
+    const signal = withTimeout(opts.timeout, opts.signal)
     let bytes: Uint8Array
     try {
       bytes = await fetcher.fetch(cid, from, { signal })

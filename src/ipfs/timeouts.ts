@@ -1,14 +1,15 @@
 // Deadlines for IPFS calls: a plain timeout, and the "no progress for this long" rule upstream
 // applies to pins (a big pin may take hours as long as it keeps moving).
 import { IpfsTimeoutError } from './errors.js'
+import { withTimeout as timeoutSignal } from '../common/signal.js'
 
 export async function withTimeout<T> (ms: number, parent: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const timeout = AbortSignal.timeout(ms)
-  const signal = parent == null ? timeout : AbortSignal.any([parent, timeout])
+  const signal = timeoutSignal(ms, parent)
   try {
     return await fn(signal)
   } catch (err) {
-    if (timeout.aborted && parent?.aborted !== true) throw new IpfsTimeoutError(`IPFS operation timed out after ${ms} ms`)
+    // aborted while the caller's signal is not: the timeout fired
+    if (signal.aborted && parent?.aborted !== true) throw new IpfsTimeoutError(`IPFS operation timed out after ${ms} ms`)
     throw err
   }
 }

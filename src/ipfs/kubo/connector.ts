@@ -10,6 +10,7 @@ import type { IPFSID, IPFSRepoGC, IPFSRepoStat, Pin } from '../../api/types.js'
 import type { CallOptions, IpfsBlock, IpfsConnector, IpfsPinEntry, IpfsPinType } from '../connector.js'
 import { IpfsError } from '../errors.js'
 import { withProgressTimeout, withTimeout } from '../timeouts.js'
+import { withTimeout as timeoutSignal } from '../../common/signal.js'
 import type { IpfsHttpConfig } from './config.js'
 import { codecName, hashName } from './codec-names.js'
 import { KuboApiError } from './errors.js'
@@ -147,7 +148,7 @@ export class KuboConnector implements IpfsConnector {
   }
 
   async * pinLs (types: Array<'recursive' | 'direct'>, opts: CallOptions = {}): AsyncIterable<IpfsPinEntry> {
-    const signal = AbortSignal.any([this.signal(opts), AbortSignal.timeout(this.cfg.ipfs_request_timeout)])
+    const signal = timeoutSignal(this.cfg.ipfs_request_timeout, this.signal(opts))
     for (const type of types) {
       for await (const line of this.http.ndjson<PinLsLine>({ path: 'pin/ls', query: { stream: 'true', type }, signal })) {
         // kubo filters by type itself; a cluster's IPFS proxy lists every pin whatever the type
@@ -243,7 +244,7 @@ export class KuboConnector implements IpfsConnector {
   }
 
   async * repoGC (opts: CallOptions = {}): AsyncIterable<IPFSRepoGC> {
-    const signal = AbortSignal.any([this.signal(opts), AbortSignal.timeout(this.cfg.repogc_timeout)])
+    const signal = timeoutSignal(this.cfg.repogc_timeout, this.signal(opts))
     try {
       for await (const line of this.http.ndjson<RepoGCLine>({ path: 'repo/gc', query: { 'stream-errors': 'true' }, signal })) {
         const out: IPFSRepoGC = { key: line.Key == null ? '' : cidOf(line.Key) }

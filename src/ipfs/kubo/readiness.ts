@@ -2,6 +2,7 @@
 // 10 failed tries. Until then calls are still attempted; ready() lets the daemon wait.
 import type { Logger } from 'pino'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { withTimeout } from '../../common/signal.js'
 
 export interface ReadinessInit {
   probe: (signal: AbortSignal) => Promise<void>
@@ -51,7 +52,7 @@ export class ReadinessLoop {
         return
       }
       try {
-        await probe(AbortSignal.any([signal, AbortSignal.timeout(10_000)]))
+        await probe(withTimeout(10_000, signal))
         this.resolve()
         return
       } catch (err) {
