@@ -38,8 +38,8 @@ function hardCeiling (d: number, p: number, chunkSize: number): number {
  * Shard size so the file fills whole stripes: with n = the fewest stripes whose shards stay
  * within the ceiling (maxShardSize rounded down to whole chunks, and what one codec call and
  * one manifest stripe allow), ceil(fileSize / (n x d)) rounded up to whole chunks, at least
- * one chunk. An explicit `requested` size must lie in
- * [chunkSize, maxShardSize] and is rounded down to whole chunks, since shards hold whole blocks.
+ * one chunk. An explicit `requested` size must lie in [chunkSize, maxShardSize] and is
+ * rounded down to whole chunks, since shards hold whole blocks.
  */
 export function chooseShardSize (input: ShardSizeInput): ShardSizeChoice {
   const { fileSize, d, p, chunkSize, maxShardSize, requested } = input

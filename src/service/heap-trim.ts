@@ -20,11 +20,16 @@ const STEP_BYTES = 4 * 1024 * 1024
 
 type MallocTrim = (pad: number) => number
 
+/** Whether this process runs on glibc (Linux without musl). */
+export function hasGlibc (): boolean {
+  if (process.platform !== 'linux') return false
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header
+  return header?.glibcVersionRuntime != null
+}
+
 /** glibc's malloc_trim through koffi, or undefined where either is missing. */
 export async function loadMallocTrim (): Promise<MallocTrim | undefined> {
-  if (process.platform !== 'linux') return undefined
-  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header
-  if (header?.glibcVersionRuntime == null) return undefined
+  if (!hasGlibc()) return undefined
   const koffi = (await import('koffi')).default
   const libc = koffi.load('libc.so.6')
   return libc.func('int malloc_trim(size_t pad)') as MallocTrim

@@ -2,10 +2,10 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import v8 from 'node:v8'
 import vm from 'node:vm'
-import { HeapTrimmer, loadMallocTrim } from '../../src/service/heap-trim.js'
+import { HeapTrimmer, hasGlibc, loadMallocTrim } from '../../src/service/heap-trim.js'
 
 // glibc machines (these, and the Docker image) must have it: elsewhere it is a no-op
-const glibc = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime != null
+const glibc = hasGlibc()
 
 describe('HeapTrimmer', () => {
   it('gives back memory that freed buffers left with the allocator', { skip: glibc ? false : 'not glibc' }, async () => {

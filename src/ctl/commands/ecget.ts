@@ -1,5 +1,6 @@
 // `ecget <cid> [-o folder]`: reads an erasure-coded (or replicated) file back through
-// GET /ecget/{cid} and writes it to <folder>/<cid>: a file as its bytes, a directory extracted from the tar stream.
+// GET /ecget/{cid} and writes it to <folder>/<cid>: a file as its bytes, a directory extracted
+// from the tar stream.
 // Output goes to a temporary name in the same folder and is renamed at the very end, so a
 // failure (unrecoverable stripes, an error mid-stream, an interrupted transfer) leaves nothing.
 import { createWriteStream } from 'node:fs'
