@@ -106,8 +106,9 @@ export class Cluster implements ClusterAPI {
     if (!this.config.follower_mode) {
       this.unsubscribeAlerts = this.init.monitor.onAlert(alert => {
         if (alert.name === 'ping') void this.repinFromPeer(alert.peer)
-        if (alert.name === 'ping') this.ecAutoRepair.peerDown(alert.peer)
+        if (alert.name === 'ping') this.ecAutoRepair.peerDown(alert.peer, alert.expire / 1e6)
       })
+      this.ecAutoRepair.start()
     }
     void this.recoverLocal()
     this.timers.push(setInterval(() => { void this.recoverLocal() }, this.config.pin_recover_interval).unref())

@@ -1,75 +1,134 @@
-// Automatic repair (EC rule 6): when a peer's ping alert arrives, wait ec_repair_grace_period;
-// if the peer is still out of the peerset then, repair the EC files that had shards (or tree
-// copies) on it. Each file is repaired by one peer only: the live trusted peer closest to its
-// content root (closest.ts), so peers need no coordination. A peer that comes back within the
-// grace period costs nothing: restarts and short partitions never move data. A pass that left
-// shards lost (no peer free of the stripe to take a rebuilt shard, a survivor unreachable) is
-// tried again every grace period while the peer stays out, so a peer that joins meanwhile
-// receives them without anyone running ecrecovery.
+// Automatic repair (EC rule 6): once a holder of an EC file has been out of the peerset for
+// ec_repair_grace_period (outages.ts says since when), the file is repaired as ecrecovery
+// would. Each file is repaired by one peer only: the live trusted peer closest to its content
+// root (closest.ts), so peers need no coordination. A peer that comes back within the grace
+// period costs nothing: restarts and short partitions never move data.
+//
+// A sweep runs when an alerted peer's grace period ends, and every grace period besides. The
+// periodic sweep is what makes the rule hold whoever is responsible: shards a pass could not
+// place (no peer free of their stripe) go to a peer that joins later; a file whose closest peer
+// changed (a peer joined, or the responsible one failed too) is repaired by its new closest
+// peer, which never saw the alert; a daemon restarted while a holder stays dead repairs it too.
 import { errorMessage } from '../../api/errors.js'
 import { closestPeer } from '../closest.js'
 import type { ErasureContext } from './context.js'
+import { OutageClock } from './outages.js'
 import { newRepairRun, repairFile } from './recover.js'
 import { listEcFiles } from './status-files.js'
 
+export interface SweepResult {
+  /** files this peer repaired (some shard was lost) */
+  files: number
+  /** shards rebuilt and placed */
+  repaired: number
+  /** shards still lost after the sweep */
+  left: number
+}
+
 export class EcAutoRepair {
   private readonly ctx: ErasureContext
-  private readonly timers = new Map<string, NodeJS.Timeout>()
+  readonly outages: OutageClock
   private readonly stopped = new AbortController()
-  /** one repair pass at a time: several peers failing together share the next pass */
-  private running: Promise<void> = Promise.resolve()
+  private timer?: NodeJS.Timeout
+  private timerAt = Infinity
+  private running = false
+  /** a sweep was due while one ran: run another when it ends */
+  private again = false
 
   constructor (ctx: ErasureContext) {
     this.ctx = ctx
+    this.outages = new OutageClock(ctx, ctx.config.ec_repair_grace_period)
   }
 
-  /** A ping alert for `peer`: schedules a check after the grace period (once per outage). */
-  peerDown (peer: string): void {
-    if (this.stopped.signal.aborted || this.timers.has(peer) || peer === this.ctx.peerId) return
-    const t = setTimeout(() => {
-      this.timers.delete(peer)
-      this.running = this.running.then(async () => {
-        const pass = await this.check(peer)
-        if (pass.left > 0 && !this.ctx.peerset().includes(peer)) this.peerDown(peer)
-      })
-    }, this.ctx.config.ec_repair_grace_period)
-    t.unref()
-    this.timers.set(peer, t)
+  private get grace (): number {
+    return this.ctx.config.ec_repair_grace_period
+  }
+
+  /** Starts the periodic sweep. */
+  start (): void {
+    this.schedule(Date.now() + this.grace)
+  }
+
+  /** A ping alert for `peer`, out since `since` (ms): a sweep runs when its grace period ends. */
+  peerDown (peer: string, since: number): void {
+    if (this.stopped.signal.aborted || peer === this.ctx.peerId) return
+    this.outages.down(peer, since)
+    const due = this.outages.nextDue()
+    if (due != null) this.schedule(due)
   }
 
   stop (): void {
     this.stopped.abort()
-    for (const t of this.timers.values()) clearTimeout(t)
-    this.timers.clear()
+    clearTimeout(this.timer)
+  }
+
+  /** Arms the next sweep for `at` unless one is already armed earlier. */
+  private schedule (at: number): void {
+    if (this.stopped.signal.aborted || at >= this.timerAt) return
+    clearTimeout(this.timer)
+    this.timerAt = at
+    this.timer = setTimeout(() => { void this.run() }, Math.max(0, at - Date.now()))
+    this.timer.unref()
+  }
+
+  private async run (): Promise<void> {
+    this.timer = undefined
+    this.timerAt = Infinity
+    if (this.running) {
+      this.again = true
+      return
+    }
+    this.running = true
+    // the sweep judges outages at `at`; a peer not yet overdue then (a timer may fire a
+    // little early) gets its own sweep below
+    const at = Date.now()
+    try {
+      await this.sweep(at)
+    } finally {
+      this.running = false
+    }
+    const now = Date.now()
+    this.schedule(this.again ? now : now + this.grace)
+    this.again = false
+    const due = this.outages.nextDue(at)
+    if (due != null) this.schedule(due)
   }
 
   /**
-   * Repairs the files with shards on `peer` that this peer is responsible for: the shards
-   * rebuilt and placed, and those still lost after the pass.
+   * Repairs the EC files this peer is responsible for that have a shard or tree copy on a
+   * holder out for the grace period at `now`.
    */
-  async check (peer: string): Promise<{ repaired: number, left: number }> {
+  async sweep (now = Date.now()): Promise<SweepResult> {
     const ctx = this.ctx
     const signal = this.stopped.signal
-    if (signal.aborted || ctx.peerset().includes(peer)) return { repaired: 0, left: 0 }
-    let repaired = 0
-    let left = 0
+    const result: SweepResult = { files: 0, repaired: 0, left: 0 }
+    if (signal.aborted) return result
     try {
-      const trusted = ctx.peerset().filter(p => ctx.consensus.isTrustedPeer(p))
-      const run = newRepairRun(ctx)
+      const peerset = new Set(ctx.peerset())
+      const trusted = [...peerset].filter(p => ctx.consensus.isTrustedPeer(p))
+      const overdue = new Map<string, boolean>()
+      const isOverdue = (peer: string): boolean => {
+        let o = overdue.get(peer)
+        if (o == null) overdue.set(peer, o = this.outages.overdue(peer, now, peerset))
+        return o
+      }
+      let run: ReturnType<typeof newRepairRun> | undefined
       for (const file of await listEcFiles(ctx, { signal })) {
-        const onPeer = [...file.shards.values()].some(s => (s.allocations ?? []).includes(peer)) || (file.tree?.allocations ?? []).includes(peer)
-        if (!onPeer || closestPeer(file.meta.cid, trusted) !== ctx.peerId) continue
+        const holders = new Set([...file.shards.values(), ...(file.tree != null ? [file.tree] : [])].flatMap(p => p.allocations ?? []))
+        const out = [...holders].filter(isOverdue)
+        if (out.length === 0 || closestPeer(file.meta.cid, trusted) !== ctx.peerId) continue
+        run ??= newRepairRun(ctx)
         const report = await repairFile(ctx, file, run, { signal })
-        repaired += report.rebuilt.length
-        left += Math.max(0, report.lost.length - report.rebuilt.length)
+        result.repaired += report.rebuilt.length
+        result.left += Math.max(0, report.lost.length - report.rebuilt.length)
         if (report.lost.length > 0) {
-          ctx.logger.info({ cid: file.meta.cid, peer, lost: report.lost.length, rebuilt: report.rebuilt.length, new_holders: report.new_holders, errors: report.errors }, 'automatic erasure repair')
+          result.files++
+          ctx.logger.info({ cid: file.meta.cid, peers: out, lost: report.lost.length, rebuilt: report.rebuilt.length, new_holders: report.new_holders, errors: report.errors }, 'automatic erasure repair')
         }
       }
     } catch (err) {
-      if (!signal.aborted) ctx.logger.error({ peer, err: errorMessage(err) }, 'automatic erasure repair failed')
-      left++
+      if (!signal.aborted) ctx.logger.error({ err: errorMessage(err) }, 'automatic erasure repair failed')
     }
-    return { repaired, left }
+    return result
   }
 }
