@@ -105,8 +105,9 @@ export class Cluster implements ClusterAPI {
   start (): void {
     if (!this.config.follower_mode) {
       this.unsubscribeAlerts = this.init.monitor.onAlert(alert => {
-        if (alert.name === 'ping') void this.repinFromPeer(alert.peer)
-        if (alert.name === 'ping') this.ecAutoRepair.peerDown(alert.peer, alert.expire / 1e6)
+        if (alert.name !== 'ping') return
+        void this.repinFromPeer(alert.peer)
+        this.ecAutoRepair.peerDown(alert.peer, alert.expire / 1e6)
       })
       this.ecAutoRepair.start()
     }

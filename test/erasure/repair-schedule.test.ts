@@ -7,7 +7,6 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { EcAutoRepair } from '../../src/cluster/erasure/repair-auto.js'
-import type { SweepResult } from '../../src/cluster/erasure/repair-auto.js'
 import { OutageClock } from '../../src/cluster/erasure/outages.js'
 import type { ErasureContext } from '../../src/cluster/erasure/context.js'
 import { newMetric } from '../../src/monitor/metric.js'
@@ -91,9 +90,8 @@ describe('OutageClock', () => {
 /** Records, for every sweep, whether PEER counted as lost at the time it judged. */
 class RecordingRepair extends EcAutoRepair {
   readonly sweeps: boolean[] = []
-  override async sweep (now = Date.now()): Promise<SweepResult> {
+  override async sweep (now = Date.now()): Promise<void> {
     this.sweeps.push(this.outages.overdue(PEER, now))
-    return { files: 0, repaired: 0, left: 0 }
   }
 }
 

@@ -16,15 +16,6 @@ import { OutageClock } from './outages.js'
 import { newRepairRun, repairFile } from './recover.js'
 import { listEcFiles } from './status-files.js'
 
-export interface SweepResult {
-  /** files this peer repaired (some shard was lost) */
-  files: number
-  /** shards rebuilt and placed */
-  repaired: number
-  /** shards still lost after the sweep */
-  left: number
-}
-
 export class EcAutoRepair {
   private readonly ctx: ErasureContext
   readonly outages: OutageClock
@@ -98,37 +89,26 @@ export class EcAutoRepair {
    * Repairs the EC files this peer is responsible for that have a shard or tree copy on a
    * holder out for the grace period at `now`.
    */
-  async sweep (now = Date.now()): Promise<SweepResult> {
+  async sweep (now = Date.now()): Promise<void> {
     const ctx = this.ctx
     const signal = this.stopped.signal
-    const result: SweepResult = { files: 0, repaired: 0, left: 0 }
-    if (signal.aborted) return result
+    if (signal.aborted) return
     try {
       const peerset = new Set(ctx.peerset())
       const trusted = [...peerset].filter(p => ctx.consensus.isTrustedPeer(p))
-      const overdue = new Map<string, boolean>()
-      const isOverdue = (peer: string): boolean => {
-        let o = overdue.get(peer)
-        if (o == null) overdue.set(peer, o = this.outages.overdue(peer, now, peerset))
-        return o
-      }
       let run: ReturnType<typeof newRepairRun> | undefined
       for (const file of await listEcFiles(ctx, { signal })) {
         const holders = new Set([...file.shards.values(), ...(file.tree != null ? [file.tree] : [])].flatMap(p => p.allocations ?? []))
-        const out = [...holders].filter(isOverdue)
+        const out = [...holders].filter(h => this.outages.overdue(h, now, peerset))
         if (out.length === 0 || closestPeer(file.meta.cid, trusted) !== ctx.peerId) continue
         run ??= newRepairRun(ctx)
         const report = await repairFile(ctx, file, run, { signal })
-        result.repaired += report.rebuilt.length
-        result.left += Math.max(0, report.lost.length - report.rebuilt.length)
         if (report.lost.length > 0) {
-          result.files++
           ctx.logger.info({ cid: file.meta.cid, peers: out, lost: report.lost.length, rebuilt: report.rebuilt.length, new_holders: report.new_holders, errors: report.errors }, 'automatic erasure repair')
         }
       }
     } catch (err) {
       if (!signal.aborted) ctx.logger.error({ err: errorMessage(err) }, 'automatic erasure repair failed')
     }
-    return result
   }
 }
