@@ -3,11 +3,15 @@
 // allocator puts it) MB/s and their ratio, ecget MB/s healthy and with 2 holders down,
 // ecrecovery MB/s (a holder's blockstore wiped: every shard it held rebuilt), peak RSS per
 // daemon, stored bytes / file bytes from the peers' repo sizes, and whether each target of the
-// erasure-coding issue is met.
+// erasure-coding issue is met. Every phase also reports the CPU seconds per GiB each daemon used
+// (user + system, all threads, from /proc), and a local baseline: a plain add whose one copy is
+// on the API peer itself, and a local `ipfs cat` of it through that peer's IPFS proxy.
 //   node dist/bench/erasure.js [bytes] [shard-size]   (shard size: cluster-ctl's automatic one by default)
+//   BENCH_CPU_PROF=<dir>: the daemons write V8 CPU profiles there (on their clean stop at the end)
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
 import { createHash, randomBytes } from 'node:crypto'
 import { startCluster } from '../test/harness/cluster.js'
 import type { DaemonHandle } from '../test/harness/daemon.js'
@@ -20,6 +24,30 @@ const D = 4
 const P = 2
 const MB = 1e6
 const HOUR = 3_600_000
+const GIB = 1024 * 1024 * 1024
+const CLK_TCK = 100
+
+/** CPU seconds (user + system, all threads) a process used so far; 0 once it is gone. */
+function cpuSeconds (pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid as number}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK
+  } catch {
+    return 0
+  }
+}
+
+/** CPU seconds per GiB of the file each peer used during each phase, peers in start order. */
+const phaseCpu: Record<string, number[]> = {}
+async function measured<T> (name: string, peers: DaemonHandle[], fn: () => Promise<T>): Promise<{ value: T, seconds: number }> {
+  phase = name
+  const pids = peers.map(p => p.proc.pid)
+  const before = pids.map(cpuSeconds)
+  const t = await timed(fn)
+  phaseCpu[name] = pids.map((pid, i) => Number(((cpuSeconds(pid) - before[i]) / (SIZE / GIB)).toFixed(1)))
+  return t
+}
 
 /** Peak RSS of every process each peer ran (a restarted peer has a new pid), MiB. */
 const peakRss = new Map<string, number>()
@@ -83,7 +111,8 @@ function mbps (bytes: number, seconds: number): number {
 }
 
 const work = mkdtempSync(join(tmpdir(), 'bench-erasure-'))
-const cluster = await startCluster(6)
+const profDir = process.env.BENCH_CPU_PROF
+const cluster = await startCluster(6, { defaultTimers: true, ...(profDir != null ? { env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` } } : {}) })
 const sampler = setInterval(() => { sampleRss(cluster.peers) }, 250)
 try {
   const peers = cluster.peers
@@ -93,24 +122,33 @@ try {
   await writeRandomFile(file, SIZE)
   const inputHash = await sha256Of(file)
 
-  // plain adds first, of other bytes, so no add finds another's blocks. Twice: where the
-  // allocator puts the one copy (the API peer itself now and then: a local disk write, no
-  // network), and on another peer, which is what the erasure add does with 5/6 of its shards
-  // and what the ratio target is measured against.
-  const plainAdd = async (extra: string[]): Promise<number> => {
+  // plain adds first, of other bytes, so no add finds another's blocks: the one copy on the API
+  // peer itself (a local disk write, no network: the baseline), where the allocator puts it, and
+  // on another peer, which is what the erasure add does with 5/6 of its shards and what the
+  // ratio target is measured against.
+  const plainAdd = async (name: string, extra: string[]): Promise<{ seconds: number, cid: string }> => {
     const plainFile = join(work, 'plain')
     await writeRandomFile(plainFile, SIZE)
-    const t = await timed(async () => await ctlOk(['add', '-Q', '--rmin', '1', '--rmax', '1', ...extra, plainFile], { host, timeoutMs: HOUR }))
+    const t = await measured(name, peers, async () => (await ctlOk(['add', '-Q', '--rmin', '1', '--rmax', '1', ...extra, plainFile], { host, timeoutMs: HOUR })).trim())
     rmSync(plainFile)
-    return t.seconds
+    return { seconds: t.seconds, cid: t.value }
   }
-  phase = 'plain_add'
-  const plainAnySeconds = await plainAdd([])
-  const plainSeconds = await plainAdd(['--allocations', peers[1].peerId])
+  const local = await plainAdd('plain_add_local', ['--allocations', api.peerId])
+  const plainAnySeconds = (await plainAdd('plain_add_allocator', [])).seconds
+  const plainSeconds = (await plainAdd('plain_add_other_peer', ['--allocations', peers[1].peerId])).seconds
+  // a local `ipfs cat` of the file the API peer holds, through its IPFS proxy, into a file
+  const proxy = /\/tcp\/(\d+)/.exec(JSON.parse(readFileSync(join(api.dir, 'service.json'), 'utf8')).api.ipfsproxy.listen_multiaddress)?.[1]
+  const catFile = join(work, 'cat')
+  const localCat = await measured('ipfs_cat_local', peers, async () => {
+    const res = await fetch(`http://127.0.0.1:${proxy as string}/api/v0/cat?arg=${local.cid}`, { method: 'POST' })
+    if (res.status !== 200 || res.body == null) throw new Error(`ipfs cat: HTTP ${res.status}`)
+    await pipeline(res.body as any, createWriteStream(catFile))
+  })
+  if (statSync(catFile).size !== SIZE) throw new Error('ipfs cat returned a short file')
+  rmSync(catFile)
 
   const before = repoBytes(peers)
-  phase = 'erasure_add'
-  const ecAdd = await timed(async () => parseStream(await ctlOk(['--enc=json', 'add', '--erasure', '--data-shards', String(D), '--parity-shards', String(P), ...SHARD_SIZE, file], { host, timeoutMs: HOUR })))
+  const ecAdd = await measured('erasure_add', peers, async () => parseStream(await ctlOk(['--enc=json', 'add', '--erasure', '--data-shards', String(D), '--parity-shards', String(P), ...SHARD_SIZE, file], { host, timeoutMs: HOUR })))
   const added = ecAdd.value
   const cid: string = added[added.length - 1].cid
   const storedRatio = (repoBytes(peers) - before) / SIZE
@@ -128,8 +166,7 @@ try {
   const holders = peers.filter(p => p !== api && load.has(p.peerId)).sort((a, b) => (load.get(b.peerId) ?? 0) - (load.get(a.peerId) ?? 0))
 
   const out1 = join(work, 'healthy')
-  phase = 'ecget_healthy'
-  const healthy = await timed(async () => await ctlOk(['ecget', cid, '-o', out1], { host, timeoutMs: HOUR }))
+  const healthy = await measured('ecget_healthy', peers, async () => await ctlOk(['ecget', cid, '-o', out1], { host, timeoutMs: HOUR }))
   const healthyOk = await sha256Of(join(out1, cid)) === inputHash
   rmSync(out1, { recursive: true })
 
@@ -137,8 +174,7 @@ try {
   for (const p of down) await p.stop()
   await cluster.waitPeerset(peers.length - down.length, [api])
   const out2 = join(work, 'degraded')
-  phase = 'ecget_degraded'
-  const degraded = await timed(async () => await ctlOk(['ecget', cid, '-o', out2], { host, timeoutMs: HOUR }))
+  const degraded = await measured('ecget_degraded', peers, async () => await ctlOk(['ecget', cid, '-o', out2], { host, timeoutMs: HOUR }))
   const degradedOk = await sha256Of(join(out2, cid)) === inputHash
   rmSync(out2, { recursive: true })
   for (const p of down) peers[peers.indexOf(p)] = await p.restart()
@@ -152,8 +188,7 @@ try {
   rmSync(join(wiped.dir, 'ipfs', 'blocks'), { recursive: true, force: true })
   peers[wipedIndex] = await wiped.restart()
   await cluster.waitPeerset(peers.length)
-  phase = 'ecrecovery'
-  const recovery = await timed(async () => parseStream(await ctlOk(['--enc=json', 'ecrecovery'], { host, timeoutMs: HOUR })))
+  const recovery = await measured('ecrecovery', peers, async () => parseStream(await ctlOk(['--enc=json', 'ecrecovery'], { host, timeoutMs: HOUR })))
   const report = recovery.value.find(r => r.cid === cid)
   const rebuiltShards: number = report?.rebuilt?.length ?? 0
   const rebuiltBytes = (report?.rebuilt ?? []).reduce((sum: number, r: any) => sum + (shardBytes.get(r.cid) ?? 0), 0)
@@ -170,32 +205,45 @@ try {
     parity_shards: P,
     shard_size: shardSize,
     stripes,
+    plain_add_local_mb_per_s: mbps(SIZE, local.seconds),
     erasure_add_mb_per_s: mbps(SIZE, ecAdd.seconds),
     plain_add_rf1_mb_per_s: mbps(SIZE, plainSeconds),
     plain_add_rf1_allocator_placed_mb_per_s: mbps(SIZE, plainAnySeconds),
     erasure_to_plain_ratio: Number((plainSeconds / ecAdd.seconds).toFixed(2)),
+    plain_other_to_local_ratio: Number((local.seconds / plainSeconds).toFixed(2)),
+    ipfs_cat_local_mb_per_s: mbps(SIZE, localCat.seconds),
     ecget_healthy_mb_per_s: mbps(SIZE, healthy.seconds),
+    ecget_to_local_cat_ratio: Number((localCat.seconds / healthy.seconds).toFixed(2)),
     ecget_2_holders_down_mb_per_s: mbps(SIZE, degraded.seconds),
     degraded_to_healthy_ratio: Number((healthy.seconds / degraded.seconds).toFixed(2)),
     ecrecovery_shards_rebuilt: rebuiltShards,
     ecrecovery_seconds: Number(recovery.seconds.toFixed(1)),
     ecrecovery_mb_per_s: rebuiltBytes > 0 ? mbps(rebuiltBytes, recovery.seconds) : 0,
+    ecrecovery_to_ecget_ratio: rebuiltBytes > 0 ? Number(((rebuiltBytes / recovery.seconds) / (SIZE / healthy.seconds)).toFixed(2)) : 0,
     ecrecovery_errors: report?.errors ?? [],
     stored_to_file_bytes: Number(storedRatio.toFixed(3)),
     peak_rss_mib_per_daemon: rss,
     peak_rss_limit_mib: rssLimit,
     // the API peer (first) does the adds, reads and rebuilds
+    cpu_seconds_per_gib_by_phase: phaseCpu,
     peak_rss_mib_by_phase: Object.fromEntries(Object.entries(phaseRss).map(([k, v]) => [k, peers.map(p => v[p.peerId] ?? 0)])),
     outputs_equal_input: healthyOk && degradedOk,
     targets_met: {
-      erasure_add_at_least_half_plain: plainSeconds / ecAdd.seconds >= 0.5,
-      degraded_ecget_at_least_half_healthy: healthy.seconds / degraded.seconds >= 0.5,
+      plain_other_peer_at_least_0_8_local: local.seconds / plainSeconds >= 0.8,
+      erasure_add_at_least_0_8_plain: plainSeconds / ecAdd.seconds >= 0.8,
+      ecget_at_least_0_8_local_cat: localCat.seconds / healthy.seconds >= 0.8,
+      degraded_ecget_at_least_0_8_healthy: healthy.seconds / degraded.seconds >= 0.8,
+      ecrecovery_at_least_half_ecget: rebuiltBytes > 0 && (rebuiltBytes / recovery.seconds) / (SIZE / healthy.seconds) >= 0.5,
+      erasure_add_at_least_100_mb_per_s: SIZE / MB / ecAdd.seconds >= 100,
+      ecget_at_least_150_mb_per_s: SIZE / MB / healthy.seconds >= 150,
       peak_rss_within_limit: rss.every(r => r <= rssLimit),
       stored_at_most_1_55: storedRatio <= 1.55
     }
   }, null, 2))
 } finally {
   clearInterval(sampler)
+  // a profile is written on a clean exit only
+  if (process.env.BENCH_CPU_PROF != null) for (const p of cluster.peers) await p.stop()
   await cluster.stopAll()
   rmSync(work, { recursive: true, force: true })
 }

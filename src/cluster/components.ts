@@ -60,6 +60,11 @@ export interface RemotePeers {
   blockStream (peer: string, blocks: AsyncIterable<IpfsBlock>, opts?: Signalled): Promise<void>
   /** one block from the peer's IPFS node (ecget and repair read shards from their holders) */
   blockGet (peer: string, cid: string, opts?: Signalled): Promise<Uint8Array>
+  /**
+   * Blocks the peer's IPFS node holds, in order, in one stream (a whole shard); undefined for a
+   * block it lacks, which ends the stream (no network fetch)
+   */
+  blocksGetLocal (peer: string, cids: string[], opts?: Signalled): AsyncIterable<Uint8Array | undefined>
   /** which of the CIDs the peer's IPFS node does not hold locally (no network fetch) */
   missingBlocks (peer: string, cids: string[], opts?: Signalled): Promise<string[]>
   /** the peer's cluster peers, for the connectivity graph */

@@ -35,6 +35,8 @@ export interface IpfsConnector {
   blockStream (blocks: AsyncIterable<IpfsBlock>, opts?: CallOptions): Promise<void>
   blockPut (block: IpfsBlock, opts?: CallOptions): Promise<void>
   blockGet (cid: string, opts?: CallOptions): Promise<Uint8Array>
+  /** A block this node holds, or undefined when it does not (no network fetch). */
+  blockGetLocal (cid: string, opts?: CallOptions): Promise<Uint8Array | undefined>
   /** Size of a block held locally, or undefined when this node does not have it (no network fetch). */
   blockStat (cid: string, opts?: CallOptions): Promise<number | undefined>
   repoStat (opts?: CallOptions): Promise<IPFSRepoStat>

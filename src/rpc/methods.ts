@@ -6,6 +6,9 @@ import type { IpfsBlock, IpfsConnector } from '../ipfs/connector.js'
 import type { CrdtConsensus } from '../consensus/consensus.js'
 import type { RpcServer } from './server.js'
 import { ClusterError } from '../api/errors.js'
+import { localBlocks } from '../ipfs/local-blocks.js'
+import { verifyBlock } from '../erasure/blocks.js'
+import { CID } from 'multiformats/cid'
 
 export interface RpcTargets {
   cluster: Cluster
@@ -14,6 +17,20 @@ export interface RpcTargets {
   tracker: StatelessPinTracker
   ipfs: IpfsConnector
   consensus: CrdtConsensus
+}
+
+/** Blocks from another peer, each checked against its CID before it is stored. */
+async function * verified (items: AsyncIterable<IpfsBlock>): AsyncGenerator<IpfsBlock> {
+  for await (const b of items) {
+    let cid: CID
+    try {
+      cid = CID.parse(String(b?.cid))
+    } catch {
+      throw new ClusterError(`BlockStream: invalid CID ${String(b?.cid)}`, 400)
+    }
+    if (!(b.bytes instanceof Uint8Array) || !(await verifyBlock(cid, b.bytes))) throw new ClusterError(`BlockStream: block ${b.cid} does not match its CID`, 400)
+    yield b
+  }
 }
 
 export function registerClusterRpc (server: RpcServer, t: RpcTargets): void {
@@ -30,7 +47,17 @@ export function registerClusterRpc (server: RpcServer, t: RpcTargets): void {
   server.register('IPFSConnector', 'BlockStream', {
     policy: 'trusted',
     kind: 'sink',
-    handler: async (_a, items: AsyncIterable<IpfsBlock>, ctx) => { await t.ipfs.blockStream(items, { signal: ctx.signal }); return null }
+    handler: async (_a, items: AsyncIterable<IpfsBlock>, ctx) => { await t.ipfs.blockStream(verified(items), { signal: ctx.signal }); return null }
+  })
+  // a whole shard in one call: the blocks in order, read ahead off the holder's disk; a block
+  // the holder lacks ends the stream with null (the shard is lost there)
+  server.register('IPFSConnector', 'BlocksGetLocal', {
+    policy: 'trusted',
+    kind: 'stream',
+    handler: async function * (cids: string[], ctx) {
+      if (!Array.isArray(cids)) throw new ClusterError('BlocksGetLocal takes a list of CIDs', 400)
+      for await (const b of localBlocks(t.ipfs, cids.map(String), { signal: ctx.signal })) yield b ?? null
+    }
   })
   server.register('IPFSConnector', 'BlockGet', { policy: 'trusted', kind: 'unary', handler: async (cid: string, ctx) => await t.ipfs.blockGet(cid, { signal: ctx.signal }) })
   // EC loss checks: a holder says which shard blocks it lacks without fetching them, so a lost

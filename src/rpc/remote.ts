@@ -51,6 +51,10 @@ export class RemoteCluster implements RemotePeers {
     return await this.rpc.call(peer, 'IPFSConnector', 'BlockGet', cid, opts)
   }
 
+  async * blocksGetLocal (peer: string, cids: string[], opts?: Signalled): AsyncIterable<Uint8Array | undefined> {
+    for await (const b of this.rpc.stream<Uint8Array | null>(peer, 'IPFSConnector', 'BlocksGetLocal', cids, opts)) yield b ?? undefined
+  }
+
   async missingBlocks (peer: string, cids: string[], opts?: Signalled): Promise<string[]> {
     return await this.rpc.call(peer, 'IPFSConnector', 'MissingBlocks', cids, opts)
   }

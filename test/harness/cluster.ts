@@ -10,6 +10,8 @@ export interface ClusterOptions {
   /** edits every peer's service.json (i = peer index) */
   configure?: (json: any, i: number) => void
   env?: Record<string, string>
+  /** keep the config's own timers (what an operator runs) instead of the fast test timers */
+  defaultTimers?: boolean
 }
 
 export interface TestCluster {
@@ -58,7 +60,7 @@ export async function startCluster (n: number, opts: ClusterOptions = {}): Promi
     env: opts.env,
     configure: json => {
       json.cluster.secret = secret
-      fastTimers(json)
+      if (opts.defaultTimers !== true) fastTimers(json)
       opts.configure?.(json, i)
       extra?.(json)
     },

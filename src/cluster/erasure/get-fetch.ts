@@ -1,8 +1,10 @@
 // Reading shard and tree blocks straight from their holders: the local IPFS node when this peer
-// holds them, else the holder's node over peer RPC (IPFSConnector.BlockGet). Blocks are not
-// stored on the reading peer, so an ecget leaves no garbage behind. A holder is first asked
-// which blocks it lacks (no network fetch), so a lost block fails at once instead of after a
-// bitswap timeout; a block that does not hash to its CID is never handed out.
+// holds them, else the holder's node over peer RPC. A shard comes whole in one stream
+// (IPFSConnector.BlocksGetLocal), read ahead off the holder's disk; a tree block with one call
+// (BlockGet) after asking which blocks the holder lacks. Holders read their own disk only, so a
+// lost block fails at once instead of after a bitswap timeout. Blocks are not stored on the
+// reading peer, so an ecget leaves no garbage behind; a block that does not hash to its CID is
+// never handed out.
 import { CID } from 'multiformats/cid'
 import { ClusterError } from '../../api/errors.js'
 import { verifyBlock } from '../../erasure/blocks.js'
@@ -10,13 +12,12 @@ import type { FetchShard } from '../../erasure/reconstructor.js'
 import type { ManifestStripe } from '../../erasure/types.js'
 import type { ErasureContext } from './context.js'
 import type { ShardState } from './status-shards.js'
-import { mapLimit } from './status-shards.js'
 import { withTimeout } from '../../common/signal.js'
+import { localBlocks } from '../../ipfs/local-blocks.js'
+import { withProgressTimeout } from '../../ipfs/timeouts.js'
 
 /** One block must arrive within this time; a holder that takes longer counts as failed. */
 const BLOCK_TIMEOUT = 60_000
-/** blocks of one shard read at once (shards of a stripe are read in parallel too) */
-const SHARD_BLOCK_CONCURRENCY = 4
 
 export class BlockFetchError extends ClusterError {
   constructor (peer: string, cid: string, why: string) {
@@ -64,18 +65,31 @@ export function shardFetcher (ctx: ErasureContext, states: readonly ShardState[]
     if (st == null || ref == null || st.holder === '') return undefined
     const cids = ref.blocks.map(([c]) => c.toString())
     if (cids.length === 0) return []
-    if ((await missingOn(ctx, st.holder, cids, signal)).length > 0) return undefined
-    const offsets: number[] = []
     let end = 0
-    for (const [, len] of ref.blocks) { offsets.push(end); end += len }
-    return await mapLimit([...cids.keys()], SHARD_BLOCK_CONCURRENCY, async i => {
-      const bytes = await blockFrom(ctx, st.holder, cids[i], signal)
-      onBytes?.(bytes.byteLength)
-      const len = ref.blocks[i][1]
-      // a block of the wrong length is handed back as it is: the reconstructor calls it corrupt
-      if (into == null || bytes.byteLength !== len || end > into.byteLength) return bytes
-      into.set(bytes, offsets[i])
-      return into.subarray(offsets[i], offsets[i] + len)
+    for (const [, len] of ref.blocks) end += len
+    const slot = into != null && end <= into.byteLength ? into : undefined
+    // each block must come within BLOCK_TIMEOUT of the one before: a big shard may take long
+    return await withProgressTimeout(BLOCK_TIMEOUT, signal, async (streamSignal, progress) => {
+      const blocks = st.holder === ctx.peerId
+        ? localBlocks(ctx.ipfs, cids, { signal: streamSignal })
+        : ctx.remote.blocksGetLocal(st.holder, cids, { signal: streamSignal })
+      const out: Uint8Array[] = []
+      let offset = 0
+      for await (const bytes of blocks) {
+        progress()
+        if (bytes === undefined) return undefined
+        onBytes?.(bytes.byteLength)
+        const len = ref.blocks[out.length]?.[1]
+        // a block of the wrong length is handed back as it is: the reconstructor calls it corrupt
+        if (slot == null || bytes.byteLength !== len) out.push(bytes)
+        else {
+          slot.set(bytes, offset)
+          out.push(slot.subarray(offset, offset + len))
+        }
+        offset += len ?? 0
+        if (out.length > cids.length) break
+      }
+      return out
     })
   }
 }

@@ -1,8 +1,9 @@
 // The block getter ipfs-unixfs-exporter walks an EC file through. Non-leaf blocks come from the
 // tree pin's holders; leaves come from the stripe in memory, and a leaf of a later stripe
 // replaces it by that stripe (the previous one is handed to `onStripeDone` first, which
-// repairs it). The importer stores leaves in the order the exporter reads them, so one stripe
-// is in memory at a time. A leaf the exporter asks for again (the same chunk twice in a file)
+// repairs it). The importer stores leaves in the order the exporter reads them, so the stripe
+// after the current one is read while the current one is handed out: two stripes in memory, and
+// the holders' disks and the network stay busy while the caller writes. A leaf the exporter asks for again (the same chunk twice in a file)
 // is read alone from its holder, or through its stripe when that fails (at most two stripes
 // are then in memory). A stripe that had to be rebuilt is one buffer that the next stripe
 // reuses, so the leaves handed to the exporter from it are copies.
@@ -44,6 +45,11 @@ export class StripeBlockSource {
   private current?: { index: number, blocks: Map<string, Uint8Array>, read: StripeRead }
   /** the buffers of rebuilt stripes, one serving them all */
   private readonly buffers = new StripeBuffers()
+  /**
+   * The next stripe, read while the current one is handed out. It starts once the stripe before
+   * the current one gave its buffer back (finish), so the pool of one serves both.
+   */
+  private next?: { index: number, read: Promise<StripeRead> }
   /** an earlier stripe read again for a repeated leaf whose holder could not serve it */
   private earlier?: { index: number, blocks: Map<string, Uint8Array> }
 
@@ -72,9 +78,10 @@ export class StripeBlockSource {
     if (loc == null) throw new ClusterError(`block ${cid.toString()} is neither in the file's stripes nor in its tree`, 500)
     if (this.current == null || loc.stripe > this.current.index) {
       await this.finish()
-      const read = await this.read(loc.stripe, signal, this.buffers)
+      const read = await this.take(loc.stripe, signal)
       this.current = { index: loc.stripe, blocks: blocksOf(read), read }
       this.visited.add(loc.stripe)
+      this.readAhead(loc.stripe + 1, signal)
       const b = this.current.blocks.get(k)
       if (b == null) throw new ClusterError(`stripe ${loc.stripe} did not yield block ${cid.toString()}`, 500)
       return this.handOut(b)
@@ -111,6 +118,23 @@ export class StripeBlockSource {
     const b = this.earlier.blocks.get(keyOf(cid))
     if (b == null) throw new ClusterError(`stripe ${loc.stripe} did not yield block ${cid.toString()}`, 500)
     return b
+  }
+
+  /** Stripe `index`: the one read ahead when it is that one, else read now. */
+  private async take (index: number, signal?: AbortSignal): Promise<StripeRead> {
+    const next = this.next
+    this.next = undefined
+    if (next?.index === index) return await next.read
+    // a walk that skipped the stripe read ahead: drop it (its repair, if any, comes at the end)
+    if (next != null) void next.read.then(r => { this.buffers.give(r.result.buffer) }, () => {})
+    return await this.read(index, signal, this.buffers)
+  }
+
+  private readAhead (index: number, signal?: AbortSignal): void {
+    if (index >= this.init.manifest.stripes.length || signal?.aborted === true) return
+    const read = this.read(index, signal, this.buffers)
+    read.catch(() => {}) // awaited by take(); a walk that ends first never asks
+    this.next = { index, read }
   }
 
   private async read (index: number, signal?: AbortSignal, buffers?: StripeBuffers): Promise<StripeRead> {

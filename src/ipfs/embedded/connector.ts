@@ -135,6 +135,17 @@ export class EmbeddedIpfs implements IpfsConnector {
       await this.readBlock(CID.parse(cid), this.node.blockstore, signal))
   }
 
+  async blockGetLocal (cid: string, opts: CallOptions = {}): Promise<Uint8Array | undefined> {
+    const c = CID.parse(cid)
+    try {
+      return await this.readBlock(c, this.blockstore, opts.signal)
+    } catch (err) {
+      opts.signal?.throwIfAborted()
+      if (!(await this.blockstore.has(c))) return undefined
+      throw err
+    }
+  }
+
   private async readBlock (cid: CID, store: { get: (c: CID, o: { signal?: AbortSignal }) => AsyncIterable<Uint8Array> | Iterable<Uint8Array> }, signal?: AbortSignal): Promise<Uint8Array> {
     const chunks: Uint8Array[] = []
     for await (const c of store.get(cid, { signal })) chunks.push(c)

@@ -224,6 +224,17 @@ export class KuboConnector implements IpfsConnector {
       await this.http.bytes({ path: 'block/get', query: { arg: cid }, signal }))
   }
 
+  async blockGetLocal (cid: string, opts: CallOptions = {}): Promise<Uint8Array | undefined> {
+    return await withTimeout(this.cfg.ipfs_request_timeout, this.signal(opts), async signal => {
+      try {
+        return await this.http.bytes({ path: 'block/get', query: { arg: cid, offline: 'true' }, signal })
+      } catch (err) {
+        if (err instanceof KuboApiError && err.notFound) return undefined
+        throw err
+      }
+    })
+  }
+
   async blockStat (cid: string, opts: CallOptions = {}): Promise<number | undefined> {
     return await withTimeout(this.cfg.ipfs_request_timeout, this.signal(opts), async signal => {
       try {

@@ -37,7 +37,11 @@ export async function blockPut (call: ProxyCall): Promise<void> {
 
 export async function blockGet (call: ProxyCall): Promise<void> {
   const cid = rootCid(requireArg(call, 'cid')).toString()
-  const bytes = await call.deps.ipfs.blockGet(cid, { signal: call.signal })
+  // offline, as kubo: a block this node lacks is an error, never a network fetch
+  const bytes = call.query.get('offline') === 'true'
+    ? await call.deps.ipfs.blockGetLocal(cid, { signal: call.signal })
+    : await call.deps.ipfs.blockGet(cid, { signal: call.signal })
+  if (bytes === undefined) throw new KuboRpcError(`block was not found locally (offline): ipld: could not find ${cid}`)
   call.res.setHeader('Content-Type', 'text/plain')
   call.res.setHeader('X-Stream-Output', '1')
   call.res.writeHead(200)

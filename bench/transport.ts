@@ -1,0 +1,102 @@
+// bench/transport: two real daemons on 127.0.0.1; 256 MiB of blocks one way (a plain add through
+// the first peer's API, its one copy allocated to the second peer). Prints JSON: MB/s, CPU ms per
+// MiB on the sending and the receiving daemon (from /proc, user + system, every thread), and the
+// floor those are judged against, measured in this same run with the same Node: the private
+// network cipher (our XSalsa20), noise's ChaCha20-Poly1305 (node:crypto) and sha256 — what each
+// side must do to every byte at the least.
+//   node dist/bench/transport.js [bytes]
+//   BENCH_CPU_PROF=<dir>: the daemons write V8 CPU profiles there (on their clean stop)
+import { createCipheriv, createHash, randomBytes } from 'node:crypto'
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startCluster } from '../test/harness/cluster.js'
+import type { DaemonHandle } from '../test/harness/daemon.js'
+import { ctlOk } from '../test/harness/ctl.js'
+import { XSalsa20Stream } from '../src/host/pnet.js'
+
+const SIZE = Number(process.argv[2] ?? 256 * 1024 * 1024)
+const MIB = 1024 * 1024
+const HOUR = 3_600_000
+const CLK_TCK = 100
+
+/** CPU seconds (user + system, all threads) a process used so far. */
+function cpuSeconds (pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK
+}
+
+/** ms of CPU per MiB for fn over `bytes` (best of 3: the floor is what the machine can do). */
+function msPerMiB (bytes: number, fn: (buf: Uint8Array) => void): number {
+  const chunk = randomBytes(MIB)
+  let best = Infinity
+  for (let run = 0; run < 3; run++) {
+    const t = process.cpuUsage()
+    for (let done = 0; done < bytes; done += MIB) fn(chunk)
+    const used = process.cpuUsage(t)
+    best = Math.min(best, (used.user + used.system) / 1000 / (bytes / MIB))
+  }
+  return Number(best.toFixed(2))
+}
+
+function floor (): Record<string, number> {
+  const bytes = 64 * MIB
+  const xsalsa = new XSalsa20Stream(randomBytes(32), randomBytes(24))
+  // noise seals at most 65535 bytes a message: one tag per 64 KiB, as on the wire
+  const noise = (buf: Uint8Array): void => {
+    for (let o = 0; o < buf.byteLength; o += 65519) {
+      const c = createCipheriv('chacha20-poly1305', randomBytes(32), Buffer.alloc(12), { authTagLength: 16 })
+      c.update(buf.subarray(o, o + 65519))
+      c.final()
+    }
+  }
+  const pnet = msPerMiB(bytes, buf => { xsalsa.update(buf) })
+  const aead = msPerMiB(bytes, noise)
+  const sha = msPerMiB(bytes, buf => { createHash('sha256').update(buf).digest() })
+  return { pnet_xsalsa20: pnet, noise_chacha20poly1305: aead, sha256: sha, total: Number((pnet + aead + sha).toFixed(2)) }
+}
+
+async function writeRandomFile (path: string, size: number): Promise<void> {
+  const out = createWriteStream(path)
+  for (let left = size; left > 0;) {
+    const n = Math.min(left, 4 * MIB)
+    if (!out.write(randomBytes(n))) await new Promise<void>(resolve => { out.once('drain', () => { resolve() }) })
+    left -= n
+  }
+  await new Promise<void>(resolve => { out.end(() => { resolve() }) })
+}
+
+const floorMs = floor()
+const work = mkdtempSync(join(tmpdir(), 'bench-transport-'))
+const profDir = process.env.BENCH_CPU_PROF
+const cluster = await startCluster(2, { defaultTimers: true, ...(profDir != null ? { env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` } } : {}) })
+try {
+  const [sender, receiver] = cluster.peers as [DaemonHandle, DaemonHandle]
+  const file = join(work, 'input')
+  await writeRandomFile(file, SIZE)
+  const pids = [sender.proc.pid as number, receiver.proc.pid as number]
+  const before = pids.map(cpuSeconds)
+  const t = performance.now()
+  await ctlOk(['add', '-Q', '--rmin', '1', '--rmax', '1', '--allocations', receiver.peerId, file], { host: sender.apiMultiaddr, timeoutMs: HOUR })
+  const seconds = (performance.now() - t) / 1000
+  const [sent, received] = pids.map((pid, i) => (cpuSeconds(pid) - before[i]) * 1000 / (SIZE / MIB))
+  if (profDir != null) for (const p of cluster.peers) await p.stop()
+  console.log(JSON.stringify({
+    bench: 'transport',
+    bytes: SIZE,
+    mb_per_s: Number((SIZE / 1e6 / seconds).toFixed(1)),
+    sender_cpu_ms_per_mib: Number(sent.toFixed(2)),
+    receiver_cpu_ms_per_mib: Number(received.toFixed(2)),
+    floor_ms_per_mib: floorMs,
+    sender_to_floor: Number((sent / floorMs.total).toFixed(2)),
+    receiver_to_floor: Number((received / floorMs.total).toFixed(2)),
+    targets_met: {
+      sent_at_most_2x_floor: sent <= 2 * floorMs.total,
+      received_at_most_3x_floor: received <= 3 * floorMs.total
+    }
+  }, null, 2))
+} finally {
+  await cluster.stopAll()
+  rmSync(work, { recursive: true, force: true })
+}
