@@ -125,14 +125,29 @@ export async function reconstructStripe (
   let whole = lost.length > 0 ? layout() : undefined
   const slot = (pos: number): Uint8Array | undefined => whole?.subarray(pos * padded, (pos + 1) * padded)
 
-  // 1. data shards
-  const data: Array<RawBlock[] | undefined> = await Promise.all(stripe.data.map(async (ref, i) => {
-    if (known.has(`data/${i}`)) return undefined
-    const r = await fetchOne(fetchShard, 'data', i, ref, opts, slot(i))
-    if (typeof r !== 'string') return r
-    lost.push({ kind: 'data', index: i, reason: r })
-    return undefined
-  }))
+  // 1. data shards, and at the same time as many parity shards as data shards are known lost
+  // (a repair reads its d survivors at once instead of data first, parity after)
+  const parity: Array<RawBlock[] | undefined> = new Array(p).fill(undefined)
+  const candidates = stripe.parity.map((_, j) => j).filter(j => !known.has(`parity/${j}`))
+  let have = 0
+  const fetchParity = async (wave: number[]): Promise<void> => {
+    await Promise.all(wave.map(async j => {
+      const r = await fetchOne(fetchShard, 'parity', j, stripe.parity[j], opts, slot(d + j))
+      if (typeof r === 'string') lost.push({ kind: 'parity', index: j, reason: r })
+      else { parity[j] = r; have++ }
+    }))
+  }
+  const knownData = lost.filter(s => s.kind === 'data').length
+  const [data] = await Promise.all([
+    Promise.all(stripe.data.map(async (ref, i): Promise<RawBlock[] | undefined> => {
+      if (known.has(`data/${i}`)) return undefined
+      const r = await fetchOne(fetchShard, 'data', i, ref, opts, slot(i))
+      if (typeof r !== 'string') return r
+      lost.push({ kind: 'data', index: i, reason: r })
+      return undefined
+    })),
+    fetchParity(candidates.splice(0, knownData))
+  ])
   const lostData = lost.filter(s => s.kind === 'data')
   const lostParity = lost.filter(s => s.kind === 'parity')
   if (lostData.length === 0 && lostParity.length === 0) {
@@ -145,18 +160,11 @@ export async function reconstructStripe (
   // losses found while reading the data shards: lay the stripe out now
   whole ??= layout()
 
-  // 2. just enough parity to cover the lost data shards, more if some parity fails too
-  const parity: Array<RawBlock[] | undefined> = new Array(p).fill(undefined)
-  const candidates = stripe.parity.map((_, j) => j).filter(j => !known.has(`parity/${j}`))
-  let have = 0
+  // 2. more parity when data shards were found lost while reading, or some parity failed too
   while (have < lostData.length) {
     const wave = candidates.splice(0, lostData.length - have)
     if (wave.length === 0) throw unrecoverable()
-    await Promise.all(wave.map(async j => {
-      const r = await fetchOne(fetchShard, 'parity', j, stripe.parity[j], opts, slot(d + j))
-      if (typeof r === 'string') lost.push({ kind: 'parity', index: j, reason: r })
-      else { parity[j] = r; have++ }
-    }))
+    await fetchParity(wave)
     if (lost.length > p) throw unrecoverable()
   }
 

@@ -1,7 +1,8 @@
 // Block streams of an erasure add: each block goes to the one peer that holds it (its shard's
 // holder, a tree holder, or every peer for the manifest). One RemotePeers.blockStream per peer,
 // opened the first time a block goes there, fed through a bounded BlockChannel; this peer's own
-// blocks go straight to its IPFS node. Unlike BlockFanout (where a block has several
+// blocks go through a channel to its IPFS node the same way, so the add goes on while they are
+// written to disk. Unlike BlockFanout (where a block has several
 // destinations and one surviving copy is enough) every failure here fails the add: a shard
 // whose only copy was not stored would break the stripe (EC rule 4).
 import type { IpfsConnector } from '../../ipfs/connector.js'
@@ -48,15 +49,6 @@ export class PeerStreams {
     this.signal.throwIfAborted()
     this.bytesByPeer.set(peer, (this.bytesByPeer.get(peer) ?? 0) + block.bytes.byteLength)
     const b = { cid: block.cid.toString(), bytes: block.bytes }
-    if (peer === this.self) {
-      try {
-        await this.ipfs.blockPut(b, { signal: this.signal })
-      } catch (err) {
-        this.signal.throwIfAborted()
-        throw new BlockDeliveryError(peer, errorMessage(err))
-      }
-      return
-    }
     const s = this.open(peer)
     await s.channel.push(b)
     if (s.channel.failed != null) throw new BlockDeliveryError(peer, s.channel.failed)
@@ -66,8 +58,10 @@ export class PeerStreams {
     let s = this.streams.get(peer)
     if (s == null) {
       const channel = new BlockChannel()
-      const done = this.remote.blockStream(peer, channel, { signal: this.signal })
-        .catch(err => { channel.fail(errorMessage(err)) })
+      const stored = peer === this.self
+        ? this.ipfs.blockStream(channel, { signal: this.signal })
+        : this.remote.blockStream(peer, channel, { signal: this.signal })
+      const done = stored.catch(err => { channel.fail(errorMessage(err)) })
       s = { channel, done }
       this.streams.set(peer, s)
     }

@@ -1,8 +1,9 @@
 // The stripe half of an erasure add: raw leaves in file order → data shards → stripes. Each
 // leaf goes to its data shard's holder the moment it arrives; when a stripe is complete it is
-// RS-coded in the codec's worker, its parity blocks and all its shard nodes go to their holders,
-// and only its manifest entry and shard records are kept. At most one stripe is in memory (EC
-// rule 2), in one buffer that every stripe of the add reuses. The d+p holders of a stripe are
+// RS-coded in the codec's worker, its parity blocks and all its shard nodes go to their holders
+// while the next stripe's leaves come in, and only its manifest entry and shard records are
+// kept. At most one stripe is in memory (EC rule 2), in one buffer that every stripe of the add
+// reuses, plus the parity copies of the stripe before while they go out. The d+p holders of a stripe are
 // distinct peers (distinct tag groups when tags are in use), chosen by placeShards over the
 // allocator's ranking rotated by the stripe index, so the shards of a file spread over all
 // peers (EC rule 1).
@@ -48,6 +49,9 @@ export class StripeWriter {
   readonly shards: StoredShard[] = []
   /** bytes of leaf data seen */
   fileSize = 0
+  /** the last coded stripe's parity and shard nodes on their way to their holders */
+  private sending: Promise<void> = Promise.resolve()
+  private sendFailed?: { error: unknown }
 
   constructor (init: StripeWriterInit) {
     this.init = init
@@ -70,6 +74,7 @@ export class StripeWriter {
 
   /** Adds the next leaf in file order: stores it on its holder, codes the stripes it completes. */
   async push (leaf: RawBlock): Promise<void> {
+    if (this.sendFailed != null) throw this.sendFailed.error
     this.fileSize += leaf.bytes.byteLength
     const done = this.builder.push(leaf)
     const at = this.builder.lastPosition
@@ -81,19 +86,17 @@ export class StripeWriter {
   async finish (): Promise<void> {
     const last = this.builder.finish()
     if (last != null) await this.code(last)
+    await this.sending
+    if (this.sendFailed != null) throw this.sendFailed.error
   }
 
   private async code (stripe: Stripe): Promise<void> {
     const { d, p, codec, streams, signal } = this.init
     const holders = this.holdersOf(stripe.index)
     const enc = await encodeStripe(stripe, codec, p, { dataShards: d, nonce: this.init.nonce, parityBlockSize: this.init.parityBlockSize, signal })
-    for (const s of [...enc.data, ...enc.parity]) {
-      const position = s.kind === 'data' ? s.index : d + s.index
-      const holder = holders[position]
-      // data blocks went out as they arrived; parity blocks exist only now
-      if (s.kind === 'parity') for (const b of s.blocks) await streams.put(holder, b)
-      await streams.put(holder, s.node)
-      this.shards.push({ stripe: stripe.index, kind: s.kind, index: s.index, position, node: s.node.cid.toString(), length: s.length, holder })
+    const out = [...enc.data, ...enc.parity].map(s => ({ s, holder: holders[s.kind === 'data' ? s.index : d + s.index] }))
+    for (const { s, holder } of out) {
+      this.shards.push({ stripe: stripe.index, kind: s.kind, index: s.index, position: s.kind === 'data' ? s.index : d + s.index, node: s.node.cid.toString(), length: s.length, holder })
     }
     this.stripes.push(enc.manifest)
     this.holders.delete(stripe.index)
@@ -102,5 +105,15 @@ export class StripeWriter {
     // when a short stripe was coded in a compact copy of it)
     this.buffers.give(enc.buffer)
     this.buffers.give(stripe.buffer.buffer as ArrayBuffer)
+    // one stripe's parity in flight at a time: the one before must be queued first
+    await this.sending
+    if (this.sendFailed != null) throw this.sendFailed.error
+    this.sending = (async () => {
+      for (const { s, holder } of out) {
+        // data blocks went out as they arrived; parity blocks exist only now
+        if (s.kind === 'parity') for (const b of s.blocks) await streams.put(holder, b)
+        await streams.put(holder, s.node)
+      }
+    })().catch(error => { this.sendFailed = { error } })
   }
 }

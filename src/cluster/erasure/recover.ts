@@ -50,6 +50,9 @@ export async function repairFile (ctx: ErasureContext, file: EcFile, run: Repair
     await probeHolders(ctx, manifest, state, manifest.tree != null ? [manifest.tree, ...treeCids].map(c => c.toString()) : undefined, opts)
     const lost = lostByStripe(state)
     report.lost = lost.flat()
+    // a stripe's rebuilt shards go to their new holders while the next stripe is read: two
+    // stripes in memory at most, and reads and writes overlap
+    let placing: Promise<void> = Promise.resolve()
     for (const [index, l] of lost.entries()) {
       if (l.length === 0) continue
       if (l.length > file.p) {
@@ -60,15 +63,21 @@ export async function repairFile (ctx: ErasureContext, file: EcFile, run: Repair
         const read = await readStripe(ctx, manifest, index, state.stripes[index], { ...opts, buffers: run.buffers })
         // the read may find more losses (a corrupt or unreadable survivor): report those too
         for (const x of read.lost) if (!report.lost.some(y => y.stripe === x.stripe && y.position === x.position)) report.lost.push(x)
-        const r = await placeRebuilt(ctx, file, state.stripes[index], read.result.rebuilt, run.load, opts)
-        run.buffers.give(read.result.buffer)
-        report.rebuilt.push(...r.placed)
-        errors.push(...r.errors)
+        // one placement at a time: each sees the load the one before gave
+        await placing
+        placing = placeRebuilt(ctx, file, state.stripes[index], read.result.rebuilt, run.load, opts).then(r => {
+          report.rebuilt.push(...r.placed)
+          errors.push(...r.errors)
+        }, err => {
+          errors.push(`stripe ${index}: ${errorMessage(err)}`)
+        }).finally(() => { run.buffers.give(read.result.buffer) })
       } catch (err) {
         opts.signal?.throwIfAborted()
         errors.push(`stripe ${index}: ${errorMessage(err)}`)
       }
     }
+    await placing
+    opts.signal?.throwIfAborted()
     if (state.tree != null && state.tree.lost.length > 0) report.tree_lost = [...new Set(state.tree.lost)].sort()
     if (manifest.tree != null && treeCids.length > 0 && (state.tree?.lost.length ?? 0) > 0) {
       const t = await repairTree(ctx, file, state, manifest.tree, treeCids, opts)
