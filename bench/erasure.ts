@@ -118,6 +118,7 @@ try {
   const peers = cluster.peers
   const api = peers[0]
   const host = api.apiMultiaddr
+  await cluster.waitMetric('freespace', peers.length, [api])
   const file = join(work, 'input')
   await writeRandomFile(file, SIZE)
   const inputHash = await sha256Of(file)
@@ -188,6 +189,7 @@ try {
   rmSync(join(wiped.dir, 'ipfs', 'blocks'), { recursive: true, force: true })
   peers[wipedIndex] = await wiped.restart()
   await cluster.waitPeerset(peers.length)
+  await cluster.waitMetric('freespace', peers.length, [api])
   const recovery = await measured('ecrecovery', peers, async () => parseStream(await ctlOk(['--enc=json', 'ecrecovery'], { host, timeoutMs: HOUR })))
   const report = recovery.value.find(r => r.cid === cid)
   const rebuiltShards: number = report?.rebuilt?.length ?? 0

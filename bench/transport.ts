@@ -75,12 +75,16 @@ try {
   const [sender, receiver] = cluster.peers as [DaemonHandle, DaemonHandle]
   const file = join(work, 'input')
   await writeRandomFile(file, SIZE)
+  await cluster.waitMetric('freespace', 2, [sender])
   const pids = [sender.proc.pid as number, receiver.proc.pid as number]
   const before = pids.map(cpuSeconds)
   const t = performance.now()
-  await ctlOk(['add', '-Q', '--rmin', '1', '--rmax', '1', '--allocations', receiver.peerId, file], { host: sender.apiMultiaddr, timeoutMs: HOUR })
+  const cid = await ctlOk(['add', '-Q', '--rmin', '1', '--rmax', '1', '--allocations', receiver.peerId, file], { host: sender.apiMultiaddr, timeoutMs: HOUR })
   const seconds = (performance.now() - t) / 1000
+  const pin = JSON.parse(await ctlOk(['--enc=json', 'pin', 'ls', cid.trim()], { host: sender.apiMultiaddr }))
+  if (pin.allocations?.[0] !== receiver.peerId) throw new Error(`the add was allocated to ${JSON.stringify(pin.allocations)}, not the receiver`)
   const [sent, received] = pids.map((pid, i) => (cpuSeconds(pid) - before[i]) * 1000 / (SIZE / MIB))
+  const hwm = pids.map(pid => Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024))
   if (profDir != null) for (const p of cluster.peers) await p.stop()
   console.log(JSON.stringify({
     bench: 'transport',
@@ -88,6 +92,7 @@ try {
     mb_per_s: Number((SIZE / 1e6 / seconds).toFixed(1)),
     sender_cpu_ms_per_mib: Number(sent.toFixed(2)),
     receiver_cpu_ms_per_mib: Number(received.toFixed(2)),
+    peak_rss_mib: { sender: hwm[0], receiver: hwm[1] },
     floor_ms_per_mib: floorMs,
     sender_to_floor: Number((sent / floorMs.total).toFixed(2)),
     receiver_to_floor: Number((received / floorMs.total).toFixed(2)),

@@ -21,6 +21,12 @@ export interface TestCluster {
   addPeer: (configure?: (json: any) => void) => Promise<DaemonHandle>
   /** waits until every running peer sees `n` peers in its peerset */
   waitPeerset: (n: number, among?: DaemonHandle[]) => Promise<void>
+  /**
+   * waits until `among` (default: every peer) holds a live `metric` of `n` peers: with the
+   * config's own timers the first metrics come a while after the peerset forms, and until then
+   * the allocator has no peer to choose
+   */
+  waitMetric: (metric: string, n: number, among?: DaemonHandle[]) => Promise<void>
   stopAll: () => Promise<void>
 }
 
@@ -84,6 +90,14 @@ export async function startCluster (n: number, opts: ClusterOptions = {}): Promi
         } catch (err) {
           throw new Error(`${(err as Error).message}: peer ${p.peerId} does not see ${count} peers\n${await peersetReport(among ?? peers)}`)
         }
+      }
+    },
+    waitMetric: async (metric, count, among) => {
+      for (const p of among ?? peers) {
+        await waitFor(async () => {
+          const ms = JSON.parse(await ctlOk(['--enc=json', 'health', 'metrics', metric], { host: p.apiMultiaddr }))
+          return Array.isArray(ms) && ms.length >= count ? true : undefined
+        }, 120_000)
       }
     },
     stopAll: async () => {
