@@ -17,6 +17,16 @@ export class UnexpectedEOFError extends MultipartError {
   }
 }
 
+/** Length of the longest end of `buf` that is a proper start of `delim`. */
+export function partialMatch (buf: Buffer, delim: Buffer): number {
+  for (let start = Math.max(0, buf.length - delim.length + 1); start < buf.length; start++) {
+    start = buf.indexOf(delim[0], start)
+    if (start === -1) return 0
+    if (buf.subarray(start).equals(delim.subarray(0, buf.length - start))) return buf.length - start
+  }
+  return 0
+}
+
 export class ByteReader {
   private readonly it: AsyncIterator<Uint8Array>
   private buf: Buffer = Buffer.alloc(0)
@@ -89,8 +99,9 @@ export class ByteReader {
         from = at + 1
         continue
       }
-      // keep a tail that could be the start of the delimiter
-      const safe = Math.max(from, this.buf.length - (delim.length - 1))
+      // keep only a tail that is the start of the delimiter (usually none: then the next piece
+      // is read as it is, without copying it onto a kept tail)
+      const safe = Math.max(from, this.buf.length - partialMatch(this.buf, delim))
       if (safe > 0) {
         const out = this.buf.subarray(0, safe)
         this.buf = this.buf.subarray(safe)

@@ -14,6 +14,11 @@ const IDENTITY = 0x00
  * block that already is the view of `out` at its place (fetched straight into the stripe) is
  * left as it is: copying a buffer onto itself would first clone it.
  */
+/** A copy of the bytes in memory of its own (Buffer.slice would give a view). */
+export function copyOf (bytes: Uint8Array): Uint8Array {
+  return Uint8Array.prototype.slice.call(bytes)
+}
+
 export function joinInto (out: Uint8Array, blocks: ReadonlyArray<{ bytes: Uint8Array }>): Uint8Array {
   let off = 0
   for (const b of blocks) {

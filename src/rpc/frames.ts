@@ -5,7 +5,7 @@
 //   end       {z: true}         (end of a streamed argument or result)
 //   result    {r: value}        (unary result)
 //   error     {e: message, c: HTTP-ish status}
-import { encode, decode } from 'cborg'
+import { encode, decode, Tokenizer } from 'cborg'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
 export const RPC_PROTOCOL_ID = '/ipfscluster-ec/1.0/rpc'
@@ -31,7 +31,11 @@ export function encodeFrame (f: Frame): Uint8Array {
 
 export function decodeFrame (bytes: Uint8ArrayList | Uint8Array): Frame {
   const buf = bytes instanceof Uint8Array ? bytes : bytes.subarray()
-  return decode(buf) as Frame
+  // cborg cuts byte strings out with slice(): a copy of a Uint8Array but a view of a Buffer. Its
+  // decode() turns a Buffer into a Uint8Array first; a tokenizer of our own keeps it a Buffer,
+  // so a block in the frame stays where it arrived instead of being copied once more.
+  const data = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)
+  return decode(data, { tokenizer: new Tokenizer(data) }) as Frame
 }
 
 function stripUndefined (v: unknown): unknown {

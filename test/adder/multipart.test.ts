@@ -54,6 +54,15 @@ const planets: Part[] = [
 ]
 
 describe('multipart parser', () => {
+  it('keeps content that looks like the start of a boundary, whatever the read sizes', async () => {
+    // near misses of the delimiter, at the ends of reads too: a partial "\r\n--<boundary>"
+    const tricky = `a\r\n--${B.slice(0, 5)}b\r\n-\r\r\n--${B.slice(0, -1)}X\r\n-${B}\r\n--${B.slice(0, 9)}`
+    for (const size of [undefined, 1, 2, 5, 13, 17]) {
+      const got = await parseAll(body([{ filename: 'f', body: tricky }]), size)
+      assert.equal(got[0].content, tricky, `pieces of ${size ?? 'all'}`)
+    }
+  })
+
   it('parses a directory and its files, whatever the read sizes', async () => {
     const expected = [
       { path: 'planets', type: 'directory' },

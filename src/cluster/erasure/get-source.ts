@@ -11,6 +11,7 @@ import type { CID } from 'multiformats/cid'
 import { ClusterError } from '../../api/errors.js'
 import type { Manifest } from '../../erasure/types.js'
 import { StripeBuffers } from '../../erasure/stripe-buffers.js'
+import { copyOf } from '../../erasure/blocks.js'
 import type { ErasureContext } from './context.js'
 import { blockFromHolders, verifiedBlockFrom } from './get-fetch.js'
 import { readStripe } from './get-stripe.js'
@@ -91,7 +92,7 @@ export class StripeBlockSource {
 
   /** A leaf of the current stripe as the exporter may keep it (past this stripe's reuse). */
   private handOut (bytes: Uint8Array): Uint8Array {
-    return this.current?.read.result.buffer != null ? bytes.slice() : bytes
+    return this.current?.read.result.buffer != null ? copyOf(bytes) : bytes
   }
 
   /** Tree holders cluster state does not call lost (asking a down peer would only wait). */

@@ -4,6 +4,7 @@
 // is changed, so the new holder's tracker pins blocks it already has. When no such peer is
 // left, a shard whose old holder is alive and only lost its pin is stored back on it.
 import { errorMessage } from '../../api/errors.js'
+import { copyOf } from '../../erasure/blocks.js'
 import type { Pin } from '../../api/types.js'
 import { placeRepair } from '../../allocator/placement.js'
 import { NotEnoughShardPeersError } from '../../allocator/errors.js'
@@ -31,7 +32,7 @@ async function * blocksOf (shard: EncodedShard): AsyncIterable<IpfsBlock> {
   // leaves first, the shard node last: the node is what the holder pins. Copies: a rebuilt
   // shard is a view of a stripe buffer that the next stripe reuses, and a store may keep a
   // block beyond its return (a blockstore's write queue, bitswap sending it on)
-  for (const b of shard.blocks) yield { cid: b.cid.toString(), bytes: b.bytes.slice() }
+  for (const b of shard.blocks) yield { cid: b.cid.toString(), bytes: copyOf(b.bytes) }
   yield { cid: shard.node.cid.toString(), bytes: shard.node.bytes }
 }
 

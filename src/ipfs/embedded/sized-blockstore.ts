@@ -1,14 +1,42 @@
 // A blockstore-fs that keeps the repo size current, so `repo stat` (the freespace metric) does
 // not walk the whole block folder on every call. Every write path of the node goes through it:
 // adds, bitswap fetches during pins, and garbage collection.
-import { readdir, stat } from 'node:fs/promises'
+//
+// A block is written as blockstore-fs lays it out (same folders and file names, so existing
+// repos read as before), but with fewer file system calls, which the block path of every add
+// pays per block: the shard folders are created once, not before every write, and the file is
+// written with one callback-style writeFile (no FileHandle objects) to a temporary name and
+// renamed into place, so a reader never sees half a block.
+import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises'
+import { writeFile } from 'node:fs'
 import { join } from 'node:path'
 import { FsBlockstore } from 'blockstore-fs'
+import { NextToLast } from 'blockstore-fs/sharding'
 import type { CID } from 'multiformats/cid'
 import type { AbortOptions } from '@libp2p/interface'
 
+let tmpCounter = 0
+
+/** A block could not be written (the name interface-store gives the same failure). */
+class PutFailedError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'PutFailedError'
+  }
+}
+
 export class SizedBlockstore extends FsBlockstore {
   private size = 0
+  /** blockstore-fs's default layout, given to it and kept here (its own field is private) */
+  private readonly layout: NextToLast
+  /** shard folders known to exist */
+  private readonly folders = new Set<string>()
+
+  constructor (location: string) {
+    const layout = new NextToLast()
+    super(location, { shardingStrategy: layout })
+    this.layout = layout
+  }
 
   override async open (): Promise<void> {
     await super.open()
@@ -20,12 +48,28 @@ export class SizedBlockstore extends FsBlockstore {
   }
 
   override async put (key: CID, val: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>, options?: AbortOptions): Promise<CID> {
-    if (val instanceof Uint8Array && !(await super.has(key, options))) {
-      const cid = await super.put(key, val, options)
-      this.size += val.byteLength
-      return cid
+    if (!(val instanceof Uint8Array)) return await super.put(key, val, options)
+    if (await super.has(key, options)) return key
+    options?.signal?.throwIfAborted()
+    const { dir, file } = this.layout.encode(key)
+    const folder = join(this.path, dir)
+    if (!this.folders.has(dir)) {
+      await mkdir(folder, { recursive: true })
+      this.folders.add(dir)
     }
-    return super.put(key, val, options)
+    const target = join(folder, file)
+    const tmp = `${target}.${process.pid}.${tmpCounter++}.tmp`
+    try {
+      await new Promise<void>((resolve, reject) => { writeFile(tmp, val, err => { if (err == null) resolve(); else reject(err) }) })
+      await rename(tmp, target)
+    } catch (err: any) {
+      await unlink(tmp).catch(() => {})
+      // the folder went away under us (deleted by hand): make it again next time
+      if (err?.code === 'ENOENT') this.folders.delete(dir)
+      throw new PutFailedError(String(err))
+    }
+    this.size += val.byteLength
+    return key
   }
 
   override async * putMany (source: Iterable<{ cid: CID, bytes: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array> }> | AsyncIterable<{ cid: CID, bytes: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array> }>, options?: AbortOptions): AsyncGenerator<CID> {
