@@ -1,6 +1,7 @@
 // Sends the blocks of an add to every destination peer as they are produced (upstream's
-// BlockStream MultiStream): the local IPFS node directly, other peers over one block stream
-// each. A slow destination holds the importer back (bounded buffer) instead of growing memory.
+// BlockStream MultiStream): the local IPFS node's own block stream, other peers over one block
+// stream each, every one fed through a bounded BlockChannel, so the importer goes on while
+// blocks are written. A slow destination holds the importer back instead of growing memory.
 // The add fails only when every destination failed, as upstream's single adder does.
 import type { CID } from 'multiformats/cid'
 import type { BlockSink } from '../adder/types.js'
@@ -10,31 +11,24 @@ import { ClusterError, errorMessage } from '../api/errors.js'
 import { BlockChannel } from './block-channel.js'
 
 export class BlockFanout implements BlockSink {
-  private readonly self: string
-  private readonly ipfs: IpfsConnector
   private readonly channels = new Map<string, { channel: BlockChannel, done: Promise<void> }>()
-  private readonly toSelf: boolean
-  private selfError?: string
 
   constructor (init: { self: string, destinations: string[], ipfs: IpfsConnector, remote: RemotePeers, signal?: AbortSignal }) {
-    this.self = init.self
-    this.ipfs = init.ipfs
-    this.toSelf = init.destinations.includes(init.self)
-    for (const peer of init.destinations) {
-      if (peer === init.self) continue
+    // this peer first: close() lists the peers that stored the blocks in this order
+    const destinations = [...new Set(init.destinations)].sort((a, b) => Number(b === init.self) - Number(a === init.self))
+    for (const peer of destinations) {
       const channel = new BlockChannel()
-      const done = init.remote.blockStream(peer, channel, { signal: init.signal })
-        .catch(err => { channel.fail(errorMessage(err)) })
+      const stored = peer === init.self
+        ? init.ipfs.blockStream(channel, { signal: init.signal })
+        : init.remote.blockStream(peer, channel, { signal: init.signal })
+      const done = stored.catch(err => { channel.fail(errorMessage(err)) })
       this.channels.set(peer, { channel, done })
     }
   }
 
-  async put (cid: CID, bytes: Uint8Array, signal?: AbortSignal): Promise<void> {
+  async put (cid: CID, bytes: Uint8Array, _signal?: AbortSignal): Promise<void> {
     const block = { cid: cid.toString(), bytes }
     const sends: Array<Promise<void>> = []
-    if (this.toSelf && this.selfError == null) {
-      sends.push(this.ipfs.blockPut(block, { signal }).catch(err => { this.selfError = errorMessage(err) }))
-    }
     for (const { channel } of this.channels.values()) {
       if (channel.failed == null) sends.push(channel.push(block))
     }
@@ -43,11 +37,9 @@ export class BlockFanout implements BlockSink {
   }
 
   private checkAlive (): void {
-    const remoteAlive = [...this.channels.values()].some(c => c.channel.failed == null)
-    const selfAlive = this.toSelf && this.selfError == null
-    if (!remoteAlive && !selfAlive) {
-      const errors = [this.selfError, ...[...this.channels.values()].map(c => c.channel.failed)].filter(e => e != null)
-      throw new ClusterError(`failed to put block on all destinations: ${errors.join('; ')}`)
+    const channels = [...this.channels.values()]
+    if (!channels.some(c => c.channel.failed == null)) {
+      throw new ClusterError(`failed to put block on all destinations: ${channels.map(c => c.channel.failed).join('; ')}`)
     }
   }
 
@@ -56,8 +48,6 @@ export class BlockFanout implements BlockSink {
     for (const { channel } of this.channels.values()) channel.end()
     await Promise.all([...this.channels.values()].map(async c => await c.done))
     this.checkAlive()
-    const ok = [...this.channels.entries()].filter(([, c]) => c.channel.failed == null).map(([p]) => p)
-    if (this.toSelf && this.selfError == null) ok.unshift(this.self)
-    return ok
+    return [...this.channels.entries()].filter(([, c]) => c.channel.failed == null).map(([p]) => p)
   }
 }

@@ -26,6 +26,9 @@ import { RWLock } from '../../common/rwlock.js'
 import { withProgressTimeout, withTimeout } from '../timeouts.js'
 import { IpfsError } from '../errors.js'
 
+/** blocks of one block stream written at once */
+const PUT_CONCURRENCY = 8
+
 export class EmbeddedIpfs implements IpfsConnector {
   private readonly cfg: EmbeddedIpfsConfig
   private readonly host: ClusterHost
@@ -118,8 +121,24 @@ export class EmbeddedIpfs implements IpfsConnector {
     return pin == null ? undefined : typeOfDepth(pin.depth)
   }
 
+  /**
+   * Stores the blocks PUT_CONCURRENCY at a time: each write is several file system calls on
+   * libuv's thread pool, and one block at a time leaves the stream waiting on each round trip
+   * (a loaded machine makes each one slow). The first failure ends the stream.
+   */
   async blockStream (blocks: AsyncIterable<IpfsBlock>, opts: CallOptions = {}): Promise<void> {
-    for await (const b of blocks) await this.blockPut(b, opts)
+    const writing = new Set<Promise<void>>()
+    let failed: { err: unknown } | undefined
+    for await (const b of blocks) {
+      if (failed != null) break
+      const write: Promise<void> = this.blockPut(b, opts)
+        .catch(err => { failed ??= { err } })
+        .finally(() => { writing.delete(write) })
+      writing.add(write)
+      if (writing.size >= PUT_CONCURRENCY) await Promise.race(writing)
+    }
+    await Promise.all(writing)
+    if (failed != null) throw failed.err
   }
 
   async blockPut (block: IpfsBlock, opts: CallOptions = {}): Promise<void> {
