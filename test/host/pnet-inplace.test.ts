@@ -1,0 +1,32 @@
+// The private network's XSalsa20 stream: XORing in place and into copies, in pieces of any size
+// at any alignment, continues one keystream byte for byte as @noble/ciphers codes it at once.
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { xsalsa20 } from '@noble/ciphers/salsa.js'
+import { XSalsa20Stream } from '../../src/host/pnet.js'
+
+describe('XSalsa20Stream', () => {
+  it('codes any split, in place or into a copy, aligned or not, as one keystream', () => {
+    for (let trial = 0; trial < 200; trial++) {
+      const key = randomBytes(32)
+      const nonce = randomBytes(24)
+      const total = 1 + Math.floor(Math.random() * 5000)
+      const data = randomBytes(total)
+      const want = xsalsa20(key, nonce, new Uint8Array(data))
+      const stream = new XSalsa20Stream(key, nonce)
+      const out = Buffer.alloc(total)
+      for (let at = 0; at < total;) {
+        const n = Math.min(total - at, 1 + Math.floor(Math.random() * 300))
+        const shift = trial % 4 // views at every 4-byte alignment
+        const view = new Uint8Array(n + shift).subarray(shift)
+        view.set(data.subarray(at, at + n))
+        if ((trial + at) % 2 === 0) stream.xorInPlace(view)
+        else view.set(stream.update(view))
+        out.set(view, at)
+        at += n
+      }
+      assert.ok(out.equals(Buffer.from(want)), `trial ${trial}: ${total} bytes`)
+    }
+  })
+})
