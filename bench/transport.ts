@@ -7,7 +7,7 @@
 //   node dist/bench/transport.js [bytes]
 //   BENCH_CPU_PROF=<dir>: the daemons write V8 CPU profiles there (on their clean stop)
 import { createCipheriv, createHash, randomBytes } from 'node:crypto'
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startCluster } from '../test/harness/cluster.js'
@@ -25,6 +25,21 @@ function cpuSeconds (pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK
+}
+
+/** CPU seconds per thread name (main, libuv pool, V8 GC helpers …) of a process so far. */
+function threadSeconds (pid: number): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      const name = tid === String(pid) ? 'main' : comm
+      out[name] = (out[name] ?? 0) + (Number(f[11]) + Number(f[12])) / CLK_TCK
+    } catch { /* the thread ended */ }
+  }
+  return out
 }
 
 /** ms of CPU per MiB for fn over `bytes` (best of 3: the floor is what the machine can do). */
@@ -78,12 +93,17 @@ try {
   await cluster.waitMetric('freespace', 2, [sender])
   const pids = [sender.proc.pid as number, receiver.proc.pid as number]
   const before = pids.map(cpuSeconds)
+  const threadsBefore = pids.map(threadSeconds)
   const t = performance.now()
   const cid = await ctlOk(['add', '-Q', '--rmin', '1', '--rmax', '1', '--allocations', receiver.peerId, file], { host: sender.apiMultiaddr, timeoutMs: HOUR })
   const seconds = (performance.now() - t) / 1000
   const pin = JSON.parse(await ctlOk(['--enc=json', 'pin', 'ls', cid.trim()], { host: sender.apiMultiaddr }))
   if (pin.allocations?.[0] !== receiver.peerId) throw new Error(`the add was allocated to ${JSON.stringify(pin.allocations)}, not the receiver`)
   const [sent, received] = pids.map((pid, i) => (cpuSeconds(pid) - before[i]) * 1000 / (SIZE / MIB))
+  // ms per MiB by thread: what the event loop did, and what ran beside it
+  const [sentByThread, receivedByThread] = pids.map((pid, i) => Object.fromEntries(Object.entries(threadSeconds(pid))
+    .map(([name, s]) => [name, Number(((s - (threadsBefore[i][name] ?? 0)) * 1000 / (SIZE / MIB)).toFixed(2))])
+    .filter(([, ms]) => (ms as number) > 0)))
   const hwm = pids.map(pid => Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024))
   if (profDir != null) for (const p of cluster.peers) await p.stop()
   console.log(JSON.stringify({
@@ -93,6 +113,8 @@ try {
     sender_cpu_ms_per_mib: Number(sent.toFixed(2)),
     receiver_cpu_ms_per_mib: Number(received.toFixed(2)),
     peak_rss_mib: { sender: hwm[0], receiver: hwm[1] },
+    sender_cpu_ms_per_mib_by_thread: sentByThread,
+    receiver_cpu_ms_per_mib_by_thread: receivedByThread,
     floor_ms_per_mib: floorMs,
     sender_to_floor: Number((sent / floorMs.total).toFixed(2)),
     receiver_to_floor: Number((received / floorMs.total).toFixed(2)),
