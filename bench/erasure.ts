@@ -8,6 +8,9 @@
 // on the API peer itself, and a local `ipfs cat` of it through that peer's IPFS proxy.
 //   node dist/bench/erasure.js [bytes] [shard-size]   (shard size: cluster-ctl's automatic one by default)
 //   BENCH_CPU_PROF=<dir>: the daemons write V8 CPU profiles there (on their clean stop at the end)
+// The daemons run with the config's own timers, as an operator's do (the test harness's 1 s
+// pings cost each idle daemon about 15% of a core); peers that stop are seen gone after the
+// ping TTL (30 s).
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

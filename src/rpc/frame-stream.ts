@@ -121,10 +121,14 @@ export class FrameStream {
     return frame
   }
 
-  /** Writes one frame; waits while the stream cannot take more (window or connection full). */
-  async write (bytes: Uint8Array, opts: { signal?: AbortSignal } = {}): Promise<void> {
+  /**
+   * Writes one frame, given as the pieces of its bytes (sent as they are, not joined); waits
+   * while the stream cannot take more (window or connection full).
+   */
+  async write (pieces: Uint8Array[], opts: { signal?: AbortSignal } = {}): Promise<void> {
     opts.signal?.throwIfAborted()
-    const sent = this.stream.send(new Uint8ArrayList(varint.encode(bytes.byteLength), bytes))
+    const length = pieces.reduce((n, p) => n + p.byteLength, 0)
+    const sent = this.stream.send(new Uint8ArrayList(varint.encode(length), ...pieces))
     if (!(sent as boolean)) await this.drained(opts.signal)
   }
 

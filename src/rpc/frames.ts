@@ -22,11 +22,53 @@ export interface Frame {
   c?: number
 }
 
-export function encodeFrame (f: Frame): Uint8Array {
+/** byte strings at least this long are sent as they are, after the frame's head (no copy) */
+const SPLICE_BYTES = 4096
+const EMPTY = new Uint8Array(0)
+/** CBOR's empty byte string: what a spliced byte string stands as while the head is encoded */
+const CBOR_EMPTY_BYTES = 0x40
+
+/**
+ * The frame's CBOR in pieces that are sent one after the other. A block (an item or a result
+ * that is bytes, or {cid, bytes}) ends its frame: its bytes become the last piece as they are
+ * instead of being copied into the encoding, which saves a copy of every block moved.
+ */
+export function encodeFrame (f: Frame): Uint8Array[] {
   // undefined fields are not encodable: drop them
   const clean: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(f)) if (v !== undefined) clean[k] = stripUndefined(v)
-  return encode(clean)
+  const spliced = splice(clean)
+  if (spliced == null) return [encode(clean)]
+  // the placeholder is the encoding's last byte (a map's keys are sorted shortest first, and
+  // 'bytes' is longer than 'cid'): it becomes the real byte string's header
+  const head = encode(spliced.head)
+  if (head[head.byteLength - 1] !== CBOR_EMPTY_BYTES) return [encode(clean)]
+  return [head.subarray(0, head.byteLength - 1), bytesHeader(spliced.bytes.byteLength), spliced.bytes]
+}
+
+/** The frame with its block's bytes left out, and those bytes; undefined for other frames. */
+function splice (clean: Record<string, unknown>): { head: Record<string, unknown>, bytes: Uint8Array } | undefined {
+  const keys = Object.keys(clean)
+  if (keys.length !== 1 || (keys[0] !== 'i' && keys[0] !== 'r')) return undefined
+  const key = keys[0]
+  const v = clean[key]
+  if (v instanceof Uint8Array) return v.byteLength >= SPLICE_BYTES ? { head: { [key]: EMPTY }, bytes: v } : undefined
+  if (isBlock(v) && v.bytes.byteLength >= SPLICE_BYTES) return { head: { [key]: { cid: v.cid, bytes: EMPTY } }, bytes: v.bytes }
+  return undefined
+}
+
+function isBlock (v: unknown): v is { cid: string, bytes: Uint8Array } {
+  if (v == null || typeof v !== 'object') return false
+  const o = v as Record<string, unknown>
+  return Object.keys(o).length === 2 && typeof o.cid === 'string' && o.bytes instanceof Uint8Array
+}
+
+/** CBOR header of a byte string of n bytes (major type 2). */
+function bytesHeader (n: number): Uint8Array {
+  if (n < 24) return Uint8Array.of(0x40 | n)
+  if (n < 0x100) return Uint8Array.of(0x58, n)
+  if (n < 0x10000) return Uint8Array.of(0x59, n >> 8, n & 0xff)
+  return Uint8Array.of(0x5a, (n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff)
 }
 
 export function decodeFrame (bytes: Uint8ArrayList | Uint8Array): Frame {

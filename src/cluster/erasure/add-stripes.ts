@@ -63,8 +63,12 @@ export class StripeWriter {
     let h = this.holders.get(s)
     if (h == null) {
       const { d, p, ranking } = this.init
-      // rotate by the stripe index so consecutive stripes start on different peers
-      const offset = (s * (d + p)) % ranking.length
+      // each stripe starts where the one before ended, one peer further each time the ranking
+      // wraps around: consecutive stripes use every peer, and with as many peers as shards a
+      // shard's role (data i, parity j) moves to the next peer from stripe to stripe, so a
+      // healthy read, which needs the data shards only, does not always skip the same peers
+      const start = s * (d + p)
+      const offset = (start + Math.floor(start / ranking.length)) % ranking.length
       const rotated = [...ranking.slice(offset), ...ranking.slice(0, offset)]
       h = placeShards({ shards: d + p, stripes: 1, ranking: rotated, groupOf: this.init.groupOf })[0]
       this.holders.set(s, h)
