@@ -8,64 +8,15 @@
 // detached and each of their next writes grows it again by a whole write, until the memory's
 // maximum is hit and the process dies (seen when a 64 MiB add went to 5 peers). Its nonce
 // exchange also gives up after 1 s, too short for a loaded machine.
-import { xsalsa20 } from '@noble/ciphers/salsa.js'
+import { XSalsa20Stream } from './xsalsa20.js'
 import { AbstractMultiaddrConnection, byteStream } from '@libp2p/utils'
 import type { AbortOptions, ConnectionProtector, MessageStream, MultiaddrConnection } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
+export { XSalsa20Stream }
 export const PSK_BYTES = 32
 const NONCE_BYTES = 24
-const BLOCK = 64
 const HANDSHAKE_TIMEOUT = 10_000
-
-/** XSalsa20 as a stream: successive updates continue the keystream where the last one ended. */
-export class XSalsa20Stream {
-  private readonly key: Uint8Array
-  private readonly nonce: Uint8Array
-  private offset = 0
-
-  constructor (key: Uint8Array, nonce: Uint8Array) {
-    this.key = key
-    this.nonce = nonce
-  }
-
-  update (data: Uint8Array): Uint8Array {
-    if (data.byteLength === 0) return data
-    const counter = Math.floor(this.offset / BLOCK)
-    const skip = this.offset % BLOCK
-    this.offset += data.byteLength
-    if (skip === 0) return xsalsa20(this.key, this.nonce, data, undefined, counter)
-    // the keystream resumes inside a block: pad the front so the block counter lines up
-    const padded = new Uint8Array(skip + data.byteLength)
-    padded.set(data, skip)
-    return xsalsa20(this.key, this.nonce, padded, undefined, counter).subarray(skip)
-  }
-
-  /**
-   * XORs the keystream into `data` itself: no allocation, for bytes the caller owns (socket
-   * reads, a send buffer made for this write). Every buffer a connection allocates per byte
-   * moved adds to V8's external memory, and each 64 MB of it costs a full collection.
-   */
-  xorInPlace (data: Uint8Array): void {
-    let at = 0
-    const skip = this.offset % BLOCK
-    if (skip !== 0) {
-      // the keystream resumes inside a block: finish that block from one block of keystream
-      const head = Math.min(BLOCK - skip, data.byteLength)
-      const ks = xsalsa20(this.key, this.nonce, new Uint8Array(BLOCK), undefined, Math.floor(this.offset / BLOCK))
-      for (let i = 0; i < head; i++) data[i] ^= ks[skip + i]
-      at = head
-      this.offset += head
-    }
-    const rest = data.subarray(at)
-    if (rest.byteLength === 0) return
-    const counter = this.offset / BLOCK
-    this.offset += rest.byteLength
-    // the cipher writes 32-bit words: an unaligned view is coded aside and copied back
-    if (rest.byteOffset % 4 === 0) xsalsa20(this.key, this.nonce, rest, rest, counter)
-    else rest.set(xsalsa20(this.key, this.nonce, rest, undefined, counter))
-  }
-}
 
 /** The encrypted connection over the raw one. */
 class PrivateConnection extends AbstractMultiaddrConnection {
