@@ -1,6 +1,8 @@
-// A bounded single-producer, single-consumer queue of blocks feeding one peer's block stream
-// (RemotePeers.blockStream). The producer waits while BUFFERED_BLOCKS are queued, so a slow
-// peer holds the importer back instead of growing memory. A failed stream (fail()) makes
+// A bounded queue of blocks feeding one peer's block stream (RemotePeers.blockStream), read by
+// one consumer. Producers wait while BUFFERED_BLOCKS are queued, so a slow peer holds the
+// importer back instead of growing memory. There may be several producers at once (an erasure
+// add sends a stripe's parity while the next stripe's leaves go out): every waiting one is
+// woken when a block is taken. A failed stream (fail()) makes
 // pushes return at once: the producer checks `failed` and decides what a failure means
 // (BlockFanout tolerates some, the erasure add none).
 import type { IpfsBlock } from '../ipfs/connector.js'
@@ -11,7 +13,7 @@ const STALL_MS = 30_000
 export class BlockChannel implements AsyncIterable<IpfsBlock> {
   private readonly items: IpfsBlock[] = []
   private wakeReader?: () => void
-  private wakeWriter?: () => void
+  private readonly wakeWriters = new Set<() => void>()
   private ended = false
   failed?: string
 
@@ -20,8 +22,9 @@ export class BlockChannel implements AsyncIterable<IpfsBlock> {
       // a peer that stops reading (frozen, partitioned) fails its stream instead of holding
       // the whole add: a destination that makes no progress for STALL_MS is given up
       const progressed = await new Promise<boolean>(resolve => {
-        const timer = setTimeout(() => resolve(false), STALL_MS)
-        this.wakeWriter = () => { clearTimeout(timer); resolve(true) }
+        const wake = (): void => { clearTimeout(timer); this.wakeWriters.delete(wake); resolve(true) }
+        const timer = setTimeout(() => { this.wakeWriters.delete(wake); resolve(false) }, STALL_MS)
+        this.wakeWriters.add(wake)
       })
       if (!progressed && this.items.length >= BUFFERED_BLOCKS) this.fail(`the peer read no block for ${STALL_MS / 1000} s`)
     }
@@ -37,14 +40,18 @@ export class BlockChannel implements AsyncIterable<IpfsBlock> {
 
   fail (msg: string): void {
     this.failed = msg
-    this.wakeWriter?.()
+    this.wakeAllWriters()
+  }
+
+  private wakeAllWriters (): void {
+    for (const wake of [...this.wakeWriters]) wake()
   }
 
   async * [Symbol.asyncIterator] (): AsyncIterator<IpfsBlock> {
     while (true) {
       const b = this.items.shift()
       if (b != null) {
-        this.wakeWriter?.()
+        this.wakeAllWriters()
         yield b
         continue
       }
