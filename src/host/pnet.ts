@@ -58,8 +58,9 @@ class PrivateConnection extends AbstractMultiaddrConnection {
     // one buffer, one socket write: the list holds each noise message as a 2-byte length and
     // its ciphertext, and a write per piece cost a system call per few bytes
     if (data.byteLength === 0) return { sentBytes: 0, canSendMore: true }
-    // the pieces are the sender's: joined into a buffer of our own, encrypted there
-    const whole = new Uint8Array(data.byteLength)
+    // the pieces are the sender's: joined into a buffer of our own (not zeroed first: every
+    // byte is written), encrypted there
+    const whole = Buffer.allocUnsafe(data.byteLength)
     let at = 0
     for (const buf of data) {
       whole.set(buf, at)

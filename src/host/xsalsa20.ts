@@ -52,7 +52,7 @@ export class XSalsa20Stream {
   update (data: Uint8Array): Uint8Array {
     if (data.byteLength === 0) return data
     if (this.state != null) {
-      const out = new Uint8Array(data.byteLength)
+      const out = Buffer.allocUnsafe(data.byteLength) // every byte is written
       sodium?.crypto_stream_xor_update(this.state, out, data)
       return out
     }
