@@ -15,11 +15,12 @@ import { createReadStream, createWriteStream, mkdtempSync, readFileSync, readdir
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { startCluster } from '../test/harness/cluster.js'
 import type { DaemonHandle } from '../test/harness/daemon.js'
 import { ctlOk } from '../test/harness/ctl.js'
 import { parseStream } from '../test/harness/wait.js'
+import { cpuSeconds, profileEnv, writeRandomFile } from './proc.js'
 
 const SIZE = Number(process.argv[2] ?? 1024 * 1024 * 1024)
 const SHARD_SIZE = process.argv[3] != null ? ['--shard-size', process.argv[3]] : []
@@ -28,18 +29,6 @@ const P = 2
 const MB = 1e6
 const HOUR = 3_600_000
 const GIB = 1024 * 1024 * 1024
-const CLK_TCK = 100
-
-/** CPU seconds (user + system, all threads) a process used so far; 0 once it is gone. */
-function cpuSeconds (pid: number | undefined): number {
-  try {
-    const stat = readFileSync(`/proc/${pid as number}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK
-  } catch {
-    return 0
-  }
-}
 
 /** CPU seconds per GiB of the file each peer used during each phase, peers in start order. */
 const phaseCpu: Record<string, number[]> = {}
@@ -87,16 +76,6 @@ function repoBytes (peers: DaemonHandle[]): number {
   return peers.reduce((sum, p) => sum + folderBytes(join(p.dir, 'ipfs', 'blocks')), 0)
 }
 
-async function writeRandomFile (path: string, size: number): Promise<void> {
-  const out = createWriteStream(path)
-  for (let left = size; left > 0;) {
-    const n = Math.min(left, 4 * 1024 * 1024)
-    if (!out.write(randomBytes(n))) await new Promise<void>(resolve => { out.once('drain', () => { resolve() }) })
-    left -= n
-  }
-  await new Promise<void>(resolve => { out.end(() => { resolve() }) })
-}
-
 async function sha256Of (path: string): Promise<string> {
   const h = createHash('sha256')
   for await (const c of createReadStream(path)) h.update(c as Buffer)
@@ -114,8 +93,7 @@ function mbps (bytes: number, seconds: number): number {
 }
 
 const work = mkdtempSync(join(tmpdir(), 'bench-erasure-'))
-const profDir = process.env.BENCH_CPU_PROF
-const cluster = await startCluster(6, { defaultTimers: true, ...(profDir != null ? { env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` } } : {}) })
+const cluster = await startCluster(6, { defaultTimers: true, ...profileEnv() })
 const sampler = setInterval(() => { sampleRss(cluster.peers) }, 250)
 try {
   const peers = cluster.peers

@@ -1,21 +1,15 @@
 // bench/idle: CPU a cluster of N idle daemons uses (ms per second per daemon), with the test
 // harness's fast timers (1 s pings) and with the default config timers.
 //   node dist/bench/idle.js [peers] [seconds]
-import { readFileSync } from 'node:fs'
 import { startCluster } from '../test/harness/cluster.js'
+import { cpuSeconds, profileEnv } from './proc.js'
 
 const N = Number(process.argv[2] ?? 6)
 const SECONDS = Number(process.argv[3] ?? 20)
 const profDir = process.env.BENCH_CPU_PROF
 
-function cpuSeconds (pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
-}
-
 const defaultTimers = process.env.BENCH_TIMERS === 'default'
-const cluster = await startCluster(N, { defaultTimers, ...(profDir != null ? { env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` } } : {}) })
+const cluster = await startCluster(N, { defaultTimers, ...profileEnv() })
 try {
   await new Promise(resolve => setTimeout(resolve, 5000))
   const pids = cluster.peers.map(p => p.proc.pid as number)

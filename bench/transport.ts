@@ -7,41 +7,18 @@
 //   node dist/bench/transport.js [bytes]
 //   BENCH_CPU_PROF=<dir>: the daemons write V8 CPU profiles there (on their clean stop)
 import { createCipheriv, createHash, randomBytes } from 'node:crypto'
-import { createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startCluster } from '../test/harness/cluster.js'
 import type { DaemonHandle } from '../test/harness/daemon.js'
 import { ctlOk } from '../test/harness/ctl.js'
 import { XSalsa20Stream } from '../src/host/pnet.js'
+import { cpuSeconds, profileEnv, threadSeconds, writeRandomFile } from './proc.js'
 
 const SIZE = Number(process.argv[2] ?? 256 * 1024 * 1024)
 const MIB = 1024 * 1024
 const HOUR = 3_600_000
-const CLK_TCK = 100
-
-/** CPU seconds (user + system, all threads) a process used so far. */
-function cpuSeconds (pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK
-}
-
-/** CPU seconds per thread name (main, libuv pool, V8 GC helpers …) of a process so far. */
-function threadSeconds (pid: number): Record<string, number> {
-  const out: Record<string, number> = {}
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      const name = tid === String(pid) ? 'main' : comm
-      out[name] = (out[name] ?? 0) + (Number(f[11]) + Number(f[12])) / CLK_TCK
-    } catch { /* the thread ended */ }
-  }
-  return out
-}
-
 /** ms of CPU per MiB for fn over `bytes` (best of 3: the floor is what the machine can do). */
 function msPerMiB (bytes: number, fn: (buf: Uint8Array) => void): number {
   const chunk = randomBytes(MIB)
@@ -72,20 +49,10 @@ function floor (): Record<string, number> {
   return { pnet_xsalsa20: pnet, noise_chacha20poly1305: aead, sha256: sha, total: Number((pnet + aead + sha).toFixed(2)) }
 }
 
-async function writeRandomFile (path: string, size: number): Promise<void> {
-  const out = createWriteStream(path)
-  for (let left = size; left > 0;) {
-    const n = Math.min(left, 4 * MIB)
-    if (!out.write(randomBytes(n))) await new Promise<void>(resolve => { out.once('drain', () => { resolve() }) })
-    left -= n
-  }
-  await new Promise<void>(resolve => { out.end(() => { resolve() }) })
-}
-
 const floorMs = floor()
 const work = mkdtempSync(join(tmpdir(), 'bench-transport-'))
 const profDir = process.env.BENCH_CPU_PROF
-const cluster = await startCluster(2, { defaultTimers: true, ...(profDir != null ? { env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` } } : {}) })
+const cluster = await startCluster(2, { defaultTimers: true, ...profileEnv() })
 try {
   const [sender, receiver] = cluster.peers as [DaemonHandle, DaemonHandle]
   const file = join(work, 'input')

@@ -7,7 +7,8 @@ import type { TarEntry } from './get-tar.js'
 
 export async function * contentOf (entry: UnixFSEntry, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   if (entry.type === 'directory' || entry.type === 'object') throw new Error(`${entry.path} is not a file`)
-  // one block at a time: leaves are requested in file order, so one stripe is in memory
+  // one block at a time: leaves are requested in file order, so the source holds the current
+  // stripe and the one it reads ahead
   yield * entry.content({ signal, blockReadConcurrency: 1 })
 }
 

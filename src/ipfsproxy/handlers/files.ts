@@ -19,6 +19,9 @@ import { connectorBlockstore, linksOf } from '../block-reader.js'
 import { NdjsonWriter } from '../../restapi/common/stream.js'
 import { CID as CIDClass } from 'multiformats/cid'
 
+/** blocks a cat reads ahead of what the client took */
+const CAT_READ_AHEAD = 16
+
 export async function cat (call: ProxyCall): Promise<void> {
   const path = pathOrCidPath(requireArg(call, 'ipfs-path'))
   if (!path.startsWith('/ipfs/') && !path.startsWith('/ipld/')) throw new KuboRpcError('IPNS is not available on the embedded IPFS node')
@@ -36,7 +39,9 @@ export async function cat (call: ProxyCall): Promise<void> {
   writer.start(200)
   const errors: string[] = []
   try {
-    for await (const chunk of entry.content({ offset, length, signal: call.signal })) {
+    // a bounded read-ahead: the exporter's default loads every block of a DAG layer at once,
+    // which held most of a 1 GiB file in memory when the client read slower than the disk
+    for await (const chunk of entry.content({ offset, length, signal: call.signal, blockReadConcurrency: CAT_READ_AHEAD })) {
       if (!await writeChunk(res, chunk)) return
     }
   } catch (err) {

@@ -1,0 +1,50 @@
+// What the benchmarks share: CPU time of the daemons from /proc, the env that makes them write
+// V8 CPU profiles, and the random input files.
+import { createWriteStream, readFileSync, readdirSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+
+/** clock ticks per second of /proc's CPU times (Linux's USER_HZ) */
+const CLK_TCK = 100
+
+/** user + system CPU seconds of a /proc stat line */
+function statSeconds (stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK
+}
+
+/** CPU seconds (user + system, all threads) a process used so far; 0 once it is gone. */
+export function cpuSeconds (pid: number | undefined): number {
+  try {
+    return statSeconds(readFileSync(`/proc/${pid as number}/stat`, 'utf8'))
+  } catch {
+    return 0
+  }
+}
+
+/** CPU seconds per thread name (main, libuv's pool, V8's GC helpers …) of a process so far. */
+export function threadSeconds (pid: number): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = tid === String(pid) ? 'main' : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()
+      out[name] = (out[name] ?? 0) + statSeconds(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'))
+    } catch { /* the thread ended */ }
+  }
+  return out
+}
+
+/** BENCH_CPU_PROF=<dir>: the env under which each daemon writes a V8 CPU profile there (on a clean stop). */
+export function profileEnv (): { env?: Record<string, string> } {
+  const dir = process.env.BENCH_CPU_PROF
+  return dir != null ? { env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` } } : {}
+}
+
+export async function writeRandomFile (path: string, size: number): Promise<void> {
+  const out = createWriteStream(path)
+  for (let left = size; left > 0;) {
+    const n = Math.min(left, 4 * 1024 * 1024)
+    if (!out.write(randomBytes(n))) await new Promise<void>(resolve => { out.once('drain', () => { resolve() }) })
+    left -= n
+  }
+  await new Promise<void>(resolve => { out.end(() => { resolve() }) })
+}
