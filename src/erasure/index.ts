@@ -1,6 +1,9 @@
 // Erasure-coding building blocks: codec, stripe layout, manifest, reconstructor, policy.
 export type { Codec, CodecOptions } from './codec.js'
-export { WasmCodec, WASM_CODEC_ID } from './wasm-codec.js'
+export { WasmCodec, WorkerCodec, WASM_CODEC_ID } from './wasm-codec.js'
+export { SimdCodec, SIMD_CODEC_ID } from './simd-codec.js'
+export { createCodec, codecReads, sameParity, KNOWN_CODEC_IDS } from './codecs.js'
+export { simdAvailable } from './simd-kernel.js'
 export * from './errors.js'
 export {
   MAX_TOTAL_SHARDS, MAX_STRIPE_BYTES, MAX_BLOCK_BYTES, MAX_STRIPE_BLOCK_REFS,

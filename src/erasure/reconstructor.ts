@@ -9,6 +9,7 @@
 import type { Codec } from './codec.js'
 import type { StripeBuffers } from './stripe-buffers.js'
 import { CodecError, CorruptShardError, UnrecoverableStripeError } from './errors.js'
+import { codecReads } from './codecs.js'
 import { joinInto, splitByRefs, verifyBlock } from './blocks.js'
 import { encodeShardNode } from './shard-node.js'
 import type { EncodedShard, Manifest, ManifestStripe, RawBlock, ShardKind, ShardRef } from './types.js'
@@ -154,7 +155,7 @@ export async function reconstructStripe (
     return { stripe: index, data: data as RawBlock[][], lost: [], rebuilt: [] }
   }
   if (lost.length > p) throw unrecoverable()
-  if (codec.id !== manifest.codec) {
+  if (!codecReads(codec, manifest.codec)) {
     throw new CodecError(`stripe ${index} was coded with ${manifest.codec}; this peer has ${codec.id}`)
   }
   // losses found while reading the data shards: lay the stripe out now

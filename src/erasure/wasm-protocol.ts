@@ -1,8 +1,13 @@
-// Messages between WasmCodec (main thread) and its worker. One contiguous buffer travels each
-// way as a transferable, so the stripe bytes are moved, never copied, between threads.
+// Messages between the worker codecs (WasmCodec, SimdCodec; main thread) and their worker. One
+// contiguous buffer travels each way as a transferable, so the stripe bytes are moved, never
+// copied, between threads.
+
+/** Which engine codes a request: the subspace wasm (wasm-binding) or the SIMD kernel (simd-binding). */
+export type CodecImpl = 'subspace' | 'simd'
 
 export interface CodeRequest {
   id: number
+  impl: CodecImpl
   op: 'encode' | 'reconstruct'
   /** (d+p) × size bytes, shard-major: data shards first, then parity */
   buf: ArrayBuffer

@@ -21,7 +21,7 @@ import { pinTrackerConfigSection } from '../pintracker/config.js'
 import { StatelessPinTracker } from '../pintracker/tracker.js'
 import { monitorConfigSection, PeerMonitor, METRICS_TOPIC } from '../monitor/index.js'
 import { allocatorConfigSection, BalancedAllocator, allocate, rankPeers, groupMetricName, groupOfFromMetrics, MISSING_SECTION_ALLOCATE_BY } from '../allocator/index.js'
-import { WasmCodec } from '../erasure/wasm-codec.js'
+import { createCodec } from '../erasure/codecs.js'
 import { diskConfigSection, DiskInformer, tagsConfigSection, TagsInformer, MetricsPublisher } from '../informer/index.js'
 import type { Informer } from '../informer/index.js'
 import { PingMetricSource, pingMetric } from '../informer/ping.js'
@@ -176,7 +176,7 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
       onlyUntrusted: clusterCfg.pin_only_on_untrusted_peers
     }
 
-    const codec = new WasmCodec()
+    const codec = createCodec()
     teardown.push(['codec', async () => { await codec.close() }])
 
     const addresses = (): string[] => host.getMultiaddrs().map(a => a.toString())

@@ -4,8 +4,10 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { WasmCodec, ErasureParamsError, StripeTooLargeError, CodecClosedError, MAX_STRIPE_BYTES } from '../../src/erasure/index.js'
+import { WasmCodec, SimdCodec, ErasureParamsError, StripeTooLargeError, CodecClosedError, MAX_STRIPE_BYTES } from '../../src/erasure/index.js'
+import type { Codec } from '../../src/erasure/index.js'
 import { RsWasm } from '../../src/erasure/wasm-binding.js'
+import { RsSimd } from '../../src/erasure/simd-binding.js'
 import { bytes, combinations } from './helpers.js'
 
 interface Vector { d: number, p: number, shard_bytes: number, parity_sha256: string[], parity_first16_hex: string[] }
@@ -26,12 +28,18 @@ const run = promisify(execFile)
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 
-describe('WasmCodec', () => {
-  const codec = new WasmCodec()
+// Both worker codecs pass the same suite: their parity is byte-identical (klauspost's).
+const suites: Array<{ name: 'WasmCodec' | 'SimdCodec', make: () => Codec, id: string, engine: () => { encode: RsWasm['encode'], memoryBytes: number } }> = [
+  { name: 'WasmCodec', make: () => new WasmCodec(), id: 'rs-vandermonde-gf8/subspace-wasm-0.2.5', engine: () => new RsWasm() },
+  { name: 'SimdCodec', make: () => new SimdCodec(), id: 'rs-vandermonde-gf8/simd-wasm-1', engine: () => new RsSimd() }
+]
+
+for (const suite of suites) describe(suite.name, () => {
+  const codec = suite.make()
   after(async () => { await codec.close() })
 
   it('has a stable id', () => {
-    assert.equal(codec.id, 'rs-vandermonde-gf8/subspace-wasm-0.2.5')
+    assert.equal(codec.id, suite.id)
   })
 
   for (const v of vectors) {
@@ -115,7 +123,7 @@ describe('WasmCodec', () => {
   })
 
   it('keeps wasm memory bounded by the slice size', () => {
-    const rs = new RsWasm()
+    const rs = suite.engine()
     const size = 12 * 1024 * 1024
     const whole = new Uint8Array(6 * size)
     whole.set(bytes(4 * size, 5))
@@ -149,7 +157,9 @@ describe('WasmCodec', () => {
   })
 
   it('does not block the event loop during a big encode', async () => {
-    const data = Array.from({ length: 10 }, (_, i) => bytes(4 * 1024 * 1024, 200 + i))
+    // SIMD codes 10+4 about 8x as fast as subspace: give it proportionally more bytes
+    const mib = suite.name === 'SimdCodec' ? 24 : 4
+    const data = Array.from({ length: 10 }, (_, i) => bytes(mib * 1024 * 1024, 200 + i))
     let ticks = 0
     let maxGap = 0
     let last = performance.now()
@@ -164,7 +174,7 @@ describe('WasmCodec', () => {
     await codec.encode(data, 4)
     const elapsed = performance.now() - t0
     clearInterval(timer)
-    // 2 × 40 MiB at 10+4 takes ~200 ms of wasm: the timer must have kept firing
+    // 2 × 40 MiB at 10+4 takes ~200 ms of subspace wasm: the timer must have kept firing
     assert.ok(ticks >= 5, `only ${ticks} timer ticks in ${elapsed.toFixed(0)} ms`)
     assert.ok(maxGap < Math.max(100, elapsed / 2), `event loop blocked for ${maxGap.toFixed(0)} ms of ${elapsed.toFixed(0)} ms`)
   })
@@ -183,8 +193,8 @@ describe('WasmCodec', () => {
   it('never keeps a process alive, yet lets an awaiting caller finish', async () => {
     const mod = new URL('../../src/erasure/index.js', import.meta.url).href
     // top-level await on an encode (the worker is ref'd while busy), then no close(): must exit
-    const script = `import { WasmCodec } from '${mod}'
-const c = new WasmCodec()
+    const script = `import { ${suite.name} } from '${mod}'
+const c = new ${suite.name}()
 const p = await c.encode([new Uint8Array(1 << 20).fill(1), new Uint8Array(1 << 20).fill(2)], 1)
 console.log(p[0].byteLength)`
     const t0 = Date.now()
@@ -194,7 +204,7 @@ console.log(p[0].byteLength)`
   })
 
   it('fails calls after close and restarts nothing', async () => {
-    const c = new WasmCodec()
+    const c = suite.make()
     await c.encode([bytes(10)], 1)
     await c.close()
     await assert.rejects(c.encode([bytes(10)], 1), CodecClosedError)

@@ -1,7 +1,7 @@
 import { describe, it, after, before } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  WasmCodec, reconstructStripe, UnrecoverableStripeError, CorruptShardError, CodecError
+  WasmCodec, SimdCodec, SIMD_CODEC_ID, WASM_CODEC_ID, reconstructStripe, UnrecoverableStripeError, CorruptShardError, CodecError
 } from '../../src/erasure/index.js'
 import type { Codec, EncodedStripe, FetchShard, Manifest, RawBlock, ShardKind } from '../../src/erasure/index.js'
 import { codeFile, concat } from './helpers.js'
@@ -174,6 +174,30 @@ describe('reconstructStripe', () => {
   it('refuses a manifest coded with another codec', async () => {
     const other = { ...file.manifest, codec: 'rs-cauchy/other' }
     await assert.rejects(reconstructStripe(other, 0, other.stripes[0], store(full, { lose: ['d0'] }).fetch, codec), CodecError)
+    const simd = new SimdCodec()
+    try {
+      await assert.rejects(reconstructStripe(other, 0, other.stripes[0], store(full, { lose: ['d0'] }).fetch, simd), CodecError)
+    } finally {
+      await simd.close()
+    }
+  })
+
+  it('rebuilds a stripe whichever of the two byte-identical codec ids the manifest records, with either codec', async () => {
+    assert.equal(file.manifest.codec, WASM_CODEC_ID) // written by the subspace codec
+    const simd = new SimdCodec()
+    try {
+      for (const id of [WASM_CODEC_ID, SIMD_CODEC_ID]) {
+        const m = { ...file.manifest, codec: id }
+        for (const c of [simd, wasm]) {
+          // d0 lost, p0 failing: d0 is rebuilt from the other data and p1, p0 re-encoded
+          const r = await reconstructStripe(m, full.index, m.stripes[full.index], store(full, { lose: ['d0'], fail: ['p0'] }).fetch, c)
+          assert.deepEqual(bytesOf(r.data), expect(full), `${id} read by ${c.id}`)
+          assert.deepEqual(r.rebuilt.map(x => x.node.cid.toString()).sort(), [full.data[0].node.cid.toString(), full.parity[0].node.cid.toString()].sort())
+        }
+      }
+    } finally {
+      await simd.close()
+    }
   })
 
   it('passes aborts through', async () => {
