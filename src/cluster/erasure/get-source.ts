@@ -17,6 +17,7 @@ import { blockFromHolders, verifiedBlockFrom } from './get-fetch.js'
 import { readStripe } from './get-stripe.js'
 import type { StripeRead } from './get-stripe.js'
 import type { FileState } from './status-shards.js'
+import { lostOf } from './status-shards.js'
 
 function keyOf (cid: CID): string {
   return Buffer.from(cid.multihash.bytes).toString('base64')
@@ -46,10 +47,7 @@ export class StripeBlockSource {
   private current?: { index: number, blocks: Map<string, Uint8Array>, read: StripeRead }
   /** the buffers of rebuilt stripes, one serving them all */
   private readonly buffers = new StripeBuffers()
-  /**
-   * The next stripe, read while the current one is handed out. It starts once the stripe before
-   * the current one gave its buffer back (finish), so the pool of one serves both.
-   */
+  /** The next stripe, read while the current one is handed out (healthy stripes only). */
   private next?: { index: number, read: Promise<StripeRead> }
   /** an earlier stripe read again for a repeated leaf whose holder could not serve it */
   private earlier?: { index: number, blocks: Map<string, Uint8Array> }
@@ -131,8 +129,15 @@ export class StripeBlockSource {
     return await this.read(index, signal, this.buffers)
   }
 
+  /**
+   * Starts reading stripe `index` now, when cluster state calls it healthy: its data shards come
+   * as they are, with no stripe buffer. A stripe known to have lost shards is rebuilt in a
+   * (d+p) x shard buffer, and two of those at once would pass the memory bound, so it is read
+   * when its turn comes.
+   */
   private readAhead (index: number, signal?: AbortSignal): void {
     if (index >= this.init.manifest.stripes.length || signal?.aborted === true) return
+    if (this.init.state.stripes[index].some(s => lostOf(s) != null)) return
     const read = this.read(index, signal, this.buffers)
     read.catch(() => {}) // awaited by take(); a walk that ends first never asks
     this.next = { index, read }
