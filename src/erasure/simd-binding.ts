@@ -12,7 +12,7 @@ import { encodeMatrix, nibbleTables, rebuildRows } from './gf256.js'
 import type { Matrix } from './gf256.js'
 
 /** Bytes of all shards' columns together that one kernel slice codes (inputs + outputs). */
-export const SIMD_SLICE_BYTES = 256 * 1024
+export const SIMD_SLICE_BYTES = 512 * 1024
 
 const PAGE = 65536
 

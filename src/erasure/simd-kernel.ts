@@ -98,8 +98,7 @@ export function kernelStep (outputs: number): number {
 /** Every kernel's step divides this. */
 export const KERNEL_ALIGN = 64
 
-function macBody (P: number, relaxed: boolean): number[] {
-  const W = vectorsPerIteration(P)
+function macBody (P: number, W: number, relaxed: boolean): number[] {
   // params
   const TAB = 0; const INP = 1; const NIN = 2; const STRIDE = 3; const OUT = 4; const LEN = 5
   // i32 locals
@@ -160,9 +159,11 @@ function macBody (P: number, relaxed: boolean): number[] {
   return [...uleb(body.length), ...body]
 }
 
-function moduleBytes (relaxed: boolean): Uint8Array {
+/** The kernel module: functions mac1 .. mac<MAX_PASS_OUTPUTS>, or the given shapes (P, W) named mac<P>x<W>. */
+export function moduleBytes (relaxed: boolean, shapes?: Array<[number, number]>): Uint8Array {
   const macType = [0x60, ...vec(Array.from({ length: 6 }, () => [T_I32])), ...vec([])]
-  const kernels = Array.from({ length: MAX_PASS_OUTPUTS }, (_, i) => i + 1)
+  const kernels = shapes ?? Array.from({ length: MAX_PASS_OUTPUTS }, (_, i): [number, number] => [i + 1, vectorsPerIteration(i + 1)])
+  const fname = ([P, W]: [number, number]): string => shapes == null ? `mac${P}` : `mac${P}x${W}`
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([macType])),
@@ -170,9 +171,9 @@ function moduleBytes (relaxed: boolean): Uint8Array {
     ...section(5, vec([[0x00, ...uleb(1)]])), // memory: 1 page to start, grown by the binding
     ...section(7, vec([
       [...name('mem'), 0x02, ...uleb(0)],
-      ...kernels.map((P, i) => [...name(`mac${P}`), 0x00, ...uleb(i)])
+      ...kernels.map((k, i) => [...name(fname(k)), 0x00, ...uleb(i)])
     ])),
-    ...section(10, vec(kernels.map(P => macBody(P, relaxed))))
+    ...section(10, vec(kernels.map(([P, W]) => macBody(P, W, relaxed))))
   ]
   return Uint8Array.from(bytes)
 }

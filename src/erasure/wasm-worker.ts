@@ -31,7 +31,7 @@ function handle (req: CodeRequest): void {
   if (req.op === 'encode') rs.encode(whole, req.d, req.p, req.size)
   else rs.reconstruct(whole, req.d, req.p, req.size, req.present ?? [])
   const res: CodeResponse = { id: req.id, buf: req.buf }
-  parentPort?.postMessage(res, [req.buf])
+  parentPort?.postMessage(res, req.buf instanceof ArrayBuffer ? [req.buf] : [])
 }
 
 parentPort?.on('message', (req: CodeRequest) => {

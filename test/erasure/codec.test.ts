@@ -69,6 +69,46 @@ for (const suite of suites) describe(suite.name, () => {
     assert.equal(whole.byteLength, 0, 'the stripe buffer was transferred, not copied')
   })
 
+  it('codes a stripe laid out in a SharedArrayBuffer in place, without moving it', async () => {
+    const v = vectors[0]
+    const n = v.d + v.p
+    const size = v.shard_bytes
+    const whole = new Uint8Array(new SharedArrayBuffer(n * size))
+    const views = vectorData(v.d, size).map((s, i) => {
+      whole.set(s, i * size)
+      return whole.subarray(i * size, (i + 1) * size)
+    })
+    const parity = await codec.encode(views, v.p)
+    parity.forEach((s, j) => {
+      assert.ok(s.buffer === whole.buffer, 'parity is a view of the shared stripe')
+      assert.equal(s.byteOffset, (v.d + j) * size)
+      assert.equal(sha(s), v.parity_sha256[j])
+    })
+    assert.equal(whole.byteLength, n * size, 'not detached')
+    // lose data 0 and parity 1, zero their slots, rebuild in place
+    const coded = whole.slice()
+    whole.fill(0, 0, size)
+    whole.fill(0, (v.d + 1) * size, (v.d + 2) * size)
+    const shards = Array.from({ length: n }, (_, i) => i === 0 || i === v.d + 1 ? undefined : whole.subarray(i * size, (i + 1) * size))
+    const all = await codec.reconstruct(shards, v.d, v.p)
+    all.forEach(s => assert.ok(s.buffer === whole.buffer))
+    assert.ok(Buffer.from(whole).equals(coded))
+  })
+
+  it('reports an abort of a shared stripe only once the worker is done writing it', async () => {
+    const size = 2 * 1024 * 1024
+    const whole = new Uint8Array(new SharedArrayBuffer(6 * size))
+    whole.set(bytes(4 * size, 77))
+    const expected = await codec.encode(Array.from({ length: 4 }, (_, i) => whole.slice(i * size, (i + 1) * size)), 2)
+    const views = Array.from({ length: 4 }, (_, i) => whole.subarray(i * size, (i + 1) * size))
+    const ac = new AbortController()
+    const p = codec.encode(views, 2, { signal: ac.signal })
+    ac.abort(new Error('shared stop'))
+    await assert.rejects(p, /shared stop/)
+    // the parity is complete when the abort is reported: the buffer is the caller's again
+    expected.forEach((e, j) => assert.ok(Buffer.from(whole.subarray((4 + j) * size, (5 + j) * size)).equals(e)))
+  })
+
   // all 15 loss patterns in a row on one wasm instance: the package's own JS wrapper double-frees
   // in reconstruct and fails most of these after the first call
   it('rebuilds data and parity from every 4 of 4+2 shards', async () => {
