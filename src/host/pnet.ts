@@ -7,8 +7,12 @@
 // that every connection shares; once one connection grows that memory, the others' views are
 // detached and each of their next writes grows it again by a whole write, until the memory's
 // maximum is hit and the process dies (seen when a 64 MiB add went to 5 peers). Its nonce
-// exchange also gives up after 1 s, too short for a loaded machine.
+// exchange also gives up after 1 s, too short for a loaded machine. Ours (xsalsa20.ts) is
+// libsodium's where sodium-native loads, else a WebAssembly SIMD kernel of our own whose memory
+// is fixed (it cannot grow): all connections share its 64 KiB window one synchronous call at a
+// time, and each keeps its own key, nonce and position in JS.
 import { XSalsa20Stream } from './xsalsa20.js'
+import type { XSalsa20Implementation } from './xsalsa20.js'
 import { AbstractMultiaddrConnection, byteStream } from '@libp2p/utils'
 import type { AbortOptions, ConnectionProtector, MessageStream, MultiaddrConnection } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -24,11 +28,11 @@ class PrivateConnection extends AbstractMultiaddrConnection {
   private readonly inbound: XSalsa20Stream
   private readonly outbound: XSalsa20Stream
 
-  constructor (raw: MultiaddrConnection, psk: Uint8Array, localNonce: Uint8Array, remoteNonce: Uint8Array) {
+  constructor (raw: MultiaddrConnection, psk: Uint8Array, localNonce: Uint8Array, remoteNonce: Uint8Array, cipher?: XSalsa20Implementation) {
     super({ remoteAddr: raw.remoteAddr, direction: raw.direction, log: raw.log.newScope('pnet') })
     this.raw = raw
-    this.inbound = new XSalsa20Stream(psk, remoteNonce)
-    this.outbound = new XSalsa20Stream(psk, localNonce)
+    this.inbound = new XSalsa20Stream(psk, remoteNonce, cipher)
+    this.outbound = new XSalsa20Stream(psk, localNonce, cipher)
     raw.addEventListener('message', (evt: any) => {
       // socket reads are this connection's own buffers: decrypted where they are
       const data: Uint8Array | Uint8ArrayList = evt.data
@@ -58,15 +62,14 @@ class PrivateConnection extends AbstractMultiaddrConnection {
     // one buffer, one socket write: the list holds each noise message as a 2-byte length and
     // its ciphertext, and a write per piece cost a system call per few bytes
     if (data.byteLength === 0) return { sentBytes: 0, canSendMore: true }
-    // the pieces are the sender's: joined into a buffer of our own (not zeroed first: every
-    // byte is written), encrypted there
+    // the pieces are the sender's (noise's ciphertext, but not ours to change): each is
+    // encrypted into its place in a buffer of our own (not zeroed first: every byte is written)
     const whole = Buffer.allocUnsafe(data.byteLength)
     let at = 0
     for (const buf of data) {
-      whole.set(buf, at)
+      this.outbound.xorTo(buf, whole.subarray(at, at + buf.byteLength))
       at += buf.byteLength
     }
-    this.outbound.xorInPlace(whole)
     return { sentBytes: data.byteLength, canSendMore: this.raw.send(whole) }
   }
 
@@ -85,10 +88,12 @@ class PrivateConnection extends AbstractMultiaddrConnection {
 
 class PrivateNetworkProtector implements ConnectionProtector {
   private readonly psk: Uint8Array
+  private readonly cipher?: XSalsa20Implementation
   readonly [Symbol.toStringTag] = 'ipfs-cluster-ec/pnet'
 
-  constructor (psk: Uint8Array) {
+  constructor (psk: Uint8Array, cipher?: XSalsa20Implementation) {
     this.psk = psk
+    this.cipher = cipher
   }
 
   async protect (connection: MessageStream, options: AbortOptions = {}): Promise<MessageStream> {
@@ -100,12 +105,15 @@ class PrivateNetworkProtector implements ConnectionProtector {
       bytes.write(localNonce, { signal })
     ])
     // unwrap() hands back bytes read past the nonce, which are already encrypted
-    return new PrivateConnection(bytes.unwrap() as MultiaddrConnection, this.psk, localNonce, remote.subarray())
+    return new PrivateConnection(bytes.unwrap() as MultiaddrConnection, this.psk, localNonce, remote.subarray(), this.cipher)
   }
 }
 
-/** The libp2p `connectionProtector` for a cluster secret (32 bytes). */
-export function privateNetwork (psk: Uint8Array): () => ConnectionProtector {
+/**
+ * The libp2p `connectionProtector` for a cluster secret (32 bytes). `cipher` picks the XSalsa20
+ * implementation (tests; every one codes the same bytes), else the process default.
+ */
+export function privateNetwork (psk: Uint8Array, cipher?: XSalsa20Implementation): () => ConnectionProtector {
   if (psk.byteLength !== PSK_BYTES) throw new Error(`the cluster secret must be ${PSK_BYTES} bytes (64 hex characters)`)
-  return () => new PrivateNetworkProtector(psk)
+  return () => new PrivateNetworkProtector(psk, cipher)
 }

@@ -1,8 +1,9 @@
 // The private network protector: the XSalsa20 keystream continues across writes of any size
 // (Go's x/crypto test vector, and random splits against one pass), hosts with the same secret
-// connect and exchange data, also with js-libp2p's own @libp2p/pnet on the other end (the
-// protocol is go-libp2p's), a host with another secret cannot connect, and many connections
-// moving megabytes at once keep working (the @libp2p/pnet cipher died there).
+// connect and exchange data, with each XSalsa20 implementation against another and against
+// js-libp2p's own @libp2p/pnet (the protocol is go-libp2p's), a host with another secret cannot
+// connect, and many connections moving megabytes at once keep working (the @libp2p/pnet cipher
+// died there; ours share one wasm kernel).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
@@ -15,6 +16,7 @@ import { yamux } from '@libp2p/yamux'
 import { preSharedKey } from '@libp2p/pnet'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { XSalsa20Stream, privateNetwork } from '../../src/host/pnet.js'
+import { XSALSA20_AVAILABLE } from '../../src/host/xsalsa20.js'
 
 const ECHO = '/test/echo/1.0.0'
 
@@ -75,20 +77,24 @@ async function echo (from: Libp2p, to: Libp2p, bytes: Uint8Array): Promise<Buffe
   return Buffer.concat(back)
 }
 
-test('same secret connects and moves data, with @libp2p/pnet on the other end too', async () => {
-  const secret = randomBytes(32)
-  const a = await host(privateNetwork(secret))
-  const b = await host(privateNetwork(secret))
-  const c = await host(preSharedKey({ psk: swarmKey(secret.toString('hex')) }))
-  try {
-    const data = randomBytes(3 * 1024 * 1024 + 17)
-    assert.ok((await echo(a, b, data)).equals(data))
-    assert.ok((await echo(a, c, data)).equals(data), 'ours -> @libp2p/pnet')
-    assert.ok((await echo(c, b, data)).equals(data), '@libp2p/pnet -> ours')
-  } finally {
-    await Promise.all([a.stop(), b.stop(), c.stop()])
-  }
-})
+for (const [i, impl] of XSALSA20_AVAILABLE.entries()) {
+  const other = XSALSA20_AVAILABLE[(i + 1) % XSALSA20_AVAILABLE.length]
+  test(`${impl}: same secret connects and moves data, with ${other} and @libp2p/pnet on the other end too`, async () => {
+    const secret = randomBytes(32)
+    const a = await host(privateNetwork(secret, impl))
+    const b = await host(privateNetwork(secret, other))
+    const c = await host(preSharedKey({ psk: swarmKey(secret.toString('hex')) }))
+    try {
+      const data = randomBytes(3 * 1024 * 1024 + 17)
+      assert.ok((await echo(a, b, data)).equals(data), `${impl} -> ${other}`)
+      assert.ok((await echo(b, a, data)).equals(data), `${other} -> ${impl}`)
+      assert.ok((await echo(a, c, data)).equals(data), `${impl} -> @libp2p/pnet`)
+      assert.ok((await echo(c, a, data)).equals(data), `@libp2p/pnet -> ${impl}`)
+    } finally {
+      await Promise.all([a.stop(), b.stop(), c.stop()])
+    }
+  })
+}
 
 test('another secret cannot connect', async () => {
   const a = await host(privateNetwork(randomBytes(32)))
@@ -101,10 +107,11 @@ test('another secret cannot connect', async () => {
   }
 })
 
-test('many connections moving megabytes at once', async () => {
+test('many connections moving megabytes at once (the hub\'s all on the one wasm-simd kernel)', async () => {
   const secret = randomBytes(32)
-  const hub = await host(privateNetwork(secret))
-  const peers = await Promise.all(Array.from({ length: 6 }, async () => await host(privateNetwork(secret))))
+  const fast = XSALSA20_AVAILABLE.filter(impl => impl !== 'noble-js')
+  const hub = await host(privateNetwork(secret, fast.includes('wasm-simd') ? 'wasm-simd' : undefined))
+  const peers = await Promise.all(Array.from({ length: 6 }, async (_, i) => await host(privateNetwork(secret, fast[i % fast.length]))))
   try {
     const data = randomBytes(24 * 1024 * 1024)
     const results = await Promise.all(peers.map(async p => await echo(hub, p, data)))
