@@ -35,8 +35,9 @@ export class RsSimd {
   private readonly macs: MacFn[]
   private readonly encodePlans = new Map<string, Plan>()
 
-  constructor () {
-    this.ex = instantiateKernel()
+  /** `plain`: the kernel without relaxed SIMD even where it is available (for tests). */
+  constructor (opts: { plain?: boolean } = {}) {
+    this.ex = instantiateKernel(opts)
     this.macs = [this.ex.mac1, this.ex.mac2, this.ex.mac3, this.ex.mac4]
   }
 

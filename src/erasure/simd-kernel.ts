@@ -222,10 +222,14 @@ export function simdAvailable (): boolean {
 
 let compiled: object | undefined
 
-/** A fresh instance of the kernel module (its own memory). Throws when SIMD is unavailable. */
-export function instantiateKernel (): KernelExports {
+/**
+ * A fresh instance of the kernel module (its own memory). Throws when SIMD is unavailable.
+ * `plain` forces i8x16.swizzle where relaxed SIMD is available (tests: both give equal bytes).
+ */
+export function instantiateKernel (opts: { plain?: boolean } = {}): KernelExports {
   const k = simdKernel()
   if (k == null || WA == null) throw new Error('WebAssembly SIMD is not available in this runtime')
+  if (opts.plain === true && k.relaxed) return new WA.Instance(new WA.Module(moduleBytes(false))).exports as KernelExports
   compiled ??= new WA.Module(k.bytes)
   return new WA.Instance(compiled).exports as KernelExports
 }

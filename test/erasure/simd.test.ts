@@ -110,6 +110,21 @@ describe('RsSimd engine vs the subspace wasm', () => {
     }
   })
 
+  it('codes the same bytes with plain i8x16.swizzle as with relaxed_swizzle', () => {
+    const plain = new RsSimd({ plain: true })
+    for (const [d, p, size] of [[4, 2, 1000], [10, 4, 4099], [3, 7, 65]]) {
+      const a = stripe(d, p, size, 500 + d)
+      const b = a.slice()
+      simd.encode(a, d, p, size)
+      plain.encode(b, d, p, size)
+      assert.ok(eq(a, b), `${d}+${p}`)
+      const present = Array.from({ length: d + p }, (_, i) => i >= p)
+      b.fill(0, 0, p * size)
+      plain.reconstruct(b, d, p, size, present)
+      assert.ok(eq(a, b), `${d}+${p} rebuilt`)
+    }
+  })
+
   it('keeps wasm memory within about one slice', () => {
     const rs = new RsSimd()
     const size = 8 * 1024 * 1024
