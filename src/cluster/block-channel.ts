@@ -5,7 +5,9 @@
 // woken when a block is taken. A failed stream (fail()) makes
 // pushes return at once: the producer checks `failed` and decides what a failure means
 // (BlockFanout tolerates some, the erasure add none).
-import type { IpfsBlock } from '../ipfs/connector.js'
+import type { IpfsBlock, IpfsConnector } from '../ipfs/connector.js'
+import type { RemotePeers, Signalled } from './components.js'
+import { errorMessage } from '../api/errors.js'
 
 const BUFFERED_BLOCKS = 16
 const STALL_MS = 30_000
@@ -59,4 +61,27 @@ export class BlockChannel implements AsyncIterable<IpfsBlock> {
       await new Promise<void>(resolve => { this.wakeReader = resolve })
     }
   }
+}
+
+/** Where blocks are stored: this peer's own IPFS node, other peers' over peer RPC. */
+export interface BlockStores {
+  self: string
+  ipfs: IpfsConnector
+  remote: RemotePeers
+}
+
+/** Stores a stream of blocks on `peer` (this one through its own IPFS node). */
+export async function storeBlocks (stores: BlockStores, peer: string, blocks: AsyncIterable<IpfsBlock>, opts: Signalled = {}): Promise<void> {
+  if (peer === stores.self) await stores.ipfs.blockStream(blocks, opts)
+  else await stores.remote.blockStream(peer, blocks, opts)
+}
+
+/**
+ * A channel whose blocks are stored on `peer` as they are pushed. `done` settles once the peer
+ * stored them all (after end()); a failure of the peer fails the channel instead.
+ */
+export function openBlockChannel (stores: BlockStores, peer: string, opts: Signalled = {}): { channel: BlockChannel, done: Promise<void> } {
+  const channel = new BlockChannel()
+  const done = storeBlocks(stores, peer, channel, opts).catch(err => { channel.fail(errorMessage(err)) })
+  return { channel, done }
 }

@@ -7,8 +7,9 @@ import type { CID } from 'multiformats/cid'
 import type { BlockSink } from '../adder/types.js'
 import type { IpfsConnector } from '../ipfs/connector.js'
 import type { RemotePeers } from './components.js'
-import { ClusterError, errorMessage } from '../api/errors.js'
-import { BlockChannel } from './block-channel.js'
+import { ClusterError } from '../api/errors.js'
+import { openBlockChannel } from './block-channel.js'
+import type { BlockChannel } from './block-channel.js'
 
 export class BlockFanout implements BlockSink {
   private readonly channels = new Map<string, { channel: BlockChannel, done: Promise<void> }>()
@@ -16,14 +17,7 @@ export class BlockFanout implements BlockSink {
   constructor (init: { self: string, destinations: string[], ipfs: IpfsConnector, remote: RemotePeers, signal?: AbortSignal }) {
     // this peer first: close() lists the peers that stored the blocks in this order
     const destinations = [...new Set(init.destinations)].sort((a, b) => Number(b === init.self) - Number(a === init.self))
-    for (const peer of destinations) {
-      const channel = new BlockChannel()
-      const stored = peer === init.self
-        ? init.ipfs.blockStream(channel, { signal: init.signal })
-        : init.remote.blockStream(peer, channel, { signal: init.signal })
-      const done = stored.catch(err => { channel.fail(errorMessage(err)) })
-      this.channels.set(peer, { channel, done })
-    }
+    for (const peer of destinations) this.channels.set(peer, openBlockChannel(init, peer, { signal: init.signal }))
   }
 
   async put (cid: CID, bytes: Uint8Array, _signal?: AbortSignal): Promise<void> {

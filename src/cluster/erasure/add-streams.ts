@@ -7,8 +7,9 @@
 // whose only copy was not stored would break the stripe (EC rule 4).
 import type { IpfsConnector } from '../../ipfs/connector.js'
 import type { RawBlock } from '../../erasure/index.js'
-import { ClusterError, errorMessage } from '../../api/errors.js'
-import { BlockChannel } from '../block-channel.js'
+import { ClusterError } from '../../api/errors.js'
+import { openBlockChannel } from '../block-channel.js'
+import type { BlockChannel, BlockStores } from '../block-channel.js'
 import type { RemotePeers } from '../components.js'
 
 /** A block could not be stored on the peer that must hold it. */
@@ -27,9 +28,7 @@ interface Stream {
 }
 
 export class PeerStreams {
-  private readonly self: string
-  private readonly ipfs: IpfsConnector
-  private readonly remote: RemotePeers
+  private readonly stores: BlockStores
   private readonly streams = new Map<string, Stream>()
   /** aborts every open stream when the add fails or the caller aborts */
   private readonly abortCtl = new AbortController()
@@ -38,9 +37,7 @@ export class PeerStreams {
   readonly bytesByPeer = new Map<string, number>()
 
   constructor (init: { self: string, ipfs: IpfsConnector, remote: RemotePeers, signal?: AbortSignal }) {
-    this.self = init.self
-    this.ipfs = init.ipfs
-    this.remote = init.remote
+    this.stores = { self: init.self, ipfs: init.ipfs, remote: init.remote }
     this.signal = init.signal == null ? this.abortCtl.signal : AbortSignal.any([init.signal, this.abortCtl.signal])
   }
 
@@ -57,12 +54,7 @@ export class PeerStreams {
   private open (peer: string): Stream {
     let s = this.streams.get(peer)
     if (s == null) {
-      const channel = new BlockChannel()
-      const stored = peer === this.self
-        ? this.ipfs.blockStream(channel, { signal: this.signal })
-        : this.remote.blockStream(peer, channel, { signal: this.signal })
-      const done = stored.catch(err => { channel.fail(errorMessage(err)) })
-      s = { channel, done }
+      s = openBlockChannel(this.stores, peer, { signal: this.signal })
       this.streams.set(peer, s)
     }
     return s

@@ -7,7 +7,6 @@ import { errorMessage } from '../../api/errors.js'
 import type { EcRecoveryReport } from '../../api/types.js'
 import { decodeTreeNode } from '../../erasure/tree-node.js'
 import { StripeBuffers } from '../../erasure/stripe-buffers.js'
-import type { EncodedShard } from '../../erasure/types.js'
 import type { Signalled } from '../components.js'
 import type { ErasureContext } from './context.js'
 import { blockFromHolders } from './get-fetch.js'
@@ -64,18 +63,17 @@ export async function repairFile (ctx: ErasureContext, file: EcFile, run: Repair
         const read = await readStripe(ctx, manifest, index, state.stripes[index], { ...opts, buffers: run.buffers })
         // the read may find more losses (a corrupt or unreadable survivor): report those too
         for (const x of read.lost) if (!report.lost.some(y => y.stripe === x.stripe && y.position === x.position)) report.lost.push(x)
-        // the rebuilt shards leave the stripe buffer, which the next stripe's read takes: one
-        // stripe buffer and the rebuilt shards of the stripe before in memory
-        const rebuilt = read.result.rebuilt.map(detachShard)
-        run.buffers.give(read.result.buffer)
         // one placement at a time: each sees the load the one before gave
         await placing
-        placing = placeRebuilt(ctx, file, state.stripes[index], rebuilt, run.load, opts).then(r => {
+        placing = placeRebuilt(ctx, file, state.stripes[index], read.result.rebuilt, run.load, opts).then(r => {
           report.rebuilt.push(...r.placed)
           errors.push(...r.errors)
         }, err => {
           errors.push(`stripe ${index}: ${errorMessage(err)}`)
         })
+        // placeRebuilt copied the rebuilt shards out: the next stripe's read takes the buffer,
+        // so one stripe buffer and the rebuilt shards of the stripe before are in memory
+        run.buffers.give(read.result.buffer)
       } catch (err) {
         opts.signal?.throwIfAborted()
         errors.push(`stripe ${index}: ${errorMessage(err)}`)
@@ -96,18 +94,6 @@ export async function repairFile (ctx: ErasureContext, file: EcFile, run: Repair
   report.new_holders = [...new Set([...report.rebuilt.map(r => r.holder), ...(report.tree_copies ?? [])])].sort()
   if (errors.length > 0) report.errors = errors
   return report
-}
-
-/** A rebuilt shard whose blocks are views of one buffer of its own (not of the stripe buffer). */
-function detachShard (shard: EncodedShard): EncodedShard {
-  const own = new Uint8Array(shard.blocks.reduce((n, b) => n + b.bytes.byteLength, 0))
-  let at = 0
-  const blocks = shard.blocks.map(b => {
-    own.set(b.bytes, at)
-    at += b.bytes.byteLength
-    return { cid: b.cid, bytes: own.subarray(at - b.bytes.byteLength, at) }
-  })
-  return { ...shard, blocks }
 }
 
 /** ecrecovery: every EC file of the pinset, one report each, in pinset order. */

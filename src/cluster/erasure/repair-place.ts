@@ -4,7 +4,7 @@
 // is changed, so the new holder's tracker pins blocks it already has. When no such peer is
 // left, a shard whose old holder is alive and only lost its pin is stored back on it.
 import { errorMessage } from '../../api/errors.js'
-import { copyOf } from '../../erasure/blocks.js'
+import { storeBlocks } from '../block-channel.js'
 import type { Pin } from '../../api/types.js'
 import { placeRepair } from '../../allocator/placement.js'
 import { NotEnoughShardPeersError } from '../../allocator/errors.js'
@@ -29,17 +29,30 @@ export interface PlaceResult {
 }
 
 async function * blocksOf (shard: EncodedShard): AsyncIterable<IpfsBlock> {
-  // leaves first, the shard node last: the node is what the holder pins. Copies: a rebuilt
-  // shard is a view of a stripe buffer that the next stripe reuses, and a store may keep a
-  // block beyond its return (a blockstore's write queue, bitswap sending it on)
-  for (const b of shard.blocks) yield { cid: b.cid.toString(), bytes: copyOf(b.bytes) }
+  // leaves first, the shard node last: the node is what the holder pins
+  for (const b of shard.blocks) yield { cid: b.cid.toString(), bytes: b.bytes }
   yield { cid: shard.node.cid.toString(), bytes: shard.node.bytes }
+}
+
+/**
+ * The shard with its blocks copied into one buffer of its own. A rebuilt shard is a view of a
+ * stripe buffer that the next stripe reuses, and a store may keep a block beyond its return (a
+ * blockstore's write queue, a block stream's send queue, bitswap sending it on).
+ */
+function ownedShard (shard: EncodedShard): EncodedShard {
+  const own = new Uint8Array(shard.blocks.reduce((n, b) => n + b.bytes.byteLength, 0))
+  let at = 0
+  const blocks = shard.blocks.map(b => {
+    own.set(b.bytes, at)
+    at += b.bytes.byteLength
+    return { cid: b.cid, bytes: own.subarray(at - b.bytes.byteLength, at) }
+  })
+  return { ...shard, blocks }
 }
 
 /** Stores blocks on a peer (this one through its own IPFS node). */
 export async function storeOn (ctx: ErasureContext, peer: string, blocks: AsyncIterable<IpfsBlock>, opts: Signalled): Promise<void> {
-  if (peer === ctx.peerId) await ctx.ipfs.blockStream(blocks, opts)
-  else await ctx.remote.blockStream(peer, blocks, opts)
+  await storeBlocks({ self: ctx.peerId, ipfs: ctx.ipfs, remote: ctx.remote }, peer, blocks, opts)
 }
 
 /** Asks a holder's tracker to pin a CID again (its pin is unchanged, its blocks are back). */
@@ -51,19 +64,22 @@ async function recoverOn (ctx: ErasureContext, peer: string, cid: string, opts: 
 /**
  * Places the rebuilt shards of one stripe. `states` is the stripe as cluster state saw it (with
  * the losses the read found); `load` counts shards given to each peer in this run, so repairs
- * of many stripes spread over peers.
+ * of many stripes spread over peers. The shards are copied out of their stripe buffer before
+ * this returns its promise: the caller may give the buffer to the next stripe at once.
  */
 export async function placeRebuilt (
   ctx: ErasureContext, file: EcFile, states: readonly ShardState[], rebuilt: readonly EncodedShard[],
   load: Map<string, number>, opts: Signalled = {}
 ): Promise<PlaceResult> {
+  // first, before any await (see above)
+  const shards = rebuilt.map(ownedShard)
   const out: PlaceResult = { placed: [], errors: [] }
   if (rebuilt.length === 0) return out
   const positionOf = (s: EncodedShard): number => s.kind === 'data' ? s.index : file.d + s.index
-  const rebuiltPositions = new Set(rebuilt.map(positionOf))
+  const rebuiltPositions = new Set(shards.map(positionOf))
   // peers that keep a shard of this stripe: no second shard may go to them
   const keep = states.filter(s => !rebuiltPositions.has(s.position) && s.holder !== '').map(s => s.holder)
-  for (const shard of rebuilt) {
+  for (const shard of shards) {
     const position = positionOf(shard)
     const st = states.find(s => s.position === position)
     const pin = file.shards.get(shardKey(st?.stripe ?? 0, position))
