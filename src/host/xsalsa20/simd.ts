@@ -7,6 +7,7 @@
 // each call. The instance's memory is two fixed pages (it cannot grow): data of any size goes
 // through its 64 KiB window piece by piece, so no view of it is ever detached (the failure of
 // the `xsalsa20` wasm package under @libp2p/pnet) and memory stays bounded whatever the writes.
+import { hsalsa } from '@noble/ciphers/salsa.js'
 import { SALSA20_WASM_BASE64 } from './salsa20-wasm.js'
 
 /** Bytes coded per kernel call at most (the data area holds them at any offset in a block);
@@ -87,43 +88,27 @@ export class Salsa20Simd {
   }
 }
 
-const SIGMA = [0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]
+/** "expand 32-byte k" as four 32-bit words of its bytes, as @noble/ciphers' hsalsa reads them */
+const SIGMA = new Uint32Array(new Uint8Array(Buffer.from('expand 32-byte k', 'latin1')).buffer)
 
-function word (b: Uint8Array, i: number): number {
-  return (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0
-}
-
-function rotl (v: number, c: number): number {
-  return (v << c) | (v >>> (32 - c))
+/** `bytes` (a multiple of 4 long) as 32-bit words of its bytes, in an aligned copy. */
+function words (bytes: Uint8Array): Uint32Array {
+  const out = new Uint32Array(bytes.byteLength / 4)
+  new Uint8Array(out.buffer).set(bytes)
+  return out
 }
 
 /**
- * XSalsa20's key and nonce for Salsa20 (40 bytes): HSalsa20(key, nonce[0..16]), then
- * nonce[16..24]. Computed once per stream, in plain JS.
+ * XSalsa20's key and nonce for Salsa20 (40 bytes): HSalsa20(key, nonce[0..16]) (@noble/ciphers'
+ * own, the one its xsalsa20 uses), then nonce[16..24]. Computed once per stream.
  */
 export function xsalsa20KeyNonce (key: Uint8Array, nonce: Uint8Array): Uint8Array {
   if (key.byteLength !== 32) throw new Error('xsalsa20: the key must be 32 bytes')
   if (nonce.byteLength !== 24) throw new Error('xsalsa20: the nonce must be 24 bytes')
-  const x = [
-    SIGMA[0], word(key, 0), word(key, 4), word(key, 8),
-    word(key, 12), SIGMA[1], word(nonce, 0), word(nonce, 4),
-    word(nonce, 8), word(nonce, 12), SIGMA[2], word(key, 16),
-    word(key, 20), word(key, 24), word(key, 28), SIGMA[3]
-  ]
-  const qr = (a: number, b: number, c: number, d: number): void => {
-    x[b] ^= rotl((x[a] + x[d]) | 0, 7)
-    x[c] ^= rotl((x[b] + x[a]) | 0, 9)
-    x[d] ^= rotl((x[c] + x[b]) | 0, 13)
-    x[a] ^= rotl((x[d] + x[c]) | 0, 18)
-  }
-  for (let i = 0; i < 10; i++) {
-    qr(0, 4, 8, 12); qr(5, 9, 13, 1); qr(10, 14, 2, 6); qr(15, 3, 7, 11)
-    qr(0, 1, 2, 3); qr(5, 6, 7, 4); qr(10, 11, 8, 9); qr(15, 12, 13, 14)
-  }
+  const subkey = new Uint32Array(8)
+  hsalsa(SIGMA, words(key), words(nonce.subarray(0, 16)), subkey)
   const out = new Uint8Array(40)
-  const view = new DataView(out.buffer)
-  const words = [x[0], x[5], x[10], x[15], x[6], x[7], x[8], x[9]]
-  for (let i = 0; i < 8; i++) view.setUint32(4 * i, words[i] >>> 0, true)
+  out.set(new Uint8Array(subkey.buffer))
   out.set(nonce.subarray(16, 24), 32)
   return out
 }
