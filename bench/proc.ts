@@ -33,10 +33,14 @@ export function threadSeconds (pid: number): Record<string, number> {
   return out
 }
 
-/** BENCH_CPU_PROF=<dir>: the env under which each daemon writes a V8 CPU profile there (on a clean stop). */
+/**
+ * The daemons' NODE_OPTIONS: BENCH_CPU_PROF=<dir> makes each write a V8 CPU profile there (on a
+ * clean stop); BENCH_NODE_OPTIONS adds any other (e.g. --trace-gc, printed to each daemon's log).
+ */
 export function profileEnv (): { env?: Record<string, string> } {
   const dir = process.env.BENCH_CPU_PROF
-  return dir != null ? { env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` } } : {}
+  const opts = [dir != null ? `--cpu-prof --cpu-prof-dir=${dir}` : '', process.env.BENCH_NODE_OPTIONS ?? ''].filter(o => o !== '').join(' ')
+  return opts !== '' ? { env: { NODE_OPTIONS: opts } } : {}
 }
 
 export async function writeRandomFile (path: string, size: number): Promise<void> {
