@@ -1,20 +1,33 @@
-// Reads one stripe back: data shards first; only when some are missing, failed or corrupt,
-// just enough parity to rebuild them. A stripe with losses is laid out in one (d+p) x padded
-// buffer that the codec takes over (no second copy), and its blocks, fetched and rebuilt, are
-// views of the buffer the codec hands back: one stripe in memory, not a stripe plus its
-// blocks. Every block handed out was checked: fetched blocks against their CIDs (unless the
-// caller's fetch already does that), rebuilt data blocks against their CIDs, rebuilt parity
-// blocks against the manifest, and every rebuilt shard node against the node CID the manifest
-// recorded. A healthy stripe never reaches the codec.
+// Reads one stripe back: data shards first; only when some are missing, failed, corrupt or
+// slow, just enough parity to rebuild them (shard-reads.ts picks and hedges the fetches). A
+// stripe with losses is laid out in one (d+p) x padded buffer that the codec takes over (no
+// second copy), and its blocks, fetched and rebuilt, are views of the buffer the codec hands
+// back: one stripe in memory, not a stripe plus its blocks. Every block handed out was checked:
+// fetched blocks against their CIDs (unless the caller's fetch already does that), rebuilt data
+// blocks against their CIDs, rebuilt parity blocks against the manifest, and every rebuilt shard
+// node against the node CID the manifest recorded. A healthy stripe never reaches the codec.
 import type { Codec } from './codec.js'
 import type { StripeBuffers } from './stripe-buffers.js'
 import { CodecError, CorruptShardError, UnrecoverableStripeError } from './errors.js'
 import { codecReads } from './codecs.js'
 import { joinInto, splitByRefs, verifyBlock } from './blocks.js'
 import { encodeShardNode } from './shard-node.js'
+import { DEFAULT_HEDGE_RULE } from './hedge-rule.js'
+import type { HedgeRule } from './hedge-rule.js'
+import { keyOf, readShards } from './shard-reads.js'
+import type { CheckedFetch, ShardId } from './shard-reads.js'
 import type { EncodedShard, Manifest, ManifestStripe, RawBlock, ShardKind, ShardRef } from './types.js'
 
+export type { ShardId } from './shard-reads.js'
+export type { HedgeRule } from './hedge-rule.js'
+export { DEFAULT_HEDGE_RULE } from './hedge-rule.js'
+
 export interface FetchShardOptions {
+  /**
+   * Aborted when the read no longer needs this shard (enough others arrived first: see
+   * shard-reads.ts) or the caller gave up. The fetch should end its transfer (so the holder
+   * stops sending), and must not write into `into` once it is aborted.
+   */
   signal?: AbortSignal
   /**
    * The shard's slot in the stripe buffer (its blocks back to back in manifest order). A
@@ -22,6 +35,11 @@ export interface FetchShardOptions {
    * fetched copies are garbage at once; it may also ignore it.
    */
   into?: Uint8Array
+  /**
+   * Told the size of each block as it arrives. Optional, but a fetcher that never calls it is
+   * judged by its completion alone, so a holder frozen part-way looks like a slow start.
+   */
+  onProgress?: (bytes: number) => void
 }
 
 /** Blocks of a shard in manifest order, or undefined when the shard is lost. Throwing counts as a failed fetch. */
@@ -38,6 +56,13 @@ export interface LostShard {
 export interface ReconstructStripeOptions {
   /** shards cluster state already knows are lost: never fetched, and rebuilt (parity too) */
   lost?: ReadonlyArray<{ kind: ShardKind, index: number }>
+  /**
+   * Shards to read only when nothing else is left (their holders were slow earlier in this
+   * run): parity is read in their place and they are rebuilt, not reported lost.
+   */
+  avoid?: readonly ShardId[]
+  /** when a fetch is slow enough to read a spare shard beside it; false: wait for every fetch */
+  hedge?: HedgeRule | false
   /** hash fetched blocks against their CIDs (default true; false when the fetch verifies) */
   verifyFetched?: boolean
   /** where the buffer of a stripe with losses comes from (default: a new one) */
@@ -54,6 +79,11 @@ export interface StripeResult {
   /** the lost shards rebuilt, blocks and shard node, ready to be stored and re-pinned */
   rebuilt: EncodedShard[]
   /**
+   * Shards whose fetch was cancelled as slow once enough others had arrived. They are not
+   * lost (nothing to repair); a data shard among them was rebuilt and verified like a lost one.
+   */
+  hedged: ShardId[]
+  /**
    * The stripe buffer every block of a stripe with losses is a view of: give it back to the
    * StripeBuffers pool once the blocks are not needed. Absent for a healthy stripe.
    */
@@ -62,7 +92,7 @@ export interface StripeResult {
 
 type Header = Pick<Manifest, 'codec' | 'data_shards' | 'parity_shards' | 'nonce'>
 
-async function checkFetched (ref: ShardRef, blocks: Uint8Array[] | undefined, verify: boolean): Promise<RawBlock[] | LossReason> {
+async function checkFetched (ref: ShardRef, blocks: Uint8Array[] | undefined, verify: boolean): Promise<RawBlock[] | 'missing' | 'corrupt'> {
   if (blocks == null) return 'missing'
   if (blocks.length !== ref.blocks.length) return 'corrupt'
   for (const [i, [cid, len]] of ref.blocks.entries()) {
@@ -70,19 +100,6 @@ async function checkFetched (ref: ShardRef, blocks: Uint8Array[] | undefined, ve
     if (verify && !(await verifyBlock(cid, blocks[i]))) return 'corrupt'
   }
   return ref.blocks.map(([cid], i) => ({ cid, bytes: blocks[i] }))
-}
-
-async function fetchOne (fetchShard: FetchShard, kind: ShardKind, index: number, ref: ShardRef, opts: ReconstructStripeOptions, into?: Uint8Array): Promise<RawBlock[] | LossReason> {
-  let blocks: Uint8Array[] | undefined
-  try {
-    blocks = await fetchShard(kind, index, { signal: opts.signal, into })
-  } catch {
-    // a holder that errors is a lost shard for this read; an abort is the caller's, not a loss
-    opts.signal?.throwIfAborted()
-    return 'failed'
-  }
-  opts.signal?.throwIfAborted()
-  return await checkFetched(ref, blocks, opts.verifyFetched ?? true)
 }
 
 /** Rebuilt bytes as a verified shard, or CorruptShardError. */
@@ -112,64 +129,66 @@ export async function reconstructStripe (
   const d = manifest.data_shards
   const p = manifest.parity_shards
   const bd = stripe.data.length
-  const known = new Set((opts.lost ?? []).map(s => `${s.kind}/${s.index}`))
-  const lost: LostShard[] = [...known].map(k => {
-    const [kind, i] = k.split('/')
-    return { kind: kind as ShardKind, index: Number(i), reason: 'known' as const }
-  }).filter(s => s.index < (s.kind === 'data' ? bd : p))
+  const known = new Set((opts.lost ?? []).map(keyOf))
+  const stored: ShardId[] = [
+    ...stripe.data.map((_, i) => ({ kind: 'data' as const, index: i })),
+    ...stripe.parity.map((_, j) => ({ kind: 'parity' as const, index: j }))
+  ]
+  const lost: LostShard[] = stored.filter(s => known.has(keyOf(s))).map(s => ({ ...s, reason: 'known' as const }))
   const unrecoverable = (): UnrecoverableStripeError => new UnrecoverableStripeError(index, lost, p)
   if (lost.length > p) throw unrecoverable()
 
-  const padded = Math.max(...stripe.data.map(s => s.length))
-  // a stripe known to be degraded is laid out from the start: fetched blocks go to their slots
-  const layout = (): Uint8Array | undefined => padded > 0 ? (opts.buffers?.take((d + p) * padded) ?? new Uint8Array((d + p) * padded)) : undefined
-  let whole = lost.length > 0 ? layout() : undefined
-  const slot = (pos: number): Uint8Array | undefined => whole?.subarray(pos * padded, (pos + 1) * padded)
+  // data before parity, and shards of slow holders last: the first bd start at once
+  const avoid = new Set((opts.avoid ?? []).map(keyOf))
+  const usable = stored.filter(s => !known.has(keyOf(s)))
+  const order = [...usable.filter(s => !avoid.has(keyOf(s))), ...usable.filter(s => avoid.has(keyOf(s)))]
+  const refOf = (s: ShardId): ShardRef => s.kind === 'data' ? stripe.data[s.index] : stripe.parity[s.index]
+  const posOf = (s: ShardId): number => s.kind === 'data' ? s.index : d + s.index
 
-  // 1. data shards, and at the same time as many parity shards as data shards are known lost
-  // (a repair reads its d survivors at once instead of data first, parity after)
-  const parity: Array<RawBlock[] | undefined> = new Array(p).fill(undefined)
-  const candidates = stripe.parity.map((_, j) => j).filter(j => !known.has(`parity/${j}`))
-  let have = 0
-  const fetchParity = async (wave: number[]): Promise<void> => {
-    await Promise.all(wave.map(async j => {
-      const r = await fetchOne(fetchShard, 'parity', j, stripe.parity[j], opts, slot(d + j))
-      if (typeof r === 'string') lost.push({ kind: 'parity', index: j, reason: r })
-      else { parity[j] = r; have++ }
-    }))
+  const padded = Math.max(...stripe.data.map(s => s.length))
+  const layout = (): Uint8Array | undefined => padded > 0 ? (opts.buffers?.take((d + p) * padded) ?? new Uint8Array((d + p) * padded)) : undefined
+  // a stripe that needs the codec whatever arrives (known losses, data read around a slow
+  // holder) is laid out from the start: fetched blocks go straight to their slots
+  let whole = lost.length > 0 || order.slice(0, bd).some(s => s.kind !== 'data') ? layout() : undefined
+
+  const verify = opts.verifyFetched ?? true
+  const fetch: CheckedFetch = async (s, signal, onProgress) => {
+    const into = whole?.subarray(posOf(s) * padded, (posOf(s) + 1) * padded)
+    let blocks: Uint8Array[] | undefined
+    try {
+      blocks = await fetchShard(s.kind, s.index, { signal, into, onProgress })
+    } catch {
+      // a holder that errors is a lost shard for this read; an abort is not a loss
+      signal.throwIfAborted()
+      return 'failed'
+    }
+    signal.throwIfAborted()
+    return await checkFetched(refOf(s), blocks, verify)
   }
-  const knownData = lost.filter(s => s.kind === 'data').length
-  const [data] = await Promise.all([
-    Promise.all(stripe.data.map(async (ref, i): Promise<RawBlock[] | undefined> => {
-      if (known.has(`data/${i}`)) return undefined
-      const r = await fetchOne(fetchShard, 'data', i, ref, opts, slot(i))
-      if (typeof r !== 'string') return r
-      lost.push({ kind: 'data', index: i, reason: r })
-      return undefined
-    })),
-    fetchParity(candidates.splice(0, knownData))
-  ])
-  const lostData = lost.filter(s => s.kind === 'data')
-  const lostParity = lost.filter(s => s.kind === 'parity')
-  if (lostData.length === 0 && lostParity.length === 0) {
-    return { stripe: index, data: data as RawBlock[][], lost: [], rebuilt: [] }
+  // 1. any bd good shards of the stripe (the virtual zeros of a short stripe make up the rest)
+  const reads = await readShards({
+    order,
+    need: bd,
+    maxLosses: p - lost.length,
+    fetch,
+    size: s => refOf(s).length,
+    hedge: opts.hedge ?? DEFAULT_HEDGE_RULE,
+    signal: opts.signal
+  })
+  lost.push(...reads.lost.sort((a, b) => posOf(a) - posOf(b)))
+  if (lost.length > p || reads.got.size < bd) throw unrecoverable()
+  const got = (s: ShardId): RawBlock[] | undefined => reads.got.get(keyOf(s))
+  const data: Array<RawBlock[] | undefined> = stripe.data.map((_, i) => got({ kind: 'data', index: i }))
+  if (lost.length === 0 && data.every(x => x != null)) {
+    return { stripe: index, data: data as RawBlock[][], lost: [], rebuilt: [], hedged: reads.hedged, ...(whole != null ? { buffer: whole.buffer as ArrayBuffer } : {}) }
   }
-  if (lost.length > p) throw unrecoverable()
   if (!codecReads(codec, manifest.codec)) {
     throw new CodecError(`stripe ${index} was coded with ${manifest.codec}; this peer has ${codec.id}`)
   }
-  // losses found while reading the data shards: lay the stripe out now
+  // losses or slow holders found while reading the data shards: lay the stripe out now
   whole ??= layout()
 
-  // 2. more parity when data shards were found lost while reading, or some parity failed too
-  while (have < lostData.length) {
-    const wave = candidates.splice(0, lostData.length - have)
-    if (wave.length === 0) throw unrecoverable()
-    await fetchParity(wave)
-    if (lost.length > p) throw unrecoverable()
-  }
-
-  // 3. rebuild: virtual shards of a short stripe are known zeros
+  // 2. rebuild: virtual shards of a short stripe are known zeros
   let all: Uint8Array[]
   if (whole == null) {
     all = Array.from({ length: d + p }, () => new Uint8Array(0))
@@ -185,21 +204,25 @@ export async function reconstructStripe (
     }
     const shards: Array<Uint8Array | undefined> = [
       ...Array.from({ length: d }, (_, i) => i >= bd ? w.subarray(i * padded, (i + 1) * padded).fill(0) : place(i, data[i], stripe.data[i].length)),
-      ...parity.map((blocks, j) => place(d + j, blocks, padded))
+      ...stripe.parity.map((_, j) => place(d + j, got({ kind: 'parity', index: j }), padded))
     ]
     // the codec takes the buffer over: every block is a view of what it hands back
     all = await codec.reconstruct(shards, d, p, { signal: opts.signal })
     for (const [i, ref] of stripe.data.entries()) if (data[i] != null) data[i] = splitByRefs(all[i], ref.blocks)
   }
 
-  // 4. verify and hand out
+  // 3. verify and hand out: lost shards are rebuilt for repair; data shards read around a slow
+  // holder are verified the same way but are not lost (their holder still has them)
   const rebuilt: EncodedShard[] = []
+  const rebuild = async (s: ShardId): Promise<EncodedShard> => {
+    const ref = refOf(s)
+    return await rebuiltShard(index, s.kind, s.index, ref, all[posOf(s)].subarray(0, ref.length), manifest.nonce)
+  }
   for (const s of lost) {
-    const ref = s.kind === 'data' ? stripe.data[s.index] : stripe.parity[s.index]
-    const pos = s.kind === 'data' ? s.index : d + s.index
-    const shard = await rebuiltShard(index, s.kind, s.index, ref, all[pos].subarray(0, ref.length), manifest.nonce)
+    const shard = await rebuild(s)
     rebuilt.push(shard)
     if (s.kind === 'data') data[s.index] = shard.blocks
   }
-  return { stripe: index, data: data as RawBlock[][], lost, rebuilt, ...(all[0]?.byteLength > 0 ? { buffer: all[0].buffer as ArrayBuffer } : {}) }
+  for (const [i] of data.entries()) data[i] ??= (await rebuild({ kind: 'data', index: i })).blocks
+  return { stripe: index, data: data as RawBlock[][], lost, rebuilt, hedged: reads.hedged, ...(all[0]?.byteLength > 0 ? { buffer: all[0].buffer as ArrayBuffer } : {}) }
 }

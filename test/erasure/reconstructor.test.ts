@@ -5,6 +5,8 @@ import {
 } from '../../src/erasure/index.js'
 import type { Codec, EncodedStripe, FetchShard, Manifest, RawBlock, ShardKind } from '../../src/erasure/index.js'
 import { codeFile, concat } from './helpers.js'
+import { isSlow } from '../../src/erasure/hedge-rule.js'
+import type { HedgeRule } from '../../src/erasure/hedge-rule.js'
 
 const K = 1024
 
@@ -204,5 +206,130 @@ describe('reconstructStripe', () => {
     const ac = new AbortController()
     const fetch: FetchShard = async () => { ac.abort(new Error('cancelled')); throw new Error('whatever') }
     await assert.rejects(reconstructStripe(file.manifest, 0, file.manifest.stripes[0], fetch, codec, { signal: ac.signal }), /cancelled/)
+  })
+
+  describe('hedged reads', () => {
+    // a short floor keeps these fast; the default (1.5 s) is checked once
+    const quick: HedgeRule = { floorMs: 100, factor: 2, aloneMs: 400 }
+
+    /** `freeze` never answer (until aborted); the others answer at once. Records aborts. */
+    function frozen (s: EncodedStripe, freeze: string[], opts: { delayMs?: Record<string, number>, partial?: boolean } = {}): Store & { aborted: string[] } {
+      const inner = store(s)
+      const aborted: string[] = []
+      const fetched: string[] = []
+      const fetch: FetchShard = async (kind, index, o) => {
+        const key = `${kind[0]}${index}`
+        fetched.push(key)
+        o.signal?.addEventListener('abort', () => aborted.push(key))
+        if (freeze.includes(key)) {
+          // a holder frozen part-way: one block arrives, then nothing
+          if (opts.partial === true) o.onProgress?.((kind === 'data' ? s.data : s.parity)[index].blocks[0].bytes.byteLength)
+          return await new Promise<never>(() => {})
+        }
+        const delay = opts.delayMs?.[key] ?? 0
+        if (delay > 0) await new Promise(resolve => setTimeout(resolve, delay))
+        const blocks = await inner.fetch(kind, index, o)
+        for (const b of blocks ?? []) o.onProgress?.(b.byteLength)
+        return blocks
+      }
+      return { fetch, fetched, aborted }
+    }
+
+    it('rebuilds a stripe from parity within the hedge time when a data holder never answers, and aborts that fetch', async () => {
+      const st = frozen(full, ['d1'])
+      const t0 = performance.now()
+      const r = await run(full, st) // the default rule: 1.5 s floor
+      const ms = performance.now() - t0
+      assert.ok(ms >= 1400 && ms < 3000, `read in ${ms} ms`)
+      assert.deepEqual(bytesOf(r.data), expect(full))
+      assert.deepEqual(r.hedged, [{ kind: 'data', index: 1 }])
+      // slow is not lost: nothing to repair
+      assert.deepEqual(r.lost, [])
+      assert.deepEqual(r.rebuilt, [])
+      assert.deepEqual(st.fetched.sort(), ['d0', 'd1', 'd2', 'd3', 'p0'])
+      assert.ok(st.aborted.includes('d1'), 'the frozen fetch was aborted')
+      assert.ok(r.buffer != null)
+    })
+
+    it('hedges a holder frozen part-way through its shard', async () => {
+      const st = frozen(full, ['d3'], { partial: true })
+      const r = await run(full, st, { hedge: quick })
+      assert.deepEqual(bytesOf(r.data), expect(full))
+      assert.deepEqual(r.hedged, [{ kind: 'data', index: 3 }])
+      assert.deepEqual(st.aborted, ['d3'])
+    })
+
+    it('leaves a holder alone that is slower than the floor allows for but answers', async () => {
+      codec.calls = 0
+      const st = frozen(full, [], { delayMs: { d2: 60 } })
+      const r = await run(full, st, { hedge: quick })
+      assert.deepEqual(bytesOf(r.data), expect(full))
+      assert.deepEqual(st.fetched.sort(), ['d0', 'd1', 'd2', 'd3'])
+      assert.deepEqual(r.hedged, [])
+      assert.equal(codec.calls, 0)
+    })
+
+    it('lets the slow fetch win when it completes before its spare, and aborts the spare', async () => {
+      // d0 is called slow at ~200 ms, its spare p0 would take 300 ms more: d0 answers first
+      const st = frozen(full, [], { delayMs: { d0: 300, p0: 300 } })
+      const r = await run(full, st, { hedge: { ...quick, floorMs: 200 } })
+      assert.deepEqual(bytesOf(r.data), expect(full))
+      assert.deepEqual(st.fetched.sort(), ['d0', 'd1', 'd2', 'd3', 'p0'])
+      assert.deepEqual(r.hedged, [])
+      assert.deepEqual(st.aborted, ['p0'])
+      assert.equal(r.buffer, undefined, 'healthy: no stripe buffer')
+    })
+
+    it('reads parity at once in place of an avoided (slow before) holder, and its shard only as a last resort', async () => {
+      const st = frozen(full, [])
+      const r = await run(full, st, { hedge: quick, avoid: [{ kind: 'data', index: 2 }] })
+      assert.deepEqual(bytesOf(r.data), expect(full))
+      assert.deepEqual(st.fetched.sort(), ['d0', 'd1', 'd3', 'p0'])
+      assert.deepEqual(r.lost, [])
+      // with a parity shard gone too, the avoided holder is asked after all
+      const st2 = frozen(full, [])
+      const lossy = store(full, { lose: ['p0', 'p1'] })
+      const fetch: FetchShard = async (kind, index, o) => kind === 'parity' ? await lossy.fetch(kind, index, o) : await st2.fetch(kind, index, o)
+      const r2 = await reconstructStripe(file.manifest, full.index, file.manifest.stripes[full.index], fetch, codec, { hedge: quick, avoid: [{ kind: 'data', index: 2 }] })
+      assert.deepEqual(bytesOf(r2.data), expect(full))
+      assert.ok(st2.fetched.includes('d2'))
+      assert.deepEqual(r2.lost.map(l => `${l.kind[0]}${l.index}:${l.reason}`), ['p0:missing', 'p1:missing'])
+    })
+
+    it('repair read: a known loss and a frozen survivor are both read around; only the lost shard is rebuilt', async () => {
+      const st = frozen(full, ['d2'])
+      const r = await run(full, st, { hedge: quick, lost: [{ kind: 'data', index: 0 }] })
+      assert.deepEqual(bytesOf(r.data), expect(full))
+      assert.deepEqual(r.lost.map(l => `${l.kind[0]}${l.index}:${l.reason}`), ['d0:known'])
+      assert.deepEqual(r.rebuilt.map(s => `${s.kind[0]}${s.index}`), ['d0'])
+      assert.deepEqual(r.hedged, [{ kind: 'data', index: 2 }])
+      assert.deepEqual(st.aborted, ['d2'])
+    })
+
+    it('with hedging off, waits for every fetch', async () => {
+      const st = frozen(full, [], { delayMs: { d1: 300 } })
+      const r = await run(full, st, { hedge: false })
+      assert.deepEqual(st.fetched.sort(), ['d0', 'd1', 'd2', 'd3'])
+      assert.deepEqual(r.hedged, [])
+    })
+
+    it('isSlow: scales with the others\' pace, the floor, and a fetch still moving', () => {
+      const MiB = 1 << 20
+      // others did 16 MiB in 4 s (a loaded machine): 0 bytes after 3 s is not slow yet
+      const others = [{ start: 0, last: 4000, bytes: 16 * MiB, size: 16 * MiB, done: 4000 }]
+      assert.equal(isSlow({ start: 0, last: 0, bytes: 0, size: 16 * MiB }, others, 3000), false)
+      // …after floor + 2 × 4 s it is
+      assert.equal(isSlow({ start: 0, last: 0, bytes: 0, size: 16 * MiB }, others, 9600), true)
+      // a fast network: the floor decides
+      const fast = [{ start: 0, last: 10, bytes: MiB, size: MiB, done: 10 }]
+      assert.equal(isSlow({ start: 0, last: 0, bytes: 0, size: MiB }, fast, 1400), false)
+      assert.equal(isSlow({ start: 0, last: 0, bytes: 0, size: MiB }, fast, 1600), true)
+      // moving steadily and nearly done: left alone; stalled part-way: slow
+      assert.equal(isSlow({ start: 0, last: 1990, bytes: MiB - 1000, size: MiB }, fast, 2000), false)
+      assert.equal(isSlow({ start: 0, last: 100, bytes: MiB - 1000, size: MiB }, fast, 2000), true)
+      // nothing to compare with: no byte for aloneMs
+      assert.equal(isSlow({ start: 0, last: 0, bytes: 0, size: MiB }, [], 5000), false)
+      assert.equal(isSlow({ start: 0, last: 0, bytes: 0, size: MiB }, [], 6500), true)
+    })
   })
 })

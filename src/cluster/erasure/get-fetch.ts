@@ -4,7 +4,8 @@
 // (BlockGet) after asking which blocks the holder lacks. Holders read their own disk only, so a
 // lost block fails at once instead of after a bitswap timeout. Blocks are not stored on the
 // reading peer, so an ecget leaves no garbage behind; a block that does not hash to its CID is
-// never handed out.
+// never handed out. A slow holder is read around (hedge.ts, erasure/shard-reads.ts) long
+// before BLOCK_TIMEOUT, which stays the last resort when there is nobody else to ask.
 import { CID } from 'multiformats/cid'
 import { ClusterError } from '../../api/errors.js'
 import { verifyBlock } from '../../erasure/blocks.js'
@@ -15,6 +16,8 @@ import type { ShardState } from './status-shards.js'
 import { withTimeout } from '../../common/signal.js'
 import { localBlocks } from '../../ipfs/local-blocks.js'
 import { withProgressTimeout } from '../../ipfs/timeouts.js'
+import { firstOf, sharedHedgeMemory } from './hedge.js'
+import type { HedgeMemory } from './hedge.js'
 
 /** One block must arrive within this time; a holder that takes longer counts as failed. */
 const BLOCK_TIMEOUT = 60_000
@@ -56,10 +59,10 @@ export async function verifiedBlockFrom (ctx: ErasureContext, peer: string, cid:
  * "missing") when the holder lacks a block, throws (lost, "failed") when the holder cannot be
  * read, and leaves hashing to the reconstructor, which marks bad bytes "corrupt". Given the
  * shard's slot in the stripe buffer, it copies each block there as it arrives. `onBytes`
- * counts what came over the wire.
+ * counts what came over the wire. Aborting the signal ends the RPC stream.
  */
 export function shardFetcher (ctx: ErasureContext, states: readonly ShardState[], stripe: ManifestStripe, onBytes?: (n: number) => void): FetchShard {
-  return async (kind, index, { signal, into }) => {
+  return async (kind, index, { signal, into, onProgress }) => {
     const st = states.find(s => s.kind === kind && s.index === index)
     const ref = kind === 'data' ? stripe.data[index] : stripe.parity[index]
     if (st == null || ref == null || st.holder === '') return undefined
@@ -76,9 +79,13 @@ export function shardFetcher (ctx: ErasureContext, states: readonly ShardState[]
       const out: Uint8Array[] = []
       let offset = 0
       for await (const bytes of blocks) {
+        // the read went on without this shard (another came first): the slot may be the
+        // codec's by now, so nothing more is written to it
+        streamSignal.throwIfAborted()
         progress()
         if (bytes === undefined) return undefined
         onBytes?.(bytes.byteLength)
+        onProgress?.(bytes.byteLength)
         const len = ref.blocks[out.length]?.[1]
         // a block of the wrong length is handed back as it is: the reconstructor calls it corrupt
         if (slot == null || bytes.byteLength !== len) out.push(bytes)
@@ -96,21 +103,38 @@ export function shardFetcher (ctx: ErasureContext, states: readonly ShardState[]
 
 /**
  * A block from the first of its holders that has a good copy (this peer first when it is
- * one): tree blocks of an EC file, blocks of replicated content.
- * Holders that failed are remembered in `failed` so the caller can report and repair them.
+ * one): tree blocks of an EC file, blocks of replicated content. A holder that does not answer
+ * within the run's block hedge delay gets the next one asked beside it; the first good copy
+ * wins and the other requests are aborted.
+ * Holders that failed are remembered in `failed` so the caller can report and repair them;
+ * holders that were only slow go to `hedge` (asked last from then on), never to `failed`.
  */
-export async function blockFromHolders (ctx: ErasureContext, holders: readonly string[], cid: CID, failed: Set<string>, signal?: AbortSignal): Promise<Uint8Array> {
-  const order = [...holders].sort((a, b) => Number(b === ctx.peerId) - Number(a === ctx.peerId) || Number(failed.has(a)) - Number(failed.has(b)))
+export async function blockFromHolders (ctx: ErasureContext, holders: readonly string[], cid: CID, failed: Set<string>, signal?: AbortSignal, hedge: HedgeMemory = sharedHedgeMemory(ctx)): Promise<Uint8Array> {
+  const rank = (h: string): number => h === ctx.peerId ? 0 : failed.has(h) ? 3 : hedge.isSlow(h) ? 2 : 1
+  const order = [...new Set(holders)].sort((a, b) => rank(a) - rank(b))
   const errors: string[] = []
-  for (const h of order) {
-    try {
-      if ((await missingOn(ctx, h, [cid.toString()], signal)).length > 0) throw new BlockFetchError(h, cid.toString(), 'not held')
-      return await verifiedBlockFrom(ctx, h, cid, signal)
-    } catch (err) {
-      signal?.throwIfAborted()
-      failed.add(h)
-      errors.push((err as Error).message)
-    }
+  try {
+    return await firstOf(order, async (h, s) => {
+      const t0 = performance.now()
+      if ((await missingOn(ctx, h, [cid.toString()], s)).length > 0) throw new BlockFetchError(h, cid.toString(), 'not held')
+      const bytes = await verifiedBlockFrom(ctx, h, cid, s)
+      hedge.blockAnswered(performance.now() - t0)
+      return bytes
+    }, {
+      signal,
+      hedgeMs: hedge.blockHedgeMs(),
+      onFail: (h, err) => {
+        if (signal?.aborted === true) return
+        failed.add(h)
+        errors.push((err as Error).message)
+      },
+      onHedged: h => {
+        const first = hedge.markSlow(h)
+        ctx.logger[first ? 'info' : 'debug']({ peer: h, cid: cid.toString() }, 'hedged read: block holder slow, another holder answered first')
+      }
+    })
+  } catch (err) {
+    signal?.throwIfAborted()
+    throw new ClusterError(`no holder has a good copy of ${cid.toString()}: ${errors.length > 0 ? errors.join('; ') : (err as Error).message}`, 500)
   }
-  throw new ClusterError(`no holder has a good copy of ${cid.toString()}: ${errors.join('; ')}`, 500)
 }

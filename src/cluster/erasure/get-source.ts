@@ -6,7 +6,8 @@
 // the holders' disks and the network stay busy while the caller writes. A leaf the exporter asks for again (the same chunk twice in a file)
 // is read alone from its holder, or through its stripe when that fails (at most two stripes
 // are then in memory). A stripe that had to be rebuilt is one buffer that the next stripe
-// reuses, so the leaves handed to the exporter from it are copies.
+// reuses, so the leaves handed to the exporter from it are copies. Every read of one walk
+// shares one HedgeMemory: a holder found slow in one stripe is read around in the next ones.
 import type { CID } from 'multiformats/cid'
 import { ClusterError } from '../../api/errors.js'
 import type { Manifest } from '../../erasure/types.js'
@@ -14,6 +15,7 @@ import { StripeBuffers } from '../../erasure/stripe-buffers.js'
 import { copyOf } from '../../erasure/blocks.js'
 import type { ErasureContext } from './context.js'
 import { blockFromHolders, verifiedBlockFrom } from './get-fetch.js'
+import { HedgeMemory } from './hedge.js'
 import { readStripe } from './get-stripe.js'
 import type { StripeRead } from './get-stripe.js'
 import type { FileState } from './status-shards.js'
@@ -34,6 +36,8 @@ export interface StripeBlockSourceInit {
   onBytes?: (n: number) => void
   /** a stripe the walk is done with (repair hook); called once per stripe read */
   onStripeDone: (index: number, read: StripeRead) => Promise<void>
+  /** the run's slow holders (default: a new memory for this walk) */
+  hedge?: HedgeMemory
 }
 
 export class StripeBlockSource {
@@ -47,6 +51,8 @@ export class StripeBlockSource {
   private current?: { index: number, blocks: Map<string, Uint8Array>, read: StripeRead }
   /** the buffers of rebuilt stripes, one serving them all */
   private readonly buffers = new StripeBuffers()
+  /** holders this walk hedged against (read last from then on) */
+  readonly hedge: HedgeMemory
   /** The next stripe, read while the current one is handed out (healthy stripes only). */
   private next?: { index: number, read: Promise<StripeRead> }
   /** an earlier stripe read again for a repeated leaf whose holder could not serve it */
@@ -54,6 +60,7 @@ export class StripeBlockSource {
 
   constructor (init: StripeBlockSourceInit) {
     this.init = init
+    this.hedge = init.hedge ?? new HedgeMemory()
     init.manifest.stripes.forEach((s, stripe) => s.data.forEach((shard, i) => {
       for (const [cid] of shard.blocks) {
         const k = keyOf(cid)
@@ -70,7 +77,7 @@ export class StripeBlockSource {
 
   async block (cid: CID, signal?: AbortSignal): Promise<Uint8Array> {
     const k = keyOf(cid)
-    if (this.tree.has(k)) return await blockFromHolders(this.init.ctx, this.treeHolders(), cid, this.treeFailed, signal)
+    if (this.tree.has(k)) return await blockFromHolders(this.init.ctx, this.treeHolders(), cid, this.treeFailed, signal, this.hedge)
     const held = this.current?.blocks.get(k)
     if (held != null) return this.handOut(held)
     const loc = this.leaves.get(k)
@@ -102,11 +109,14 @@ export class StripeBlockSource {
   /** A leaf of a stripe already passed: from its holder, else through the stripe once more. */
   private async again (cid: CID, loc: { stripe: number, shard: number }, signal?: AbortSignal): Promise<Uint8Array> {
     const st = this.init.state.stripes[loc.stripe].find(s => s.kind === 'data' && s.index === loc.shard)
-    if (st != null && st.holder !== '' && (st.verdict === 'healthy' || st.verdict === 'pending')) {
+    if (st != null && st.holder !== '' && (st.verdict === 'healthy' || st.verdict === 'pending') && !this.hedge.isSlow(st.holder)) {
+      // a holder that does not answer within the hedge delay is read around, through the stripe
+      const late = AbortSignal.timeout(this.hedge.blockHedgeMs())
       try {
-        return await verifiedBlockFrom(this.init.ctx, st.holder, cid, signal)
+        return await verifiedBlockFrom(this.init.ctx, st.holder, cid, signal == null ? late : AbortSignal.any([signal, late]))
       } catch {
         signal?.throwIfAborted()
+        if (late.aborted && this.hedge.markSlow(st.holder)) this.init.ctx.logger.info({ peer: st.holder, cid: cid.toString() }, 'hedged read: holder slow, block read through its stripe; its shards are read last for the rest of this run')
       }
     }
     // one earlier stripe is kept, so a run of repeated leaves rebuilds it once, not per leaf
@@ -133,7 +143,9 @@ export class StripeBlockSource {
    * Starts reading stripe `index` now, when cluster state calls it healthy: its data shards come
    * as they are, with no stripe buffer. A stripe known to have lost shards is rebuilt in a
    * (d+p) x shard buffer, and two of those at once would pass the memory bound, so it is read
-   * when its turn comes.
+   * when its turn comes. (A healthy stripe read around a slow holder takes a buffer too: then
+   * two stripe buffers are in memory, this one and the current stripe's, never more; a walk
+   * over a slow holder's stripes still overlaps its reads.)
    */
   private readAhead (index: number, signal?: AbortSignal): void {
     if (index >= this.init.manifest.stripes.length || signal?.aborted === true) return
@@ -144,7 +156,7 @@ export class StripeBlockSource {
   }
 
   private async read (index: number, signal?: AbortSignal, buffers?: StripeBuffers): Promise<StripeRead> {
-    return await readStripe(this.init.ctx, this.init.manifest, index, this.init.state.stripes[index], { signal, onBytes: this.init.onBytes, buffers })
+    return await readStripe(this.init.ctx, this.init.manifest, index, this.init.state.stripes[index], { signal, onBytes: this.init.onBytes, buffers, hedge: this.hedge })
   }
 
   /** Hands the stripe in memory to onStripeDone, then its buffer to the next stripe. */

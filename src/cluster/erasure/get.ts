@@ -5,6 +5,7 @@
 // directory as a tar archive. Every stripe is repaired once the walk is past it (its rebuilt
 // shards re-homed, see repair-place.ts); stripes the walk never needed but that lost shards
 // are repaired at the end. A healthy file is read from its data shards only and nothing moves.
+// One HedgeMemory serves the whole ecget: a holder that was slow once is read around after.
 import { CID } from 'multiformats/cid'
 import { exporter } from 'ipfs-unixfs-exporter'
 import { errorMessage } from '../../api/errors.js'
@@ -15,6 +16,7 @@ import { StripeBuffers } from '../../erasure/stripe-buffers.js'
 import type { ErasureContext } from './context.js'
 import { UnrecoverableFileError } from './get-errors.js'
 import { blockFromHolders } from './get-fetch.js'
+import { HedgeMemory } from './hedge.js'
 import { StripeBlockSource } from './get-source.js'
 import type { StripeRead } from './get-stripe.js'
 import { readStripe } from './get-stripe.js'
@@ -73,7 +75,8 @@ export async function ecGet (ctx: ErasureContext, cid: string, opts: EcGetOption
   // many shards: one streamed status list per holder beats one call per shard
   const state = await assessFile(ctx, file, manifest, new HolderStatus(ctx, { bulk: file.shards.size > BULK_STATUS_SHARDS }), { signal })
   checkRecoverable(file, state)
-  const treeBlocks = await treeBlockList(ctx, file, manifest, state, signal)
+  const hedge = new HedgeMemory()
+  const treeBlocks = await treeBlockList(ctx, file, manifest, state, hedge, signal)
   // holders that say "pinned" but lack blocks (a wiped blockstore) are found before any byte
   await probeHolders(ctx, manifest, state, manifest.tree != null ? [manifest.tree, ...treeBlocks].map(c => c.toString()) : undefined, { signal, full: false })
   checkRecoverable(file, state)
@@ -87,7 +90,7 @@ export async function ecGet (ctx: ErasureContext, cid: string, opts: EcGetOption
     report.rebuilt.push(...r.placed)
     if (r.errors.length > 0) (report.errors ??= []).push(...r.errors)
   }
-  const source = new StripeBlockSource({ ctx, manifest, state, treeBlocks, signal, onStripeDone: repair })
+  const source = new StripeBlockSource({ ctx, manifest, state, treeBlocks, signal, onStripeDone: repair, hedge })
   const root = await exporter(manifest.content_root, source, { signal })
   const kind = root.type === 'directory' ? 'directory' : 'file'
   const degraded = lostByStripe(state).flatMap((l, i) => l.length > 0 ? [i] : [])
@@ -101,7 +104,7 @@ export async function ecGet (ctx: ErasureContext, cid: string, opts: EcGetOption
     for (const index of degraded) {
       if (source.visited.has(index)) continue
       try {
-        const read = await readStripe(ctx, manifest, index, state.stripes[index], { signal, buffers })
+        const read = await readStripe(ctx, manifest, index, state.stripes[index], { signal, buffers, hedge })
         await repair(index, read)
         buffers.give(read.result.buffer)
       } catch (err) {
@@ -122,15 +125,17 @@ export async function ecGet (ctx: ErasureContext, cid: string, opts: EcGetOption
     }
     report.new_holders = [...new Set([...report.rebuilt.map(r => r.holder), ...(report.tree_copies ?? [])])].sort()
     if (report.rebuilt.length > 0) ctx.logger.info({ cid: file.meta.cid, rebuilt: report.rebuilt.length }, 'ecget repaired lost shards')
+    // slow holders are not lost (nothing was repaired for them), but operators should see them
+    if (hedge.hedges > 0) ctx.logger.info({ cid: file.meta.cid, hedges: hedge.hedges, slow: hedge.slowPeers() }, 'ecget read around slow holders')
   }
 
   return { cid: file.meta.cid, name: file.meta.name, kind, size: manifest.file_size, stripes: manifest.stripes.length, degraded, body: body(), report }
 }
 
 /** The tree node's block list (from any holder with a good copy); none when the file has no tree. */
-async function treeBlockList (ctx: ErasureContext, file: EcFile, manifest: Manifest, state: FileState, signal?: AbortSignal): Promise<CID[]> {
+async function treeBlockList (ctx: ErasureContext, file: EcFile, manifest: Manifest, state: FileState, hedge: HedgeMemory, signal?: AbortSignal): Promise<CID[]> {
   if (manifest.tree == null) return []
   const holders = (state.tree?.holders ?? file.tree?.allocations ?? []).filter(h => !(state.tree?.lost ?? []).includes(h))
-  const node = decodeTreeNode(await blockFromHolders(ctx, holders, manifest.tree, new Set(), signal))
+  const node = decodeTreeNode(await blockFromHolders(ctx, holders, manifest.tree, new Set(), signal, hedge))
   return node.blocks.map(([c]) => c)
 }
