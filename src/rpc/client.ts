@@ -43,11 +43,7 @@ export class RpcClient {
     return { frames: new FrameStream(stream, MAX_FRAME_BYTES), stream }
   }
 
-  /** The next frame of the answer; an error frame becomes its ClusterError. */
-  private static async next (frames: FrameStream, opts: RpcCallOptions): Promise<Frame> {
-    return RpcClient.check(decodeFrame(await frames.readRequired('before the answer', opts)))
-  }
-
+  /** The frame, or its error as a ClusterError. */
   private static check (f: Frame): Frame {
     if (f.e != null) throw new ClusterError(f.e, f.c ?? 500)
     return f
@@ -55,37 +51,42 @@ export class RpcClient {
 
   async call<T> (peer: string, service: string, method: string, arg: unknown, opts: RpcCallOptions = {}): Promise<T> {
     const { frames, stream } = await this.open(peer, opts.signal)
+    let answered = false
     try {
       await frames.write(encodeFrame({ s: service, m: method, a: arg }), opts)
-      const res = await RpcClient.next(frames, opts)
-      return res.r as T
+      const res = decodeFrame(await frames.readRequired('before the answer', opts))
+      answered = true
+      return RpcClient.check(res).r as T
     } finally {
-      await stream.close().catch(() => {})
+      await RpcClient.end(stream, answered)
     }
   }
 
   async * stream<T> (peer: string, service: string, method: string, arg: unknown, opts: RpcCallOptions = {}): AsyncIterable<T> {
     const { frames, stream } = await this.open(peer, opts.signal)
+    let answered = false
     try {
       await frames.write(encodeFrame({ s: service, m: method, a: arg }), opts)
       while (true) {
-        const f = await RpcClient.next(frames, opts)
-        if (f.z === true) return
+        const f = decodeFrame(await frames.readRequired('before the answer', opts))
+        // the end, or an error frame, is the peer's whole answer
+        answered = f.z === true || f.e != null
+        if (RpcClient.check(f).z === true) return
         yield f.i as T
       }
     } finally {
-      await stream.close().catch(() => {})
+      await RpcClient.end(stream, answered)
     }
   }
 
   /** Sends a stream of items as the argument; resolves with the method's result. */
   async sink<T> (peer: string, service: string, method: string, arg: unknown, items: AsyncIterable<unknown>, opts: RpcCallOptions = {}): Promise<T> {
     const { frames, stream } = await this.open(peer, opts.signal)
+    let answer: Frame | undefined
     try {
       await frames.write(encodeFrame({ s: service, m: method, a: arg }), opts)
       // The server may fail early (e.g. a full disk): read its answer concurrently so a
       // failure stops the sender instead of filling buffers.
-      let answer: Frame | undefined
       const reply = frames.readRequired('before the answer', opts).then(b => {
         answer = decodeFrame(b)
         return answer
@@ -98,7 +99,23 @@ export class RpcClient {
       if (answer == null) await frames.write(encodeFrame({ z: true }), opts)
       return RpcClient.check(await reply).r as T
     } finally {
-      await stream.close().catch(() => {})
+      await RpcClient.end(stream, answer != null)
     }
+  }
+
+  /**
+   * Ends a call's stream. After the peer's whole answer it is closed; otherwise (the caller
+   * aborted, stopped reading a streamed answer, or the stream failed) it is reset, so the peer's
+   * handler stops at once instead of sending on until flow control blocks it and waiting there
+   * until the connection goes (a hedged read cancels the slow holder's shard this way).
+   */
+  private static async end (stream: any, answered: boolean): Promise<void> {
+    if (answered) {
+      await stream.close().catch(() => {})
+      return
+    }
+    try {
+      stream.abort(new ClusterError('rpc call ended before its answer', 499))
+    } catch { /* already gone */ }
   }
 }

@@ -23,6 +23,8 @@ let b: ClusterHost
 let client: RpcClient
 /** items the slow handler has taken so far */
 let consumed = 0
+/** the endless streamed result's handler: runs started and ended, items produced */
+const endless = { started: 0, ended: 0, sent: 0 }
 
 function block (i: number): Uint8Array {
   return new Uint8Array(BLOCK).fill(i % 251)
@@ -48,6 +50,21 @@ before(async () => {
         await sleep(5) // a blockstore slower than the network
       }
       return n
+    }
+  })
+  server.register('Test', 'Endless', {
+    policy: 'open',
+    kind: 'stream',
+    handler: async function * () {
+      endless.started++
+      try {
+        for (let i = 0; ; i++) {
+          endless.sent = i
+          yield block(i)
+        }
+      } finally {
+        endless.ended++
+      }
     }
   })
   server.register('Test', 'Blocks', {
@@ -90,4 +107,25 @@ test('a streamed result larger than every buffer reaches a slow consumer whole',
     await sleep(5)
   }
   assert.equal(n, BLOCKS)
+})
+
+test('a caller that stops reading a streamed result midway stops the peer\'s handler at once', async () => {
+  let n = 0
+  for await (const item of client.stream<Uint8Array>(b.peerId.toString(), 'Test', 'Endless', null)) {
+    assert.equal(item.byteLength, BLOCK)
+    if (++n === 3) break
+  }
+  // the stream was reset, not half-closed: the handler's generator is ended right away instead
+  // of blocking on flow control until the connection goes
+  const deadline = Date.now() + 5000
+  while (endless.ended < endless.started && Date.now() < deadline) await sleep(20)
+  assert.equal(endless.started, 1)
+  assert.equal(endless.ended, 1, `the handler still runs (${endless.sent} items produced)`)
+  // and the connection is fine for the next call
+  let m = 0
+  for await (const item of client.stream<Uint8Array>(b.peerId.toString(), 'Test', 'Blocks', null)) {
+    assert.ok(Buffer.from(item).equals(Buffer.from(block(m))), `item ${m} intact`)
+    m++
+  }
+  assert.equal(m, BLOCKS)
 })
