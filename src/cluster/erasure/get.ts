@@ -31,6 +31,8 @@ import { HolderStatus, assessFile, lostOf, probeHolders } from './status-shards.
 
 /** above this many shard pins, holders' statuses are read in bulk (see HolderStatus) */
 export const BULK_STATUS_SHARDS = 64
+/** how long ecget waits for a holder's first status answer before reading around it (ms) */
+const STATUS_PATIENCE = 3_000
 
 export interface EcGetOptions {
   signal?: AbortSignal
@@ -73,12 +75,19 @@ export async function ecGet (ctx: ErasureContext, cid: string, opts: EcGetOption
   const file = await loadEcFile(ctx, cid, { signal })
   const manifest = await readManifest(ctx, file, { signal })
   // many shards: one streamed status list per holder beats one call per shard
-  const state = await assessFile(ctx, file, manifest, new HolderStatus(ctx, { bulk: file.shards.size > BULK_STATUS_SHARDS }), { signal })
+  // a holder that answers nothing for STATUS_PATIENCE (frozen, swapping) is read around, as a
+  // hedged read would, instead of waiting out its RPC timeouts before the first byte
+  const statuses = new HolderStatus(ctx, { bulk: file.shards.size > BULK_STATUS_SHARDS, patience: STATUS_PATIENCE })
+  const state = await assessFile(ctx, file, manifest, statuses, { signal })
   checkRecoverable(file, state)
   const hedge = new HedgeMemory()
+  for (const peer of statuses.slow) {
+    hedge.markSlow(peer)
+    ctx.logger.info({ peer, cid: file.meta.cid }, 'ecget: holder did not answer its status in time; its shards are read last')
+  }
   const treeBlocks = await treeBlockList(ctx, file, manifest, state, hedge, signal)
   // holders that say "pinned" but lack blocks (a wiped blockstore) are found before any byte
-  await probeHolders(ctx, manifest, state, manifest.tree != null ? [manifest.tree, ...treeBlocks].map(c => c.toString()) : undefined, { signal, full: false })
+  await probeHolders(ctx, manifest, state, manifest.tree != null ? [manifest.tree, ...treeBlocks].map(c => c.toString()) : undefined, { signal, full: false, skip: statuses.slow })
   checkRecoverable(file, state)
 
   const report: EcRecoveryReport = { cid: file.meta.cid, name: file.meta.name, lost: [], rebuilt: [], new_holders: [] }

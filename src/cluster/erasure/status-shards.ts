@@ -1,7 +1,8 @@
 // Loss from cluster state (EC rule 3): a shard is lost when its holder left the peerset (ping
 // expired) or the holder's tracker says the shard pin is not pinned (or cannot be asked).
 // A shard still queued or being pinned is NOT lost: it has not arrived yet, and is read like a
-// healthy one (a fetch that then fails counts, see get-fetch.ts).
+// healthy one (a fetch that then fails counts, see get-fetch.ts). Nor is a shard whose holder
+// is slow to answer when the caller cannot wait (ecget): "slow", read last, never repaired.
 import type { LostShardInfo, PinInfo, ShardLossReason, TrackerStatusName } from '../../api/types.js'
 import type { Manifest } from '../../erasure/types.js'
 import type { Signalled } from '../components.js'
@@ -14,8 +15,11 @@ import { withTimeout } from '../../common/signal.js'
 const STATUS_TIMEOUT = 15_000
 const STATUS_CONCURRENCY = 8
 
-/** What a holder's tracker status means for a shard. */
-export type HolderVerdict = 'healthy' | 'pending' | ShardLossReason
+/**
+ * What a holder's tracker status means for a shard. 'slow': the holder did not answer within the
+ * caller's patience (a frozen or overloaded peer): its shards are read last, not repaired.
+ */
+export type HolderVerdict = 'healthy' | 'pending' | 'slow' | ShardLossReason
 
 const LOST_STATUSES: TrackerStatusName[] = ['pin_error', 'unexpectedly_unpinned', 'unpinned', 'unpin_queued', 'unpinning', 'unpin_error']
 
@@ -30,17 +34,27 @@ export function verdictOf (status: TrackerStatusName): HolderVerdict {
 /**
  * Asks holders' trackers, once per (holder, CID). `bulk` preloads each holder's whole status
  * list with one streamed call (ecrecovery over every file); otherwise one call per shard.
+ * `patience` (ms): a holder that has not answered by then is 'slow' (ecget, which would
+ * otherwise wait out a frozen peer's RPC timeouts before reading a byte); without it, a holder
+ * that cannot be asked is 'unreachable' (repair, status).
  */
 export class HolderStatus {
   private readonly ctx: ErasureContext
   private readonly live: Set<string>
   private readonly bulk: Map<string, Promise<Map<string, PinInfo> | Error>> = new Map()
   private readonly useBulk: boolean
+  private readonly patience?: number
+  /** holders that ran out of patience */
+  readonly slow = new Set<string>()
+  /** holders that answered at least once */
+  private readonly answered = new Set<string>()
+  private readonly deadlines = new Map<string, AbortController>()
 
-  constructor (ctx: ErasureContext, opts: { bulk?: boolean } = {}) {
+  constructor (ctx: ErasureContext, opts: { bulk?: boolean, patience?: number } = {}) {
     this.ctx = ctx
     this.live = new Set(ctx.peerset())
     this.useBulk = opts.bulk === true
+    this.patience = opts.patience
   }
 
   isLive (peer: string): boolean {
@@ -49,14 +63,38 @@ export class HolderStatus {
 
   async verdict (holder: string | undefined, cid: string, opts: Signalled = {}): Promise<HolderVerdict> {
     if (holder == null || holder === '' || !this.live.has(holder)) return 'down'
+    if (this.slow.has(holder)) return 'slow'
+    const patience = this.patienceSignal(holder)
     try {
-      const info = this.useBulk ? await this.fromBulk(holder, cid, opts) : await this.one(holder, cid, opts)
+      const signal = patience == null ? opts.signal : opts.signal == null ? patience : AbortSignal.any([patience, opts.signal])
+      const info = this.useBulk ? await this.fromBulk(holder, cid, { signal }) : await this.one(holder, cid, { signal })
+      this.answered.add(holder)
       if (info == null) return 'pending'
       return verdictOf(info.status)
     } catch {
       opts.signal?.throwIfAborted()
-      return 'unreachable'
+      return this.slow.has(holder) ? 'slow' : 'unreachable'
     }
+  }
+
+  /**
+   * Aborted when `holder` has answered nothing within the patience from the first question
+   * (it is then 'slow' for the rest of this run); undefined when there is no patience to lose.
+   */
+  private patienceSignal (holder: string): AbortSignal | undefined {
+    if (this.patience == null || holder === this.ctx.peerId || this.answered.has(holder)) return undefined
+    let deadline = this.deadlines.get(holder)
+    if (deadline == null) {
+      const ctl = new AbortController()
+      deadline = ctl
+      this.deadlines.set(holder, ctl)
+      setTimeout(() => {
+        if (this.answered.has(holder)) return
+        this.slow.add(holder)
+        ctl.abort()
+      }, this.patience).unref()
+    }
+    return deadline.signal
   }
 
   private async one (holder: string, cid: string, opts: Signalled): Promise<PinInfo> {
@@ -102,7 +140,7 @@ export interface FileState {
 }
 
 export function lostOf (s: ShardState): LostShardInfo | undefined {
-  if (s.verdict === 'healthy' || s.verdict === 'pending') return undefined
+  if (s.verdict === 'healthy' || s.verdict === 'pending' || s.verdict === 'slow') return undefined
   return { stripe: s.stripe, kind: s.kind, index: s.index, position: s.position, cid: s.cid, holder: s.holder, reason: s.verdict }
 }
 
@@ -146,7 +184,7 @@ export async function assessFile (ctx: ErasureContext, file: EcFile, manifest: M
   if (file.tree != null) {
     const holders = file.tree.allocations ?? []
     const verdicts = await mapLimit(holders, STATUS_CONCURRENCY, async h => await statuses.verdict(h, file.tree?.cid ?? '', opts))
-    tree = { holders, lost: holders.filter((_, i) => verdicts[i] !== 'healthy' && verdicts[i] !== 'pending') }
+    tree = { holders, lost: holders.filter((_, i) => verdicts[i] !== 'healthy' && verdicts[i] !== 'pending' && verdicts[i] !== 'slow') }
   }
   return { stripes, tree }
 }
@@ -166,9 +204,10 @@ async function holdsShardNode (ctx: ErasureContext, st: ShardState, opts: Signal
  * (one MissingBlocks call per shard, no bytes moved): a holder whose blockstore was wiped keeps
  * its pin records, so its tracker still says "pinned". `full` checks every block (ecrecovery,
  * status); otherwise only the shard node (ecget, which checks the rest as it reads). Shards
- * not yet pinned are left alone: they may still be arriving.
+ * not yet pinned are left alone: they may still be arriving, and so are the tree copies of
+ * holders in `skip` (too slow to ask: they are read last, if at all).
  */
-export async function probeHolders (ctx: ErasureContext, manifest: Manifest, state: FileState, treeBlocks: string[] | undefined, opts: Signalled & { full?: boolean } = {}): Promise<void> {
+export async function probeHolders (ctx: ErasureContext, manifest: Manifest, state: FileState, treeBlocks: string[] | undefined, opts: Signalled & { full?: boolean, skip?: ReadonlySet<string> } = {}): Promise<void> {
   const healthy = state.stripes.flat().filter(s => s.verdict === 'healthy')
   await mapLimit(healthy, STATUS_CONCURRENCY, async st => {
     const stripe = manifest.stripes[st.stripe]
@@ -183,7 +222,7 @@ export async function probeHolders (ctx: ErasureContext, manifest: Manifest, sta
   })
   if (state.tree == null || treeBlocks == null) return
   const tree = state.tree
-  const alive = tree.holders.filter(h => !tree.lost.includes(h))
+  const alive = tree.holders.filter(h => !tree.lost.includes(h) && opts.skip?.has(h) !== true)
   await mapLimit(alive, STATUS_CONCURRENCY, async h => {
     try {
       if ((await missingOn(ctx, h, treeBlocks, opts.signal)).length > 0) tree.lost.push(h)
