@@ -168,6 +168,42 @@ export interface EcRecoveryReport {
   tree_copies?: string[]
   /** what could not be repaired, one message each */
   errors?: string[]
+  /**
+   * With the placement check (ecrecovery --check, the automatic sweep): shards found sharing a
+   * peer, or a tag group that a live peer in a less used group could relieve, with another
+   * shard of their stripe. Absent when placement was not checked.
+   */
+  misplaced?: MisplacedShardInfo[]
+  /** misplaced shards moved to a peer holding no shard of their stripe (with the check) */
+  moved?: MovedShardInfo[]
+}
+
+/** A shard whose holder (or tag group) also holds other shards of its stripe. */
+export interface MisplacedShardInfo {
+  stripe: number
+  kind: 'data' | 'parity'
+  /** index within its kind */
+  index: number
+  /** position in the stripe (parity j at d+j) */
+  position: number
+  /** the shard pin's CID */
+  cid: string
+  holder: string
+  /** shared_peer: its holder holds another shard of the stripe; shared_group: its tag group does */
+  reason: 'shared_peer' | 'shared_group'
+  /** positions of the stripe's shards on the same peer (shared_peer) or in the same group */
+  with: number[]
+  /** the tag group (shared_group) */
+  group?: string
+}
+
+/** A misplaced shard copied to a new holder, whose shard pin now points there. */
+export interface MovedShardInfo {
+  stripe: number
+  position: number
+  cid: string
+  from: string
+  to: string
 }
 
 export interface IPFSID {

@@ -1,7 +1,8 @@
 // ecrecovery and the automatic repair: for an EC file, find its lost shards from cluster state
 // (and holders that no longer have the blocks they pin), rebuild exactly those from surviving
 // shards of their stripe (lost parity is re-encoded), re-home them and update their pins.
-// A healthy file costs status calls only: no shard is fetched and nothing moves.
+// A healthy file costs status calls only: no shard is fetched and nothing moves. With `check`
+// (ecrecovery --check), each file's placement is audited after its repair, from its pins.
 import { CID } from 'multiformats/cid'
 import { errorMessage } from '../../api/errors.js'
 import type { EcRecoveryReport } from '../../api/types.js'
@@ -12,6 +13,7 @@ import type { ErasureContext } from './context.js'
 import { blockFromHolders } from './get-fetch.js'
 import { readStripe } from './get-stripe.js'
 import { lostByStripe } from './get.js'
+import { checkPlacement } from './placement-fix.js'
 import { placeRebuilt } from './repair-place.js'
 import { repairTree } from './repair-tree.js'
 import type { EcFile } from './status-files.js'
@@ -26,8 +28,8 @@ export interface RepairRun {
   buffers: StripeBuffers
 }
 
-export function newRepairRun (ctx: ErasureContext): RepairRun {
-  return { statuses: new HolderStatus(ctx, { bulk: true }), load: new Map(), buffers: new StripeBuffers() }
+export function newRepairRun (ctx: ErasureContext, load: Map<string, number> = new Map()): RepairRun {
+  return { statuses: new HolderStatus(ctx, { bulk: true }), load, buffers: new StripeBuffers() }
 }
 
 /** Finds and repairs the lost shards (and tree copies) of one file. Errors end up in the report. */
@@ -96,11 +98,29 @@ export async function repairFile (ctx: ErasureContext, file: EcFile, run: Repair
   return report
 }
 
+export interface EcRecoveryOptions extends Signalled {
+  /**
+   * Also audit placement after the repair (ecrecovery --check): shards sharing a peer or a tag
+   * group with another shard of their stripe are moved (placement-audit.ts, placement-fix.ts).
+   */
+  check?: boolean
+}
+
 /** ecrecovery: every EC file of the pinset, one report each, in pinset order. */
-export async function * ecRecovery (ctx: ErasureContext, opts: Signalled = {}): AsyncIterable<EcRecoveryReport> {
+export async function * ecRecovery (ctx: ErasureContext, opts: EcRecoveryOptions = {}): AsyncIterable<EcRecoveryReport> {
   const run = newRepairRun(ctx)
-  for (const file of await listEcFiles(ctx, opts)) {
+  const signalled: Signalled = { signal: opts.signal }
+  for (const file of await listEcFiles(ctx, signalled)) {
     opts.signal?.throwIfAborted()
-    yield await repairFile(ctx, file, run, opts)
+    const report = await repairFile(ctx, file, run, signalled)
+    if (opts.check === true) {
+      try {
+        await checkPlacement(ctx, file, report, run.load, signalled)
+      } catch (err) {
+        opts.signal?.throwIfAborted()
+        report.errors = [...(report.errors ?? []), `placement check: ${errorMessage(err)}`]
+      }
+    }
+    yield report
   }
 }

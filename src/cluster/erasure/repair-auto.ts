@@ -9,12 +9,19 @@
 // place (no peer free of their stripe) go to a peer that joins later; a file whose closest peer
 // changed (a peer joined, or the responsible one failed too) is repaired by its new closest
 // peer, which never saw the alert; a daemon restarted while a holder stays dead repairs it too.
+//
+// Every sweep also audits the placement of the files this peer is responsible for (from their
+// pins only, so it is free while placement is fine) and moves shards that share a peer or a
+// tag group with another shard of their stripe (placement-audit.ts), as ecrecovery --check does.
 import { errorMessage } from '../../api/errors.js'
 import { closestPeer } from '../closest.js'
 import type { ErasureContext } from './context.js'
 import { OutageClock } from './outages.js'
+import type { EcRecoveryReport } from '../../api/types.js'
+import { checkPlacement } from './placement-fix.js'
 import { newRepairRun, repairFile } from './recover.js'
 import { listEcFiles } from './status-files.js'
+import type { EcFile } from './status-files.js'
 
 export class EcAutoRepair {
   private readonly ctx: ErasureContext
@@ -97,18 +104,44 @@ export class EcAutoRepair {
       const peerset = new Set(ctx.peerset())
       const trusted = [...peerset].filter(p => ctx.consensus.isTrustedPeer(p))
       let run: ReturnType<typeof newRepairRun> | undefined
+      const load = new Map<string, number>()
       for (const file of await listEcFiles(ctx, { signal })) {
+        if (closestPeer(file.meta.cid, trusted) !== ctx.peerId) continue
         const holders = new Set([...file.shards.values(), ...(file.tree != null ? [file.tree] : [])].flatMap(p => p.allocations ?? []))
         const out = [...holders].filter(h => this.outages.overdue(h, now, peerset))
-        if (out.length === 0 || closestPeer(file.meta.cid, trusted) !== ctx.peerId) continue
-        run ??= newRepairRun(ctx)
-        const report = await repairFile(ctx, file, run, { signal })
-        if (report.lost.length > 0) {
-          ctx.logger.info({ cid: file.meta.cid, peers: out, lost: report.lost.length, rebuilt: report.rebuilt.length, new_holders: report.new_holders, errors: report.errors }, 'automatic erasure repair')
+        let rebuilt: EcRecoveryReport['rebuilt'] = []
+        if (out.length > 0) {
+          run ??= newRepairRun(ctx, load)
+          const report = await repairFile(ctx, file, run, { signal })
+          rebuilt = report.rebuilt
+          if (report.lost.length > 0) {
+            ctx.logger.info({ cid: file.meta.cid, peers: out, lost: report.lost.length, rebuilt: report.rebuilt.length, new_holders: report.new_holders, errors: report.errors }, 'automatic erasure repair')
+          }
         }
+        await this.auditFile(file, rebuilt, load)
       }
     } catch (err) {
       if (!signal.aborted) ctx.logger.error({ err: errorMessage(err) }, 'automatic erasure repair failed')
     }
+  }
+
+  /**
+   * The placement audit of one file (from its pins: free when nothing is misplaced), and the
+   * moves it calls for. A shard with nowhere to go is logged at every sweep until a peer can
+   * take it.
+   */
+  private async auditFile (file: EcFile, rebuilt: EcRecoveryReport['rebuilt'], load: Map<string, number>): Promise<void> {
+    const ctx = this.ctx
+    const report: EcRecoveryReport = { cid: file.meta.cid, name: file.meta.name, lost: [], rebuilt, new_holders: [] }
+    try {
+      await checkPlacement(ctx, file, report, load, { signal: this.stopped.signal })
+    } catch (err) {
+      if (this.stopped.signal.aborted) return
+      report.errors = [...(report.errors ?? []), errorMessage(err)]
+    }
+    if ((report.misplaced ?? []).length === 0 && (report.errors ?? []).length === 0) return
+    const fields = { cid: file.meta.cid, misplaced: report.misplaced, moved: report.moved, errors: report.errors }
+    if ((report.errors ?? []).length > 0) ctx.logger.warn(fields, 'automatic erasure placement check: misplaced shards left in place')
+    else ctx.logger.info(fields, 'automatic erasure placement check: misplaced shards moved')
   }
 }

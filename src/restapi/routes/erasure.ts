@@ -16,17 +16,26 @@
 //
 // POST /ecrecovery: repairs every EC file; NDJSON, one EcRecoveryReport per EC file
 //   ({cid, name, lost, rebuilt, new_holders, tree_copies?, errors?}); 204 when there are none.
+//   ?check=true also audits placement after the repair and moves shards that share a peer or
+//   a tag group with another shard of their stripe: each report then has `misplaced` (what was
+//   found) and `moved` ({stripe, position, cid, from, to}); what cannot move is in `errors`.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ServerResponse } from 'node:http'
 import { errorMessage } from '../../api/errors.js'
 import { decodeCid } from '../../api/cid.js'
 import type { EcRecoveryReport } from '../../api/types.js'
+import type { EcRecoveryOptions } from '../../cluster/erasure/recover.js'
 import { setCommonHeaders } from '../common/respond.js'
 import { STREAM_ERROR_TRAILER, streamResponse, writeChunk } from '../common/stream.js'
 import type { RouteContext } from './context.js'
 import { hashParamsSchema } from './context.js'
 
 export const EC_REPAIR_TRAILER = 'X-EC-Repair'
+
+const ecRecoveryQuerySchema = {
+  type: 'object',
+  properties: { check: { type: 'string' } }
+} as const
 
 function hashOf (request: FastifyRequest): string {
   return decodeCid((request.params as { hash: string }).hash).toString()
@@ -90,6 +99,9 @@ export function erasureRoutes (app: FastifyInstance, { profile, cluster }: Route
     res.end()
   })
 
-  app.post('/ecrecovery', async (request, reply) =>
-    streamResponse(reply, profile, cluster.ecRecovery({ signal: request.callSignal })))
+  app.post('/ecrecovery', { schema: { querystring: ecRecoveryQuerySchema } }, async (request, reply) => {
+    // Cluster.ecRecovery hands its options to the EC flow as they are (recover.ts)
+    const options: EcRecoveryOptions = { signal: request.callSignal, check: (request.query as { check?: string }).check === 'true' }
+    return streamResponse(reply, profile, cluster.ecRecovery(options))
+  })
 }
