@@ -12,6 +12,11 @@ export interface Opts {
   signal?: AbortSignal
 }
 
+export interface EcRecoveryOpts extends Opts {
+  /** also audit and fix shard placement (ecrecovery --check) */
+  check?: boolean
+}
+
 export interface ClusterAPI {
   /** This peer's ID. */
   id (opts?: Opts): Promise<ID>
@@ -54,7 +59,7 @@ export interface ClusterAPI {
    */
   ecGet (cid: string, opts?: Opts): Promise<EcGetStream>
   /** Repairs every EC file's lost shards (REST POST /ecrecovery): one report per file. */
-  ecRecovery (opts?: Opts): AsyncIterable<EcRecoveryReport>
+  ecRecovery (opts?: EcRecoveryOpts): AsyncIterable<EcRecoveryReport>
   alerts (): Alert[]
   metricNames (): string[]
   latestMetrics (name: string): Metric[]

@@ -11,7 +11,7 @@ import { isExpired, isPinEverywhere, newPin } from '../api/pin.js'
 import { isZeroTime } from '../common/time.js'
 import type { AddEntry } from '../adder/types.js'
 import type { IpfsConnector } from '../ipfs/connector.js'
-import type { ClusterAPI, Opts } from './api.js'
+import type { ClusterAPI, EcRecoveryOpts, Opts } from './api.js'
 import type { ClusterConfig } from './config.js'
 import type { AllocationRequest, Allocator, Consensus, Monitor, RemotePeers, Tracker } from './components.js'
 import { PeerStatus } from './status.js'
@@ -419,7 +419,7 @@ export class Cluster implements ClusterAPI {
   }
 
   /** ecrecovery: rebuilds and re-homes the lost shards of every EC file, one report per file. */
-  ecRecovery (opts: Opts = {}): AsyncIterable<EcRecoveryReport> {
+  ecRecovery (opts: EcRecoveryOpts = {}): AsyncIterable<EcRecoveryReport> {
     this.checkWritable()
     return ecRecovery(this.erasure, opts)
   }

@@ -12,6 +12,7 @@ import type { Signalled } from '../components.js'
 import type { ErasureContext } from './context.js'
 import { blockFromHolders } from './get-fetch.js'
 import { readStripe } from './get-stripe.js'
+import { HedgeMemory } from './hedge.js'
 import { lostByStripe } from './get.js'
 import { checkPlacement } from './placement-fix.js'
 import { placeRebuilt } from './repair-place.js'
@@ -26,10 +27,12 @@ export interface RepairRun {
   load: Map<string, number>
   /** one stripe buffer for every stripe the run rebuilds */
   buffers: StripeBuffers
+  /** holders found slow in this run: read last for the rest of it */
+  hedge: HedgeMemory
 }
 
 export function newRepairRun (ctx: ErasureContext, load: Map<string, number> = new Map()): RepairRun {
-  return { statuses: new HolderStatus(ctx, { bulk: true }), load, buffers: new StripeBuffers() }
+  return { statuses: new HolderStatus(ctx, { bulk: true }), load, buffers: new StripeBuffers(), hedge: new HedgeMemory() }
 }
 
 /** Finds and repairs the lost shards (and tree copies) of one file. Errors end up in the report. */
@@ -43,7 +46,7 @@ export async function repairFile (ctx: ErasureContext, file: EcFile, run: Repair
     if (manifest.tree != null && state.tree != null) {
       const holders = state.tree.holders.filter(h => !(state.tree?.lost ?? []).includes(h))
       try {
-        treeCids = decodeTreeNode(await blockFromHolders(ctx, holders, manifest.tree, new Set(), opts.signal)).blocks.map(([c]) => c)
+        treeCids = decodeTreeNode(await blockFromHolders(ctx, holders, manifest.tree, new Set(), opts.signal, run.hedge)).blocks.map(([c]) => c)
       } catch (err) {
         opts.signal?.throwIfAborted()
         errors.push(`tree: ${errorMessage(err)}`)
@@ -62,7 +65,7 @@ export async function repairFile (ctx: ErasureContext, file: EcFile, run: Repair
         continue
       }
       try {
-        const read = await readStripe(ctx, manifest, index, state.stripes[index], { ...opts, buffers: run.buffers })
+        const read = await readStripe(ctx, manifest, index, state.stripes[index], { ...opts, buffers: run.buffers, hedge: run.hedge })
         // the read may find more losses (a corrupt or unreadable survivor): report those too
         for (const x of read.lost) if (!report.lost.some(y => y.stripe === x.stripe && y.position === x.position)) report.lost.push(x)
         // one placement at a time: each sees the load the one before gave
