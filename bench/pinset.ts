@@ -1,18 +1,28 @@
-// bench/pinset: a 3-peer local cluster takes N pins (default 20,000) through the REST API.
-// Prints JSON: pins per second committed, seconds until every peer holds all of them,
-// seconds for a full `status`, peak RSS per daemon.
+// bench/pinset: a 3-peer local cluster takes N pins (default 20,000) through the REST API, then a
+// 4th peer joins and catches up. Prints JSON: pins/s committed through REST, seconds until every
+// peer holds every pin (after the first request and after the last commit), the late joiner's
+// catch-up seconds and pins/s, pin ls and status items/s (streamed), peak RSS per daemon,
+// restart-to-ready seconds of a peer holding the pinset, and whether the joiner's
+// `state export` equals the first peer's (sorted, line for line).
 //   node dist/bench/pinset.js [pins] [concurrency]
+// BENCH_CPU_PROF=<dir> writes a V8 CPU profile per daemon (see bench/proc.ts).
 import { readFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
 import http from 'node:http'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { startCluster } from '../test/harness/cluster.js'
 import type { DaemonHandle } from '../test/harness/daemon.js'
+import { NODE, SERVICE_BIN } from '../test/harness/paths.js'
+import { cpuSeconds, profileEnv } from './proc.js'
 
 const PINS = Number(process.argv[2] ?? 20_000)
-const CONCURRENCY = Number(process.argv[3] ?? 32)
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY })
+const CONCURRENCY = Number(process.argv[3] ?? 64)
+/** blocks added per /add request while preparing */
+const ADD_CHUNK = 5000
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY + 8 })
 
 function request (url: string, method: string, body?: Buffer, headers: Record<string, string> = {}): Promise<{ status: number, body: Buffer }> {
   return new Promise((resolve, reject) => {
@@ -41,66 +51,157 @@ function countLines (url: string): Promise<number> {
 
 /** Peak resident set (VmHWM) of a process, in MiB. */
 function peakRssMiB (pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return m == null ? 0 : Math.round(Number(m[1]) / 1024)
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m == null ? 0 : Math.round(Number(m[1]) / 1024)
+  } catch {
+    return 0
+  }
 }
 
-/** Blocks the pins point at: one raw block per pin, added (unpinned) to every peer first. */
-async function makeBlocks (d: DaemonHandle, n: number): Promise<string[]> {
-  const boundary = 'benchboundary'
-  const parts: Buffer[] = []
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+function blockBytes (i: number): Buffer {
+  return Buffer.from(`pinset bench block ${i}\n`)
+}
+
+async function cidsOf (n: number): Promise<string[]> {
   const cids: string[] = []
-  for (let i = 0; i < n; i++) {
-    const bytes = Buffer.from(`pinset bench block ${i}\n`)
-    cids.push(CID.create(1, raw.code, await sha256.digest(bytes)).toString())
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="b${i}"\r\nContent-Type: application/octet-stream\r\n\r\n`), bytes, Buffer.from('\r\n'))
-  }
-  parts.push(Buffer.from(`--${boundary}--\r\n`))
-  const res = await request(`${d.apiUrl}/add?no-pin=true&cid-version=1&raw-leaves=true&wrap-with-directory=true&stream-channels=false`, 'POST', Buffer.concat(parts), { 'content-type': `multipart/form-data; boundary=${boundary}` })
-  if (res.status !== 200) throw new Error(`adding the blocks failed: ${res.status} ${res.body.toString()}`)
+  for (let i = 0; i < n; i++) cids.push(CID.create(1, raw.code, await sha256.digest(blockBytes(i))).toString())
   return cids
 }
 
-const cluster = await startCluster(3)
+/** Adds the blocks the pins point at (unpinned), in chunks; `local` keeps them on that peer only. */
+async function addBlocks (d: DaemonHandle, n: number, local: boolean): Promise<void> {
+  const boundary = 'benchboundary'
+  for (let from = 0; from < n; from += ADD_CHUNK) {
+    const parts: Buffer[] = []
+    for (let i = from; i < Math.min(n, from + ADD_CHUNK); i++) {
+      parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="b${i}"\r\nContent-Type: application/octet-stream\r\n\r\n`), blockBytes(i), Buffer.from('\r\n'))
+    }
+    parts.push(Buffer.from(`--${boundary}--\r\n`))
+    const res = await request(`${d.apiUrl}/add?no-pin=true&cid-version=1&raw-leaves=true&wrap-with-directory=true&stream-channels=false&local=${String(local)}`, 'POST', Buffer.concat(parts), { 'content-type': `multipart/form-data; boundary=${boundary}` })
+    if (res.status !== 200) throw new Error(`adding the blocks failed: ${res.status} ${res.body.toString().slice(0, 500)}`)
+  }
+}
+
+/** Waits until the peer holds `last` (the newest pin) and then all PINS pins; returns seconds since t0. */
+async function waitHolds (p: DaemonHandle, last: string, t0: number, timeoutS = 3600): Promise<number> {
+  const deadline = performance.now() + timeoutS * 1000
+  while ((await request(`${p.apiUrl}/allocations/${last}`, 'GET')).status !== 200) {
+    if (performance.now() > deadline) throw new Error(`${p.peerId} does not hold ${last}`)
+    await sleep(200)
+  }
+  let at = performance.now()
+  while (await countLines(`${p.apiUrl}/allocations`) < PINS) {
+    if (performance.now() > deadline) throw new Error(`${p.peerId} does not hold all pins`)
+    await sleep(500)
+    at = performance.now()
+  }
+  return (at - t0) / 1000
+}
+
+/** `cluster-service state export` of a stopped peer, sorted (with sort(1): no pinset in memory). */
+async function sortedExport (p: DaemonHandle, out: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const exp = spawn(NODE, [SERVICE_BIN, '--config', p.dir, 'state', 'export'], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const sort = spawn('sort', ['-o', out], { stdio: ['pipe', 'ignore', 'inherit'], env: { ...process.env, LC_ALL: 'C' } })
+    exp.stdout.pipe(sort.stdin)
+    exp.on('exit', code => { if (code !== 0) reject(new Error(`state export exited with ${String(code)}`)) })
+    sort.on('exit', code => { code === 0 ? resolve() : reject(new Error(`sort exited with ${String(code)}`)) })
+  })
+}
+
+async function sameFiles (a: string, b: string): Promise<boolean> {
+  return await new Promise(resolve => {
+    spawn('cmp', ['-s', a, b], { stdio: 'ignore' }).on('exit', code => resolve(code === 0))
+  })
+}
+
+/** Timers of an operator's config for the whole-pinset sweeps (a 1M-pin sweep every 5 s is not a test). */
+function benchConfig (json: any): void {
+  json.cluster.state_sync_interval = '5m'
+  json.cluster.pin_recover_interval = '12m'
+}
+
+const env = profileEnv().env
+const cluster = await startCluster(3, { env, configure: benchConfig })
+const result: Record<string, unknown> = { bench: 'pinset', peers: 3, pins: PINS, concurrency: CONCURRENCY }
 try {
   const [p0] = cluster.peers
-  const cids = await makeBlocks(p0, PINS)
+  const cids = await cidsOf(PINS)
+  let t = performance.now()
+  await addBlocks(p0, PINS, false)
+  result.seconds_adding_blocks = Number(((performance.now() - t) / 1000).toFixed(1))
 
+  const cpu0 = cluster.peers.map(p => cpuSeconds(p.proc.pid))
   const start = performance.now()
   let next = 0
   let failures = 0
+  let lastDone = ''
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (next < cids.length) {
       const cid = cids[next++]
       const res = await request(`${p0.apiUrl}/pins/${cid}`, 'POST')
-      if (res.status !== 200) failures++
+      if (res.status !== 200) {
+        if (failures++ < 3) console.error(`pin ${cid}: ${res.status} ${res.body.toString().slice(0, 300)}`)
+      } else lastDone = cid
     }
   }))
-  const commitSeconds = (performance.now() - start) / 1000
+  const committed = performance.now()
+  const commitSeconds = (committed - start) / 1000
+  result.failed_requests = failures
+  result.pins_per_second_committed = Math.round(PINS / commitSeconds)
 
   // every peer holds the whole pinset (its own state, read through its own REST API)
-  for (const p of cluster.peers) {
-    while (await countLines(`${p.apiUrl}/allocations`) < PINS) await new Promise(resolve => setTimeout(resolve, 500))
-  }
-  const convergedSeconds = (performance.now() - start) / 1000
+  let converged = 0
+  for (const p of cluster.peers) converged = Math.max(converged, await waitHolds(p, lastDone, start))
+  result.seconds_until_all_peers_hold_all_pins = Number(converged.toFixed(2))
+  result.seconds_after_last_commit_until_all_hold = Number(Math.max(0, converged - commitSeconds).toFixed(2))
+  result.cpu_seconds_ingest_per_daemon = cluster.peers.map((p, i) => Number((cpuSeconds(p.proc.pid) - cpu0[i]).toFixed(1)))
 
-  const statusStart = performance.now()
+  t = performance.now()
+  const lsItems = await countLines(`${p0.apiUrl}/allocations`)
+  result.pin_ls_items = lsItems
+  result.pin_ls_items_per_second = Math.round(lsItems / ((performance.now() - t) / 1000))
+  t = performance.now()
   const statusItems = await countLines(`${p0.apiUrl}/pins`)
-  const statusSeconds = (performance.now() - statusStart) / 1000
+  result.status_items = statusItems
+  result.status_items_per_second = Math.round(statusItems / ((performance.now() - t) / 1000))
+  t = performance.now()
+  const localItems = await countLines(`${p0.apiUrl}/pins?local=true`)
+  result.status_local_items_per_second = Math.round(localItems / ((performance.now() - t) / 1000))
 
-  console.log(JSON.stringify({
-    bench: 'pinset',
-    peers: cluster.peers.length,
-    pins: PINS,
-    concurrency: CONCURRENCY,
-    failed_requests: failures,
-    pins_per_second_committed: Math.round(PINS / commitSeconds),
-    seconds_until_all_peers_hold_all_pins: Number(convergedSeconds.toFixed(2)),
-    status_items: statusItems,
-    seconds_full_status: Number(statusSeconds.toFixed(2)),
-    peak_rss_mib_per_daemon: cluster.peers.map(p => peakRssMiB(p.proc.pid as number))
-  }, null, 2))
+  // a new peer joins (its tracker then fetches the blocks over bitswap, in the background)
+  const joiner = await cluster.addPeer(json => { benchConfig(json) })
+  t = performance.now()
+  const joined = await waitHolds(joiner, lastDone, t)
+  result.joiner_seconds_to_hold_all = Number(joined.toFixed(2))
+  result.joiner_pins_per_second = Math.round(PINS / joined)
+
+  result.peak_rss_mib_per_daemon = [...cluster.peers].map(p => peakRssMiB(p.proc.pid as number))
+
+  // restart of a peer holding the pinset: SIGTERM, start, until the REST API answers
+  const p1 = cluster.peers[1]
+  await p1.stop()
+  t = performance.now()
+  cluster.peers[1] = await p1.restart()
+  result.restart_to_ready_seconds = Number(((performance.now() - t) / 1000).toFixed(2))
+  result.peak_rss_mib_restarted = peakRssMiB(cluster.peers[1].proc.pid as number)
+
+  // the joiner's state export equals the first peer's
+  await p0.stop()
+  await joiner.stop()
+  await sortedExport(p0, join(p0.dir, 'export.sorted'))
+  await sortedExport(joiner, join(joiner.dir, 'export.sorted'))
+  result.joiner_export_equals_first_peer = await sameFiles(join(p0.dir, 'export.sorted'), join(joiner.dir, 'export.sorted'))
+  console.log(JSON.stringify(result, null, 2))
+} catch (err) {
+  console.log(JSON.stringify(result, null, 2))
+  throw err
 } finally {
   agent.destroy()
+  // a clean stop writes the CPU profiles
+  await Promise.all(cluster.peers.map(async p => { await p.stop() }))
   await cluster.stopAll()
 }

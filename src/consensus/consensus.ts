@@ -13,6 +13,10 @@ import type { AbortOptions, BroadcastMessage, Broadcaster, ConsensusHooks, Conse
 import { decodePin, encodePin } from './pin-codec.js'
 import { ConsensusClosedError } from './errors.js'
 
+const LOG_PINS_CHUNK = 5000
+/** blocks served per branch request at most */
+const MAX_BRANCH_BLOCKS = 4096
+
 /** upstream's DAG-syncer timeout */
 export const DEFAULT_FETCH_TIMEOUT = 120_000
 
@@ -36,7 +40,7 @@ export class CrdtConsensus {
   private readonly logger: ConsensusLogger
   private readonly trusted: Set<string>
   private readonly crdt: MerkleCrdt
-  private readonly batcher?: Batcher
+  private readonly batcher: Batcher
 
   constructor (init: CrdtConsensusInit) {
     this.config = init.config
@@ -69,13 +73,13 @@ export class CrdtConsensus {
         await hooks.onPut(pin)
       }
     })
-    if (batchingEnabled(init.config)) {
-      this.batcher = new Batcher({
-        ...init.config.batching,
-        commit: async ops => await this.crdt.commit(ops),
-        logger: init.logger
-      })
-    }
+    // batching off: group commit (operations arriving during a commit share the next delta)
+    const batching = batchingEnabled(init.config) ? init.config.batching : { ...init.config.batching, maxBatchSize: 0, maxBatchAge: 0 }
+    this.batcher = new Batcher({
+      ...batching,
+      commit: async ops => await this.crdt.commit(ops),
+      logger: init.logger
+    })
   }
 
   async start (): Promise<void> {
@@ -84,31 +88,45 @@ export class CrdtConsensus {
 
   /** Commits pending batched operations, then stops processing. */
   async stop (): Promise<void> {
-    await this.batcher?.flush()
+    await this.batcher.flush()
     await this.crdt.stop()
   }
 
-  /** Adds or updates a pin. With batching on, returns once the pin is queued. */
+  /**
+   * Adds or updates a pin. Returns once the delta holding it is committed (with batching on,
+   * after max_batch_size / max_batch_age); a failed commit fails every operation of its batch.
+   */
   async logPin (pin: Pin): Promise<void> {
     await this.apply({ type: 'put', key: pin.cid, value: encodePin(pin) })
   }
 
-  /** Removes a pin (no-op when absent). With batching on, returns once it is queued. */
+  /** Removes a pin (no-op when absent); returns once committed, as logPin. */
   async logUnpin (pin: Pin): Promise<void> {
     await this.apply({ type: 'delete', key: pin.cid })
   }
 
   private async apply (op: Op): Promise<void> {
     if (!this.crdt.isRunning) throw new ConsensusClosedError()
-    if (this.batcher !== undefined) this.batcher.add(op)
-    else await this.crdt.commit([op])
+    await this.batcher.add(op)
   }
 
-  /** Commits every pin in one delta (split only past the 1 MiB delta limit). */
-  async logPins (pins: Iterable<Pin> | AsyncIterable<Pin>): Promise<void> {
-    const ops: Op[] = []
-    for await (const pin of pins) ops.push({ type: 'put', key: pin.cid, value: encodePin(pin) })
-    await this.crdt.commit(ops)
+  /**
+   * Commits every pin (state import): deltas of up to 1 MiB, committed LOG_PINS_CHUNK pins at
+   * a time so that a big import is never held in memory whole.
+   */
+  async logPins (pins: Iterable<Pin> | AsyncIterable<Pin>): Promise<number> {
+    let ops: Op[] = []
+    let n = 0
+    for await (const pin of pins) {
+      ops.push({ type: 'put', key: pin.cid, value: encodePin(pin) })
+      n++
+      if (ops.length >= LOG_PINS_CHUNK) {
+        await this.crdt.commit(ops)
+        ops = []
+      }
+    }
+    if (ops.length > 0) await this.crdt.commit(ops)
+    return n
   }
 
   async get (cid: string): Promise<Pin> {
@@ -151,6 +169,11 @@ export class CrdtConsensus {
   /** Serves a delta block to a peer fetching it (the RPC side of DeltaFetcher). */
   async getDelta (cid: string): Promise<Uint8Array | undefined> {
     return await this.crdt.getBlock(cid)
+  }
+
+  /** Serves the blocks of the branches under roots, breadth-first, at most max (DeltaFetcher.fetchBranch). */
+  deltaBranch (roots: string[], max: number, opts: AbortOptions = {}): AsyncIterable<{ cid: string, bytes: Uint8Array }> {
+    return this.crdt.branchBlocks(roots, Math.min(max, MAX_BRANCH_BLOCKS), opts)
   }
 
   info (): CrdtInfo {

@@ -5,6 +5,7 @@
 import type { Datastore } from 'interface-datastore'
 import { decodeBroadcast, encodeBroadcast } from './broadcast-codec.js'
 import { DeltaDag } from './dag.js'
+import type { BranchEntry } from './dag.js'
 import { encodeDelta, equalBytes, isValidKey, MAX_DELTA_SIZE } from './delta.js'
 import type { Delta, Element, Tombstone } from './delta.js'
 import { ConsensusClosedError } from './errors.js'
@@ -43,6 +44,9 @@ export interface CrdtInfo {
 }
 
 const EMPTY = new Uint8Array(0)
+/** Deltas merged per hold of the lock while catching up, and changed keys per hook round. */
+const MERGE_CHUNK = 64
+const MERGE_CHUNK_KEYS = 20_000
 
 export class MerkleCrdt {
   private readonly init: MerkleCrdtInit
@@ -263,14 +267,18 @@ export class MerkleCrdt {
     const job = chain.then(async () => {
       try {
         if (this.heads.has(head) || await this.dag.isProcessed(head)) return
-        await this.dag.fetchBranch(head, from, this.init.fetcher, { signal: this.abort.signal, timeout: this.init.fetchTimeout })
-        await this.lock.run(async () => { await this.applyBranch(head) })
+        // recorded before the work: a restart in the middle of a catch-up resumes it (the
+        // fetched blocks and the deltas merged so far are kept; see applyBranch)
+        if (!this.pending.has(head)) await this.ds.put(this.keys.pending(head), new TextEncoder().encode(from))
+        const branch = await this.dag.fetchBranch(head, from, this.init.fetcher, { signal: this.abort.signal, timeout: this.init.fetchTimeout })
+        await this.applyBranch(branch)
+        await this.ds.delete(this.keys.pending(head))
+        this.pending.delete(head)
         await this.prunePending()
       } catch (err) {
         if (!this.running) return
         this.init.logger.warn(`crdt: processing head ${head} from ${from}: ${String(err)}`)
-        // kept to be retried at the next repair or start; nothing was merged, nothing to undo
-        await this.ds.put(this.keys.pending(head), new TextEncoder().encode(from))
+        // kept to be retried at the next repair or start; what was merged stays merged
         this.pending.set(head, from)
       }
     })
@@ -285,21 +293,47 @@ export class MerkleCrdt {
     }
   }
 
-  /** Merges the (local, fetched) unprocessed branch under root; runs under the lock. */
-  private async applyBranch (root: string): Promise<void> {
-    const branch = await this.dag.localBranch(root)
-    if (branch.length === 0) return
-    // oldest first: the set does not care, but net hooks then follow history order
-    await this.mergeMany([...branch].reverse())
-    const replaced = new Set<string>()
-    for (const { delta } of branch) for (const l of delta.links) if (this.heads.has(l)) replaced.add(l)
-    const height = branch[0].delta.priority
-    // processed marks and heads change together: a crash leaves either both or neither
-    const batch = this.ds.batch()
-    for (const { cid } of branch) batch.put(this.keys.processed(cid), EMPTY)
-    this.heads.stage(batch, root, height, replaced)
-    await batch.commit()
-    this.heads.apply(root, height, replaced)
+  /**
+   * Merges the deltas of a fetched branch (all local now) in the order given (lowest priority
+   * first: every delta after those it links to), one datastore batch per delta holding its
+   * changes, its processed mark and the heads it changes, so the processed marks stay closed
+   * downward and a crash or restart at any point loses nothing and merges nothing twice.
+   * The lock is held MERGE_CHUNK deltas at a time; hooks fire per chunk for the net change of
+   * each key (a key pinned then unpinned within the chunk fires nothing), and memory holds
+   * one chunk's changes, never the whole branch.
+   */
+  private async applyBranch (branch: BranchEntry[]): Promise<void> {
+    for (let i = 0; i < branch.length;) {
+      this.abort.signal.throwIfAborted()
+      i = await this.lock.run(async () => {
+        const net = new Map<string, Change>()
+        let n = i
+        for (; n < branch.length && n - i < MERGE_CHUNK && net.size < MERGE_CHUNK_KEYS; n++) {
+          const { cid } = branch[n]
+          if (await this.dag.isProcessed(cid)) continue
+          const delta = await this.dag.getDelta(cid)
+          if (delta === undefined) throw new Error(`delta ${cid} missing from the local DAG`)
+          const batch = this.ds.batch()
+          const changes = await this.set.merge(delta, cid, batch)
+          batch.put(this.keys.processed(cid), EMPTY)
+          const replaced = delta.links.filter(l => this.heads.has(l))
+          this.heads.stage(batch, cid, delta.priority, replaced)
+          await batch.commit()
+          this.heads.apply(cid, delta.priority, replaced)
+          for (const c of changes) {
+            const first = net.get(c.key)
+            net.set(c.key, { key: c.key, value: c.value, previous: first === undefined ? c.previous : first.previous })
+          }
+        }
+        await this.fireHooks([...net.values()].filter(c => !equalBytes(c.value, c.previous)))
+        return n
+      })
+    }
+  }
+
+  /** The blocks this peer has of the branches under roots (served to peers catching up). */
+  branchBlocks (roots: string[], max: number, opts: { signal?: AbortSignal } = {}): AsyncGenerator<{ cid: string, bytes: Uint8Array }> {
+    return this.dag.branchBlocks(roots, max, opts)
   }
 
   private async publishHeads (heads: string[]): Promise<void> {

@@ -11,8 +11,17 @@ import type { DeltaFetcher } from './interfaces.js'
 import type { CrdtKeys } from './keys.js'
 import { withTimeout } from '../common/signal.js'
 
-/** How many delta fetches run at once while walking a branch. */
+/** How many delta fetches run at once while walking a branch (peers without branch requests). */
 const FETCH_CONCURRENCY = 16
+/** Roots per branch request, and blocks a peer sends at most per branch request. */
+const BRANCH_ROOTS = 64
+const BRANCH_MAX = 1024
+
+/** A delta of a branch to merge. */
+export interface BranchEntry {
+  cid: string
+  priority: number
+}
 
 export class DeltaDag {
   private readonly ds: Datastore
@@ -45,25 +54,100 @@ export class DeltaDag {
 
   /**
    * Makes every delta of the branch under `root` that is not processed yet available locally,
-   * fetching the missing blocks from `from`. Stops at processed deltas.
+   * fetching the missing blocks from `from`, and returns them (cid and priority) in the order
+   * to merge them: lowest priority first, which puts every delta after the deltas it links to.
+   * Stops at processed deltas. With a fetcher that streams branches, one request brings many
+   * deltas; otherwise FETCH_CONCURRENCY single fetches run at once.
    */
-  async fetchBranch (root: string, from: string, fetcher: DeltaFetcher | undefined, opts: { signal?: AbortSignal, timeout: number }): Promise<void> {
-    const seen = new Set<string>()
+  async fetchBranch (root: string, from: string, fetcher: DeltaFetcher | undefined, opts: { signal?: AbortSignal, timeout: number }): Promise<BranchEntry[]> {
+    const out: BranchEntry[] = []
+    const seen = new Set<string>([root])
+    /** deltas already in `out` */
+    const done = new Set<string>()
     let frontier = [root]
     while (frontier.length > 0) {
       opts.signal?.throwIfAborted()
       const next: string[] = []
-      const todo = frontier.filter(c => !seen.has(c))
-      todo.forEach(c => seen.add(c))
-      for (let i = 0; i < todo.length; i += FETCH_CONCURRENCY) {
-        await Promise.all(todo.slice(i, i + FETCH_CONCURRENCY).map(async cid => {
-          if (await this.isProcessed(cid)) return
-          const delta = await this.localOrFetch(cid, from, fetcher, opts)
-          next.push(...delta.links)
-        }))
+      const missing: string[] = []
+      const found = (cid: string, delta: Delta): void => {
+        if (done.has(cid)) return
+        done.add(cid)
+        out.push({ cid, priority: delta.priority })
+        for (const l of delta.links) {
+          if (!seen.has(l)) {
+            seen.add(l)
+            next.push(l)
+          }
+        }
+      }
+      for (const cid of frontier) {
+        if (done.has(cid) || await this.isProcessed(cid)) continue
+        const delta = await this.getDelta(cid)
+        if (delta !== undefined) found(cid, delta)
+        else missing.push(cid)
+      }
+      if (missing.length > 0) {
+        let left = missing
+        if (fetcher?.fetchBranch !== undefined) {
+          try {
+            left = await this.streamBranch(missing, from, fetcher, opts, found, done)
+          } catch (err) {
+            if (opts.signal?.aborted === true) throw err
+            // e.g. a peer without the branch method: one delta per request below
+          }
+        }
+        for (let i = 0; i < left.length; i += FETCH_CONCURRENCY) {
+          await Promise.all(left.slice(i, i + FETCH_CONCURRENCY).map(async cid => {
+            found(cid, await this.localOrFetch(cid, from, fetcher, opts))
+          }))
+        }
       }
       frontier = next
     }
+    return out.sort((a, b) => a.priority - b.priority)
+  }
+
+  /**
+   * Brings the branches under `wanted` in with branch requests: the peer streams the blocks
+   * under them breadth-first; a block is kept only if it is one a kept block (or `wanted`)
+   * links to, checked against its CID, and stored. A link to a processed or local delta is not
+   * wanted (`found` gets the links and walks local ones later). The request is dropped once
+   * nothing more is wanted. Returns what the peer did not send.
+   */
+  private async streamBranch (wanted: string[], from: string, fetcher: DeltaFetcher, opts: { signal?: AbortSignal, timeout: number }, found: (cid: string, delta: Delta) => void, done: Set<string>): Promise<string[]> {
+    const expected = new Set(wanted)
+    let progress = true
+    while (expected.size > 0 && progress) {
+      progress = false
+      const signal = withTimeout(opts.timeout, opts.signal)
+      let batch = this.ds.batch()
+      let batched = 0
+      const flush = async (): Promise<void> => {
+        if (batched === 0) return
+        await batch.commit()
+        batch = this.ds.batch()
+        batched = 0
+      }
+      try {
+        for await (const { cid, bytes } of fetcher.fetchBranch!([...expected].slice(0, BRANCH_ROOTS), from, { signal, max: BRANCH_MAX })) {
+          if (!expected.has(cid)) continue
+          await verifyBlock(cid, bytes)
+          const delta = decodeDelta(cid, bytes)
+          expected.delete(cid)
+          progress = true
+          batch.put(this.keys.block(cid), bytes)
+          if (++batched >= 64) await flush()
+          found(cid, delta)
+          for (const l of delta.links) {
+            if (!expected.has(l) && !done.has(l) && !(await this.isProcessed(l)) && !(await this.ds.has(this.keys.block(l)))) expected.add(l)
+          }
+          if (expected.size === 0) break
+        }
+      } finally {
+        await flush()
+      }
+    }
+    return [...expected]
   }
 
   private async localOrFetch (cid: string, from: string, fetcher: DeltaFetcher | undefined, opts: { signal?: AbortSignal, timeout: number }): Promise<Delta> {
@@ -93,27 +177,27 @@ export class DeltaDag {
   }
 
   /**
-   * The unprocessed deltas of the branch under `root`, from local blocks only, parents before
-   * children (breadth-first from the root). Empty when root is processed already.
+   * The blocks of the branches under `roots` that are stored here, breadth-first, at most
+   * `max` of them (what a peer catching up asks for with one request).
    */
-  async localBranch (root: string): Promise<Array<{ cid: string, delta: Delta }>> {
-    const out: Array<{ cid: string, delta: Delta }> = []
-    const seen = new Set<string>([root])
-    const queue = [root]
-    for (let i = 0; i < queue.length; i++) {
+  async * branchBlocks (roots: string[], max: number, opts: { signal?: AbortSignal } = {}): AsyncGenerator<{ cid: string, bytes: Uint8Array }> {
+    const seen = new Set<string>(roots)
+    const queue = [...roots]
+    let sent = 0
+    for (let i = 0; i < queue.length && sent < max; i++) {
+      opts.signal?.throwIfAborted()
       const cid = queue[i]
-      if (await this.isProcessed(cid)) continue
-      const delta = await this.getDelta(cid)
-      if (delta === undefined) throw new Error(`delta ${cid} missing from the local DAG`)
-      out.push({ cid, delta })
-      for (const l of delta.links) {
+      const bytes = await this.getBlock(cid)
+      if (bytes === undefined) continue
+      yield { cid, bytes }
+      sent++
+      for (const l of decodeDelta(cid, bytes).links) {
         if (!seen.has(l)) {
           seen.add(l)
           queue.push(l)
         }
       }
     }
-    return out
   }
 
   /** Every delta reachable from the given heads (used by repair to re-merge the whole DAG). */

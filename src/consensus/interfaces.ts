@@ -19,6 +19,11 @@ export interface Broadcaster {
 /** Gets a delta block from a peer that announced a head (served there by getDelta). */
 export interface DeltaFetcher {
   fetch (cid: string, from: string, opts: { signal?: AbortSignal }): Promise<Uint8Array>
+  /**
+   * The blocks the peer has of the branches under `roots`, breadth-first, at most `max` (served
+   * there by deltaBranch): one request for many deltas. Optional; blocks are checked by the caller.
+   */
+  fetchBranch? (roots: string[], from: string, opts: { signal?: AbortSignal, max: number }): AsyncIterable<{ cid: string, bytes: Uint8Array }>
 }
 
 /** Called when the visible pinset changes; the pin tracker hangs off these. */

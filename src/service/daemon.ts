@@ -10,6 +10,7 @@ import { Cluster } from '../cluster/cluster.js'
 import { crdtConfigSection } from '../consensus/config.js'
 import { CrdtConsensus } from '../consensus/consensus.js'
 import { pubsubTopic } from '../consensus/topic.js'
+import { registerConsensusRpc, rpcDeltaFetcher } from '../consensus/rpc.js'
 import { datastoreConfigSection } from '../datastore/config.js'
 import { openDatastore } from '../datastore/open.js'
 import { createClusterHost } from '../host/host.js'
@@ -137,7 +138,7 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
       datastore: ds,
       selfId: peerId,
       broadcaster: new TopicChannel(host, pubsubTopic(crdtCfg.clusterName)),
-      fetcher: { fetch: async (cid, from, opts) => await remote.delta(from, cid, opts) },
+      fetcher: rpcDeltaFetcher(rpcClient),
       hooks: {
         onPut: async pin => { await tracker?.track(pin) },
         onDelete: cid => { tracker?.untrack(cid) }
@@ -253,6 +254,7 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
     const rpcServer = new RpcServer({ host, logger: o.logger('rpc'), isTrusted: p => consensus.isTrustedPeer(p) })
     registerClusterRpc(rpcServer, { cluster, tracker: pinTracker, ipfs, consensus, knownPeers: async () => await peers.knownAddresses() })
     registerRepoStatRpc(rpcServer, ipfs)
+    registerConsensusRpc(rpcServer, consensus)
     await rpcServer.start()
     teardown.push(['rpc', async () => { await rpcServer.stop() }])
     await peers.start()

@@ -64,15 +64,19 @@ describe('crdt consensus: hooks, batching, clean', () => {
     assert.deepEqual(b.puts.map(p => p.name), ['base', 'b1', 'a2', ''])
   })
 
-  it('batching commits one delta when max_batch_size operations are queued', async () => {
+  it('batching commits one delta when max_batch_size operations are queued; callers are answered once it is committed', async () => {
     const net = new TestNetwork()
     const cfg = testConfig({ batching: { maxBatchSize: 3, maxBatchAge: 60_000, maxQueueSize: 100 } })
     const peers = [await peer(net, 'peerA', cfg), await peer(net, 'peerB', cfg)]
     const [a, b] = peers
-    await a.consensus.logPin(pinOf(cidN(1)))
-    await a.consensus.logPin(pinOf(cidN(2)))
-    assert.equal(await a.consensus.has(cidN(1)), false, 'queued, not committed')
+    let answered = 0
+    const first = [a.consensus.logPin(pinOf(cidN(1))), a.consensus.logPin(pinOf(cidN(2)))].map(async p => { await p; answered++ })
+    await new Promise(resolve => setTimeout(resolve, 50))
+    assert.equal(answered, 0, 'queued, not committed, not answered')
+    assert.equal(await a.consensus.has(cidN(1)), false)
     await a.consensus.logUnpin(pinOf(cidN(2)))
+    await Promise.all(first)
+    assert.equal(await a.consensus.has(cidN(1)), true, 'committed when answered')
     await waitFor(async () => await b.consensus.has(cidN(1)))
     const state = await waitConverged(peers)
     assert.deepEqual(Object.keys(state), [cidN(1)], 'the last operation on a key wins inside a batch')
@@ -83,22 +87,43 @@ describe('crdt consensus: hooks, batching, clean', () => {
     const net = new TestNetwork()
     const aged = await peer(net, 'peerA', testConfig({ batching: { maxBatchSize: 100, maxBatchAge: 150, maxQueueSize: 100 } }))
     const t0 = Date.now()
-    await aged.consensus.logPin(pinOf(cidN(1)))
-    await aged.consensus.logPin(pinOf(cidN(2)))
-    await waitFor(async () => await aged.consensus.has(cidN(2)))
+    await Promise.all([aged.consensus.logPin(pinOf(cidN(1))), aged.consensus.logPin(pinOf(cidN(2)))])
     assert.ok(Date.now() - t0 >= 140, 'not before max_batch_age')
+    assert.equal(await aged.consensus.has(cidN(2)), true)
     assert.equal(aged.consensus.info().maxHeight, 1)
 
     const dir = await tempDir()
     cleanup.push(async () => { await dir.remove() })
     const small = await startPeer(net, 'peerB', dir.path, testConfig({ batching: { maxBatchSize: 100, maxBatchAge: 60_000, maxQueueSize: 3 } }))
-    for (let i = 1; i <= 3; i++) await small.consensus.logPin(pinOf(cidN(i)))
+    const queued = [1, 2, 3].map(async i => { await small.consensus.logPin(pinOf(cidN(i))) })
     await assert.rejects(small.consensus.logPin(pinOf(cidN(4))), (err: Error) => err instanceof BatchQueueFullError && err.message === ERR_MAX_QUEUE_SIZE_REACHED)
     await stopPeer(small)
+    await Promise.all(queued)
     const reopened = await startPeer(net, 'peerB', dir.path)
     cleanup.push(async () => { await stopPeer(reopened).catch(() => {}) })
     assert.deepEqual(Object.keys(await pinset(reopened)).sort(), [cidN(1), cidN(2), cidN(3)].sort())
     assert.equal(reopened.consensus.info().maxHeight, 1)
+  })
+
+  it('a failed commit is reported to every operation of its batch', async () => {
+    const net = new TestNetwork()
+    const p = await peer(net, 'peerA', testConfig({ batching: { maxBatchSize: 3, maxBatchAge: 60_000, maxQueueSize: 100 } }))
+    const put = p.store.batch.bind(p.store)
+    p.store.batch = () => {
+      const b = put()
+      return { put: b.put.bind(b), delete: b.delete.bind(b), commit: async () => { throw new Error('disk full') } }
+    }
+    const results = await Promise.allSettled([1, 2, 3].map(async i => { await p.consensus.logPin(pinOf(cidN(i))) }))
+    assert.deepEqual(results.map(r => r.status === 'rejected' ? String(r.reason) : 'ok'), ['Error: disk full', 'Error: disk full', 'Error: disk full'])
+    p.store.batch = put
+  })
+
+  it('without batching, concurrent operations are group-committed into few deltas', async () => {
+    const net = new TestNetwork()
+    const p = await peer(net, 'peerA')
+    await Promise.all(Array.from({ length: 500 }, async (_, i) => { await p.consensus.logPin(pinOf(cidN(i))) }))
+    assert.equal(Object.keys(await pinset(p)).length, 500)
+    assert.ok(p.consensus.info().maxHeight <= 3, `500 concurrent pins made ${p.consensus.info().maxHeight} deltas`)
   })
 
   it('clean() deletes everything under the namespace and nothing else', async () => {
