@@ -13,8 +13,8 @@ export function processIo (): Io {
   }
 }
 
-export async function runCli (argv: string[], io: Io = processIo(), signal: AbortSignal = new AbortController().signal): Promise<number> {
-  const program = buildProgram({ io, signal })
+export async function runCli (argv: string[], io: Io = processIo(), signal: AbortSignal = new AbortController().signal, name?: string): Promise<number> {
+  const program = buildProgram({ io, signal, name })
   try {
     await program.parseAsync(normalizeArgv(argv, program), { from: 'user' })
     return 0

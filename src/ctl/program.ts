@@ -16,9 +16,9 @@ import { registerPin } from './commands/pin.js'
 import { registerStatus } from './commands/status.js'
 import { registerVersion } from './commands/version.js'
 import { registerHealth, registerIpfs } from './commands/health.js'
-import { registerCommands, PROGRAM_NAME } from './commands/commands.js'
+import { registerCommands, PROGRAM_NAME as DEFAULT_NAME } from './commands/commands.js'
 
-const DESCRIPTION = `${PROGRAM_NAME} is a tool to manage IPFS Cluster nodes.
+const description = (PROGRAM_NAME: string): string => `${PROGRAM_NAME} is a tool to manage IPFS Cluster nodes.
 
 Use "${PROGRAM_NAME} help" to list all available commands and
 "${PROGRAM_NAME} help <command>" to get usage information for a
@@ -36,13 +36,16 @@ export interface ProgramDeps {
   io: Io
   /** aborted when the user interrupts; passed to every request and wait */
   signal: AbortSignal
+  /** the name the bin was called by (cluster-ctl or ipfs-cluster-ctl); cluster-ctl by default */
+  name?: string
 }
 
 export function buildProgram (deps: ProgramDeps): Command {
+  const PROGRAM_NAME = deps.name ?? DEFAULT_NAME
   const program = new Command(PROGRAM_NAME)
   program
     .summary('CLI for IPFS Cluster')
-    .description(DESCRIPTION)
+    .description(description(PROGRAM_NAME))
     // upstream's help lists these under "GLOBAL OPTIONS" (scripts grep for it)
     .optionsGroup('Global Options:')
     .version(`${PROGRAM_NAME} version ${VERSION}`, '-v, --version', 'print the version')
@@ -81,7 +84,7 @@ export function buildProgram (deps: ProgramDeps): Command {
   registerVersion(program, run)
   registerHealth(program, run)
   registerIpfs(program, run)
-  registerCommands(program, deps.io)
+  registerCommands(program, deps.io, PROGRAM_NAME)
   // urfave/cli's help command is "help, h"; commander only knows "help"
   program.command('h', { hidden: true })
     .argument('[command...]')

@@ -17,6 +17,7 @@ import { openOfflineState, exportState, importState, cleanupState } from '../con
 import { decodeStatePins } from '../consensus/state-io.js'
 import type { CrdtConsensus } from '../consensus/consensus.js'
 import { runDaemon } from './daemon.js'
+import { programName } from '../common/program-name.js'
 
 interface GlobalOpts {
   config: string
@@ -33,10 +34,12 @@ class ExitError extends Error {
   }
 }
 
-const program = new Command('cluster-service')
+// the name it was called by: cluster-service or ipfs-cluster-service
+const NAME = programName('cluster-service')
+const program = new Command(NAME)
 program
-  .description('IPFS Cluster peer with Reed-Solomon erasure coding. Run "cluster-service init" once, then "cluster-service daemon".')
-  .version(`cluster-service version ${VERSION}`, '-v, --version')
+  .description(`IPFS Cluster peer with Reed-Solomon erasure coding. Run "${NAME} init" once, then "${NAME} daemon".`)
+  .version(`${NAME} version ${VERSION}`, '-v, --version')
   .option('-c, --config <path>', 'path to the configuration and data folder', process.env.IPFS_CLUSTER_PATH ?? join(homedir(), '.ipfs-cluster'))
   .option('-f, --force', 'forcefully proceed with some actions, no questions asked', false)
   .option('-d, --debug', 'enable full debug logging', false)

@@ -15,13 +15,13 @@ export function commandPaths (program: Command, prefix = PROGRAM_NAME): string[]
   return out
 }
 
-export function registerCommands (program: Command, io: Io): void {
+export function registerCommands (program: Command, io: Io, name: string = PROGRAM_NAME): void {
   program.command('commands', { hidden: true })
     .summary('List all commands')
     .allowExcessArguments(true)
     .action(() => {
       // the auto-added help command comes last, as in urfave/cli
-      const lines = [...commandPaths(program), `${PROGRAM_NAME} help`]
+      const lines = [...commandPaths(program, name), `${name} help`]
       io.stdout(lines.join('\n') + '\n')
     })
 }
