@@ -12,7 +12,7 @@ import { ConsensusClosedError } from './errors.js'
 import { Heads } from './heads.js'
 import type { BroadcastMessage, Broadcaster, ConsensusLogger, DeltaFetcher } from './interfaces.js'
 import { CrdtKeys } from './keys.js'
-import { ORSet } from './orset.js'
+import { MERGE_READ_CONCURRENCY, ORSet } from './orset.js'
 import type { Change } from './orset.js'
 import { Serial } from './serial.js'
 
@@ -165,9 +165,15 @@ export class MerkleCrdt {
       const chunks: Array<{ elements: Element[], tombstones: Tombstone[] }> = []
       let chunk = { elements: [] as Element[], tombstones: [] as Tombstone[] }
       let size = 0
-      for (const [key, op] of last) {
-        // a put tombstones the values it supersedes too, which keeps the element store small
-        const tombs = (await this.set.liveIds(key)).map(id => ({ key, id }))
+      // a put tombstones the values it supersedes too, which keeps the element store small;
+      // the reads of different keys run together
+      const entries = [...last]
+      const live: string[][] = []
+      for (let i = 0; i < entries.length; i += MERGE_READ_CONCURRENCY) {
+        live.push(...await Promise.all(entries.slice(i, i + MERGE_READ_CONCURRENCY).map(async ([key]) => await this.set.liveIds(key))))
+      }
+      for (const [n, [key, op]] of entries.entries()) {
+        const tombs = live[n].map(id => ({ key, id }))
         if (op.type === 'delete' && tombs.length === 0) continue
         const opSize = key.length * (tombs.length + 1) + tombs.length * 64 + (op.type === 'put' ? op.value.length : 0)
         if (size > 0 && size + opSize > MAX_DELTA_SIZE) {

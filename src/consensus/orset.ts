@@ -22,6 +22,8 @@ interface LiveElement {
 }
 
 const EMPTY = new Uint8Array(0)
+/** keys of a delta whose stored state is read at once while merging it */
+export const MERGE_READ_CONCURRENCY = 256
 
 export class ORSet {
   private readonly ds: Datastore
@@ -82,40 +84,47 @@ export class ORSet {
     for (const e of delta.elements) {
       if (compareBytes(e.value, added.get(e.key)) > 0) added.set(e.key, e.value)
     }
-    const newElems = new Map<string, LiveElement>()
-    for (const [key, value] of added) {
-      if (tombed.get(key)?.has(id) === true || await this.ds.has(this.keys.tombstone(key, id))) continue
-      const el = { priority: delta.priority, value }
-      batch.put(this.keys.element(key, id), dagCbor.encode(el))
-      newElems.set(key, el)
-    }
 
+    // the reads of different keys are independent: they run together (the datastore's
+    // latency, not its work, is what a delta of thousands of keys would otherwise wait on)
+    const keys = [...new Set([...tombed.keys(), ...added.keys()])]
     const changes: Change[] = []
-    for (const key of new Set([...tombed.keys(), ...added.keys()])) {
-      const best = await this.bestValue(key, tombed.get(key), newElems.has(key) ? [id, newElems.get(key)!] : undefined)
-      const current = await this.get(key)
-      if (equalBytes(best, current)) continue
-      if (best === undefined) batch.delete(this.keys.value(key))
-      else batch.put(this.keys.value(key), best)
-      changes.push({ key, value: best, previous: current })
+    for (let i = 0; i < keys.length; i += MERGE_READ_CONCURRENCY) {
+      const reads = await Promise.all(keys.slice(i, i + MERGE_READ_CONCURRENCY).map(async key => {
+        const value = added.get(key)
+        const live = value !== undefined && !(tombed.get(key)?.has(id) === true || await this.ds.has(this.keys.tombstone(key, id)))
+        const [stored, current] = await Promise.all([this.liveElements(key), this.get(key)])
+        return { key, value, live, stored, current }
+      }))
+      for (const { key, value, live, stored, current } of reads) {
+        let best: LiveElement | undefined
+        const consider = (el: LiveElement): void => {
+          if (best === undefined || el.priority > best.priority ||
+            (el.priority === best.priority && compareBytes(el.value, best.value) > 0)) best = el
+        }
+        const removed = tombed.get(key)
+        for (const [eid, el] of stored) if (removed?.has(eid) !== true) consider(el)
+        if (live && value !== undefined) {
+          const el = { priority: delta.priority, value }
+          batch.put(this.keys.element(key, id), dagCbor.encode(el))
+          consider(el)
+        }
+        const winner = (best as LiveElement | undefined)?.value
+        if (equalBytes(winner, current)) continue
+        if (winner === undefined) batch.delete(this.keys.value(key))
+        else batch.put(this.keys.value(key), winner)
+        changes.push({ key, value: winner, previous: current })
+      }
     }
     return changes
   }
 
-  /** The winning value among the stored live elements, as amended by the batch in progress. */
-  private async bestValue (key: string, removed: Set<string> | undefined, extra: [string, LiveElement] | undefined): Promise<Uint8Array | undefined> {
-    let best: LiveElement | undefined
-    const consider = (el: LiveElement): void => {
-      if (best === undefined || el.priority > best.priority ||
-        (el.priority === best.priority && compareBytes(el.value, best.value) > 0)) best = el
-    }
+  /** The stored live elements of a key: [element id, element]. */
+  private async liveElements (key: string): Promise<Array<[string, LiveElement]>> {
     const prefix = this.keys.elementPrefix(key)
-    for await (const { key: k, value } of this.ds.query({ prefix })) {
-      if (removed?.has(CrdtKeys.tail(k, prefix)) === true) continue
-      consider(decodeElement(value))
-    }
-    if (extra !== undefined) consider(extra[1])
-    return best?.value
+    const out: Array<[string, LiveElement]> = []
+    for await (const { key: k, value } of this.ds.query({ prefix })) out.push([CrdtKeys.tail(k, prefix), decodeElement(value)])
+    return out
   }
 }
 
