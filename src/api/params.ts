@@ -189,8 +189,18 @@ export function addParamsFromQuery (q: Query): AddParams {
   p.parity_shards = intParam(q, 'parity-shards', d.parity_shards)
   p.ec_shard_size = p.erasure ? intParam(q, 'shard-size', 0) : 0
   if (p.erasure && (q['shard-size'] == null || q['shard-size'] === '')) p.shard_size = 0
+  // upstream's sharded (non-erasure) DAG is not built here: refused, never ignored
+  if (p.shard && !p.erasure) throw new InvalidArgumentError(ERR_SHARD_UNSUPPORTED)
   return p
 }
+
+/**
+ * The 400 of `/add?shard=true` without `erasure=true`: upstream's sharded DAG (clusterdag +
+ * shard pins replicated as a whole) is not implemented; erasure coding splits files across
+ * peers instead (and survives the loss of shards).
+ */
+export const ERR_SHARD_UNSUPPORTED = 'sharding (shard=true) is not supported by this cluster: ' +
+  'use --erasure (erasure=true) to split files into shards across peers'
 
 /** The full /add query cluster-ctl sends (upstream's client always sends every parameter). */
 export function addParamsToQuery (p: AddParams): URLSearchParams {

@@ -2,6 +2,7 @@
 // blocks to those destinations, then pin the root with the same allocations. Nothing is pinned
 // when any step fails.
 import type { AddParams } from '../api/params.js'
+import { ERR_SHARD_UNSUPPORTED } from '../api/params.js'
 import type { AddedOutput } from '../api/types.js'
 import { InvalidArgumentError } from '../api/errors.js'
 import { newPin, isPinEverywhere } from '../api/pin.js'
@@ -24,6 +25,7 @@ export interface AddInit {
 export async function * addContent (init: AddInit): AsyncIterable<AddedOutput> {
   const { cluster, params } = init
   if (params.erasure) throw new InvalidArgumentError('erasure coding is handled by the erasure adder')
+  if (params.shard) throw new InvalidArgumentError(ERR_SHARD_UNSUPPORTED)
   const { allocations, destinations } = await chooseDestinations(init)
   const fanout = new BlockFanout({ self: cluster.peerId, destinations, ipfs: init.ipfs, remote: init.remote, signal: init.signal })
   let last: AddedOutput | undefined

@@ -1,6 +1,7 @@
 // `add`: uploads files, directories or URLs through POST /add and prints what was added,
 // with upstream's flags plus the erasure-coding ones (--erasure, --data-shards,
 // --parity-shards, --shard-size). A progress bar shows upload progress on a TTY.
+import { Option } from 'commander'
 import type { Command } from 'commander'
 import type { Runner } from './types.js'
 import type { CommandContext } from '../context.js'
@@ -89,7 +90,7 @@ export function addParamsFromFlags (o: Record<string, any>, nPaths: number, shar
   if (allocs != null) p.user_allocations = allocs
   p.no_pin = o.pin === false
   p.format = o.format
-  p.shard = false
+  p.shard = o.shard === true
   p.recursive = o.recursive === true
   p.local = o.local === true
   p.layout = o.layout
@@ -152,6 +153,8 @@ export function registerAdd (program: Command, run: Runner): void {
     .option('--data-shards <n>', 'Erasure coding: data shards per stripe', intArg, 4)
     .option('--parity-shards <n>', 'Erasure coding: parity shards per stripe', intArg, 2)
     .option('--shard-size <bytes>', 'Erasure coding: bytes per data shard (default: chosen by the cluster)', intArg)
+    // upstream's sharded (non-erasure) DAG: sent as shard=true, which the cluster refuses with a 400 saying to use --erasure
+    .addOption(new Option('--shard', 'Break the file into shards without erasure coding (not supported: use --erasure)').hideHelp())
     .action(run(async (ctx, cmd) => { await addAction(ctx, cmd) }))
 }
 
