@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ConfigSection, JSONObject } from './section.js'
 import { applyEnv } from './env.js'
+import { unsupportedSections } from './unsupported.js'
 
 export const SERVICE_JSON = 'service.json'
 
@@ -54,6 +55,8 @@ export class ServiceConfig {
     if ('source' in json && typeof (json as JSONObject).source === 'string') {
       throw new ConfigError(`${file}: remote configurations ("source") are not supported by this peer`)
     }
+    const unsupported = unsupportedSections(json as JSONObject, file)
+    if (unsupported.length > 0) throw new ConfigError(unsupported.join('\n'))
     return new ServiceConfig(dir, json as JSONObject, env)
   }
 
