@@ -12,8 +12,8 @@ import { ConsensusClosedError } from './errors.js'
 import { Heads } from './heads.js'
 import type { BroadcastMessage, Broadcaster, ConsensusLogger, DeltaFetcher } from './interfaces.js'
 import { CrdtKeys } from './keys.js'
-import { MERGE_READ_CONCURRENCY, ORSet } from './orset.js'
-import type { Change } from './orset.js'
+import { ORSet } from './orset.js'
+import type { Change, KeyState } from './orset.js'
 import { Serial } from './serial.js'
 
 export type Op =
@@ -167,13 +167,9 @@ export class MerkleCrdt {
       let size = 0
       // a put tombstones the values it supersedes too, which keeps the element store small;
       // the reads of different keys run together
-      const entries = [...last]
-      const live: string[][] = []
-      for (let i = 0; i < entries.length; i += MERGE_READ_CONCURRENCY) {
-        live.push(...await Promise.all(entries.slice(i, i + MERGE_READ_CONCURRENCY).map(async ([key]) => await this.set.liveIds(key))))
-      }
-      for (const [n, [key, op]] of entries.entries()) {
-        const tombs = live[n].map(id => ({ key, id }))
+      const known = await this.set.readKeys([...last.keys()])
+      for (const [key, op] of last) {
+        const tombs = known.get(key)!.stored.map(([id]) => ({ key, id }))
         if (op.type === 'delete' && tombs.length === 0) continue
         const opSize = key.length * (tombs.length + 1) + tombs.length * 64 + (op.type === 'put' ? op.value.length : 0)
         if (size > 0 && size + opSize > MAX_DELTA_SIZE) {
@@ -188,7 +184,7 @@ export class MerkleCrdt {
       if (size > 0) chunks.push(chunk)
       const cids: string[] = []
       for (const c of chunks) {
-        cids.push(await this.addLocalDelta({ ...c, priority: this.heads.maxHeight() + 1, links: this.heads.list() }))
+        cids.push(await this.addLocalDelta({ ...c, priority: this.heads.maxHeight() + 1, links: this.heads.list() }, known))
       }
       return cids
     })
@@ -196,12 +192,12 @@ export class MerkleCrdt {
     return created
   }
 
-  private async addLocalDelta (delta: Delta): Promise<string> {
+  private async addLocalDelta (delta: Delta, known: Map<string, KeyState>): Promise<string> {
     const block = await encodeDelta(delta)
     // block, state, processed mark and heads in one batch: a crash keeps all or none of them
     const batch = this.ds.batch()
     batch.put(this.keys.block(block.cid), block.bytes)
-    const changes = await this.set.merge(delta, block.cid, batch)
+    const changes = await this.set.merge(delta, block.cid, batch, known)
     batch.put(this.keys.processed(block.cid), EMPTY)
     this.heads.stage(batch, block.cid, delta.priority, delta.links)
     await batch.commit()

@@ -16,6 +16,7 @@ const FETCH_CONCURRENCY = 16
 /** Roots per branch request, and blocks a peer sends at most per branch request. */
 const BRANCH_ROOTS = 64
 const BRANCH_MAX = 1024
+const BRANCH_FIRST = 8
 
 /** A delta of a branch to merge. */
 export interface BranchEntry {
@@ -117,7 +118,10 @@ export class DeltaDag {
   private async streamBranch (wanted: string[], from: string, fetcher: DeltaFetcher, opts: { signal?: AbortSignal, timeout: number }, found: (cid: string, delta: Delta) => void, done: Set<string>): Promise<string[]> {
     const expected = new Set(wanted)
     let progress = true
-    while (expected.size > 0 && progress) {
+    // the peer sends ahead of what is read: a follower one delta behind asks for little, a
+    // peer far behind for more and more
+    let max = BRANCH_FIRST
+    for (let round = 0; expected.size > 0 && progress; round++, max = Math.min(BRANCH_MAX, max * 8)) {
       progress = false
       const signal = withTimeout(opts.timeout, opts.signal)
       let batch = this.ds.batch()
@@ -129,7 +133,7 @@ export class DeltaDag {
         batched = 0
       }
       try {
-        for await (const { cid, bytes } of fetcher.fetchBranch!([...expected].slice(0, BRANCH_ROOTS), from, { signal, max: BRANCH_MAX })) {
+        for await (const { cid, bytes } of fetcher.fetchBranch!([...expected].slice(0, BRANCH_ROOTS), from, { signal, max })) {
           if (!expected.has(cid)) continue
           await verifyBlock(cid, bytes)
           const delta = decodeDelta(cid, bytes)

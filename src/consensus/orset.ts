@@ -16,6 +16,12 @@ export interface Change {
   previous: Uint8Array | undefined
 }
 
+/** What is stored about a key: its live elements [id, element] and its visible value. */
+export interface KeyState {
+  stored: Array<[string, LiveElement]>
+  current: Uint8Array | undefined
+}
+
 interface LiveElement {
   priority: number
   value: Uint8Array
@@ -68,7 +74,26 @@ export class ORSet {
    * add its own writes (block, heads) to the batch and commit all at once. Idempotent:
    * merging a delta again changes nothing.
    */
-  async merge (delta: Delta, id: string, batch: Batch): Promise<Change[]> {
+  /**
+   * The stored state of keys (live elements and visible value), read together: what a local
+   * commit reads once to build its tombstones and hands to merge.
+   */
+  async readKeys (keys: string[]): Promise<Map<string, KeyState>> {
+    const out = new Map<string, KeyState>()
+    for (let i = 0; i < keys.length; i += MERGE_READ_CONCURRENCY) {
+      await Promise.all(keys.slice(i, i + MERGE_READ_CONCURRENCY).map(async key => {
+        const [stored, current] = await Promise.all([this.liveElements(key), this.get(key)])
+        out.set(key, { stored, current })
+      }))
+    }
+    return out
+  }
+
+  /**
+   * `known`: the keys' stored state when the caller just read it (a local delta); its id is
+   * new then, so no tombstone can cover its elements yet.
+   */
+  async merge (delta: Delta, id: string, batch: Batch, known?: Map<string, KeyState>): Promise<Change[]> {
     const tombed = new Map<string, Set<string>>()
     for (const t of delta.tombstones) {
       batch.put(this.keys.tombstone(t.key, t.id), EMPTY)
@@ -92,8 +117,9 @@ export class ORSet {
     for (let i = 0; i < keys.length; i += MERGE_READ_CONCURRENCY) {
       const reads = await Promise.all(keys.slice(i, i + MERGE_READ_CONCURRENCY).map(async key => {
         const value = added.get(key)
-        const live = value !== undefined && !(tombed.get(key)?.has(id) === true || await this.ds.has(this.keys.tombstone(key, id)))
-        const [stored, current] = await Promise.all([this.liveElements(key), this.get(key)])
+        const pre = known?.get(key)
+        const live = value !== undefined && !(tombed.get(key)?.has(id) === true || (pre === undefined && await this.ds.has(this.keys.tombstone(key, id))))
+        const { stored, current } = pre ?? { stored: await this.liveElements(key), current: await this.get(key) }
         return { key, value, live, stored, current }
       }))
       for (const { key, value, live, stored, current } of reads) {

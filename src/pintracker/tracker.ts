@@ -37,6 +37,7 @@ export class StatelessPinTracker {
   private readonly pinQueue: OperationQueue
   private readonly unpinQueue: OperationQueue
   private workers?: Promise<unknown>
+  private identity?: { at: number, value: { id?: string, addresses?: string[] } }
 
   constructor (init: { config: PinTrackerConfig, ipfs: IpfsConnector, state: PinsetReader, self: PeerInfo, logger: Logger }) {
     this.cfg = init.config
@@ -172,19 +173,27 @@ export class StatelessPinTracker {
     }
     const ipfsPins = new Map<string, IpfsPinType>()
     for await (const p of this.ipfs.pinLs(['recursive', 'direct'], opts)) ipfsPins.set(p.cid, p.type)
-    const seen = new Set<string>()
+    // Entries come in CID order (the state's order in the datastore), so that the cluster can
+    // merge the streams of every peer without holding them: the operations on CIDs that left
+    // the pinset (unpins in flight or failed) are slotted in at their place.
+    const opCids = [...this.ops.keys()].sort()
+    let o = 0
+    const orphansBefore = function * (this: StatelessPinTracker, cid: string | undefined): Generator<PinInfo> {
+      for (; o < opCids.length && (cid === undefined || opCids[o] <= cid); o++) {
+        if (opCids[o] === cid) continue
+        const op = this.ops.get(opCids[o])
+        if (op == null) continue
+        const info = this.infoOfOp(op, undefined)
+        if (matches(info.status)) yield info
+      }
+    }
     for await (const pin of this.state.list(opts)) {
-      seen.add(pin.cid)
+      yield * orphansBefore.call(this, pin.cid)
       const op = this.ops.get(pin.cid)
       const info = op != null ? this.infoOfOp(op, pin) : this.classify(pin, ipfsPins.get(pin.cid))
       if (matches(info.status)) yield info
     }
-    // operations on CIDs that already left the pinset (unpins in flight or failed)
-    for (const op of [...this.ops.values()]) {
-      if (seen.has(op.pin.cid)) continue
-      const info = this.infoOfOp(op, undefined)
-      if (matches(info.status)) yield info
-    }
+    yield * orphansBefore.call(this, undefined)
   }
 
   /** Re-queues a failed or lost pin; returns the status after doing so. */
@@ -230,8 +239,15 @@ export class StatelessPinTracker {
     return info
   }
 
+  /** this peer's IPFS id and addresses, looked up at most once a second (status of a whole pinset) */
+  private ipfsIdentity (): { id?: string, addresses?: string[] } {
+    const now = Date.now()
+    if (this.identity === undefined || now - this.identity.at > 1000) this.identity = { at: now, value: this.self.ipfsId() }
+    return this.identity.value
+  }
+
   private info (cid: string, pin: Pin | undefined, status: TrackerStatusName, error = ''): PinInfo {
-    const ipfs = this.self.ipfsId()
+    const ipfs = this.ipfsIdentity()
     const info: PinInfo = {
       cid,
       name: pin?.name ?? '',

@@ -16,7 +16,7 @@ import type { Pin } from '../../src/api/types.js'
 export const quietLogger: ConsensusLogger = {
   debug: () => {},
   info: () => {},
-  warn: () => {},
+  warn: (msg) => { if (process.env.DEBUG_CRDT != null) console.error(msg) },
   error: (msg) => { if (process.env.DEBUG_CRDT != null) console.error(msg) }
 }
 
@@ -58,6 +58,11 @@ export function pinOf (cid: string, name = '', over: Partial<Pin> = {}): Pin {
 export class TestNetwork {
   private readonly handlers = new Map<string, (msg: BroadcastMessage) => void>()
   private readonly servers = new Map<string, (cid: string) => Promise<Uint8Array | undefined>>()
+  private readonly branchServers = new Map<string, (roots: string[], max: number) => AsyncIterable<{ cid: string, bytes: Uint8Array }>>()
+  /** peers fetch one delta per request, as from a peer without branch requests */
+  noBranch = false
+  /** branch requests made, by fetching peer */
+  readonly branchFetches = new Map<string, number>()
   private readonly group = new Map<string, number>()
   readonly offline = new Set<string>()
   /** peers whose delta server fails (they still broadcast) */
@@ -77,8 +82,9 @@ export class TestNetwork {
     this.group.clear()
   }
 
-  serve (peer: string, getDelta: (cid: string) => Promise<Uint8Array | undefined>): void {
+  serve (peer: string, getDelta: (cid: string) => Promise<Uint8Array | undefined>, branch?: (roots: string[], max: number) => AsyncIterable<{ cid: string, bytes: Uint8Array }>): void {
     this.servers.set(peer, getDelta)
+    if (branch !== undefined) this.branchServers.set(peer, branch)
   }
 
   broadcaster (self: string): Broadcaster {
@@ -107,6 +113,20 @@ export class TestNetwork {
         const block = await serve(cid)
         if (block === undefined) throw new Error(`peer ${from} has no block ${cid}`)
         return block
+      },
+      fetchBranch: (roots, from, opts) => {
+        const net = this
+        return (async function * () {
+          opts.signal?.throwIfAborted()
+          const serve = net.branchServers.get(from)
+          if (net.noBranch || serve === undefined) throw new Error('rpc: can\'t find method Consensus.GetDeltaBranch')
+          if (net.noServe.has(from) || !net.reachable(self, from)) throw new Error(`peer ${from} unreachable`)
+          net.branchFetches.set(self, (net.branchFetches.get(self) ?? 0) + 1)
+          for await (const b of serve(roots, opts.max)) {
+            opts.signal?.throwIfAborted()
+            yield b
+          }
+        })()
       }
     }
   }
@@ -121,7 +141,7 @@ export interface TestPeer {
   deletes: string[]
 }
 
-export async function startPeer (net: TestNetwork, id: string, dir: string, config: CrdtConfig = testConfig(), fetchTimeout = 2000): Promise<TestPeer> {
+export async function startPeer (net: TestNetwork, id: string, dir: string, config: CrdtConfig = testConfig(), fetchTimeout = 2000, onPut?: (pin: Pin) => Promise<void>): Promise<TestPeer> {
   const store = await openStore(dir)
   const peer: TestPeer = { id, store, dir, puts: [], deletes: [], consensus: undefined as unknown as CrdtConsensus }
   peer.consensus = new CrdtConsensus({
@@ -131,13 +151,16 @@ export async function startPeer (net: TestNetwork, id: string, dir: string, conf
     broadcaster: net.broadcaster(id),
     fetcher: net.fetcher(id),
     hooks: {
-      onPut: (pin) => { peer.puts.push(pin) },
+      onPut: async (pin) => {
+        peer.puts.push(pin)
+        await onPut?.(pin)
+      },
       onDelete: (cid) => { peer.deletes.push(cid) }
     },
     logger: quietLogger,
     fetchTimeout
   })
-  net.serve(id, async cid => await peer.consensus.getDelta(cid))
+  net.serve(id, async cid => await peer.consensus.getDelta(cid), (roots, max) => peer.consensus.deltaBranch(roots, max))
   await peer.consensus.start()
   return peer
 }
