@@ -168,6 +168,14 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
 
     await consensus.start()
     teardown.push(['consensus', async () => { await consensus.stop() }])
+    // as go-ds-crdt: a store marked dirty (`state crdt mark-dirty`, a crash mid-merge) is
+    // repaired right at start, then every repair_interval
+    if (crdtCfg.repairInterval > 0 && consensus.info().dirty) {
+      consensusLog.warn('store is marked dirty. Starting DAG repair operation')
+      consensus.repair().then(
+        () => { consensusLog.info(`DAG repair finished. Dirty: ${String(consensus.info().dirty)}`) },
+        err => { consensusLog.error(`DAG repair: ${errorMessage(err)}`) })
+    }
 
     const allocateBy = config.has(allocatorConfigSection) ? config.get(allocatorConfigSection).allocateBy : [...MISSING_SECTION_ALLOCATE_BY]
     const balanced = new BalancedAllocator({ allocateBy })

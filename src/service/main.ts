@@ -18,6 +18,7 @@ import { decodeStatePins } from '../consensus/state-io.js'
 import type { CrdtConsensus } from '../consensus/consensus.js'
 import { runDaemon } from './daemon.js'
 import { programName } from '../common/program-name.js'
+import { registerStateCrdt } from './state-crdt.js'
 
 interface GlobalOpts {
   config: string
@@ -161,6 +162,8 @@ async function withState<T> (fn: (state: CrdtConsensus) => Promise<T>): Promise<
     await release()
   }
 }
+
+registerStateCrdt(state, withState)
 
 state.command('export')
   .description('write the pinset to a file or stdout as JSON pin objects, one per line')
