@@ -16,6 +16,7 @@ import { erasureRoutes } from './routes/erasure.js'
 import { healthRoutes } from './routes/health.js'
 import { peerRoutes } from './routes/peers.js'
 import { pinRoutes } from './routes/pins.js'
+import { uiRoutes } from './ui/route.js'
 
 export function restErrorBody (code: number, message: string): APIErrorBody {
   return { code, message }
@@ -39,6 +40,7 @@ export class RestApi extends HttpApiServer {
       pinRoutes(app, ctx)
       healthRoutes(app, ctx)
       erasureRoutes(app, ctx)
+      uiRoutes(app, ctx)
     })
   }
 }
