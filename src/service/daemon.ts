@@ -11,6 +11,7 @@ import { crdtConfigSection } from '../consensus/config.js'
 import { CrdtConsensus } from '../consensus/consensus.js'
 import { pubsubTopic } from '../consensus/topic.js'
 import { registerConsensusRpc, rpcDeltaFetcher } from '../consensus/rpc.js'
+import { registerStatusRpc, withBatchedStatus } from '../cluster/status-rpc.js'
 import { datastoreConfigSection } from '../datastore/config.js'
 import { openDatastore } from '../datastore/open.js'
 import { createClusterHost } from '../host/host.js'
@@ -212,7 +213,7 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
       allocator: {
         allocate: async req => allocate(balanced, { ...req, metricsByName: name => monitor.latestMetrics(name), trust, members: members() })
       },
-      remote,
+      remote: withBatchedStatus(remote, rpcClient),
       logger: o.logger('cluster'),
       codec,
       ranking: exclude => rankPeers(balanced, { metricsByName: name => monitor.latestMetrics(name), exclude, trust, members: members() }),
@@ -263,6 +264,7 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
     registerClusterRpc(rpcServer, { cluster, tracker: pinTracker, ipfs, consensus, knownPeers: async () => await peers.knownAddresses() })
     registerRepoStatRpc(rpcServer, ipfs)
     registerConsensusRpc(rpcServer, consensus)
+    registerStatusRpc(rpcServer, pinTracker)
     await rpcServer.start()
     teardown.push(['rpc', async () => { await rpcServer.stop() }])
     await peers.start()
