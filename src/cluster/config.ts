@@ -34,6 +34,11 @@ export interface ClusterConfig {
   ec_max_shard_size: number
   /** erasure coding: how long a shard holder may be down before the daemon repairs by itself */
   ec_repair_grace_period: number
+  /**
+   * erasure coding: shards of a stripe that must be stored for an add to succeed; 0 = d+1,
+   * raised to d+1 when lower, above d+p = all of them (add.md "Write quorum")
+   */
+  ec_write_quorum: number
 }
 
 export const clusterConfigSection: ConfigSection<ClusterConfig> = {
@@ -64,7 +69,8 @@ export const clusterConfigSection: ConfigSection<ClusterConfig> = {
       peerstore_file: 'peerstore',
       peer_addresses: [],
       ec_max_shard_size: 256 * 1024 * 1024,
-      ec_repair_grace_period: 300_000
+      ec_repair_grace_period: 300_000,
+      ec_write_quorum: 0
     }
   },
   parse (json: JSONObject): ClusterConfig {
@@ -98,7 +104,8 @@ export const clusterConfigSection: ConfigSection<ClusterConfig> = {
       peerstore_file: field(json, 'peerstore_file', d.peerstore_file, isString) || d.peerstore_file,
       peer_addresses: stringsField(json, 'peer_addresses', []),
       ec_max_shard_size: field(json, 'ec_max_shard_size', d.ec_max_shard_size, isNumber),
-      ec_repair_grace_period: durationField(json, 'ec_repair_grace_period', d.ec_repair_grace_period)
+      ec_repair_grace_period: durationField(json, 'ec_repair_grace_period', d.ec_repair_grace_period),
+      ec_write_quorum: field(json, 'ec_write_quorum', d.ec_write_quorum, isNumber)
     }
     validate(cfg)
     return cfg
@@ -132,7 +139,8 @@ export const clusterConfigSection: ConfigSection<ClusterConfig> = {
       peerstore_file: cfg.peerstore_file,
       peer_addresses: cfg.peer_addresses,
       ec_max_shard_size: cfg.ec_max_shard_size,
-      ec_repair_grace_period: durationJSON(cfg.ec_repair_grace_period)
+      ec_repair_grace_period: durationJSON(cfg.ec_repair_grace_period),
+      ec_write_quorum: cfg.ec_write_quorum
     }
     // written even at their defaults (upstream omits them) so CLUSTER_FOLLOWERMODE and
     // CLUSTER_PEERSTOREFILE have a key to override
@@ -158,4 +166,8 @@ function validate (cfg: ClusterConfig): void {
   }
   if (cfg.monitor_ping_interval <= 0) throw new Error('monitor_ping_interval must be > 0')
   if (cfg.ec_max_shard_size < 1) throw new Error('ec_max_shard_size must be > 0')
+  // d differs from add to add: a value below d+1 is raised to d+1 by each add (with a warning)
+  if (!Number.isSafeInteger(cfg.ec_write_quorum) || cfg.ec_write_quorum < 0) {
+    throw new Error('ec_write_quorum must be an integer >= 0 (0 = data shards + 1)')
+  }
 }

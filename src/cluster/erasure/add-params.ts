@@ -38,6 +38,36 @@ export interface ErasureAddPlan {
   ranking: string[]
   /** the add params the importer runs with (raw leaves forced) */
   params: AddParams
+  /** shards of a full stripe that must be stored (cluster.ec_write_quorum, within d+1..d+p) */
+  writeQuorum: number
+  /** the configured ec_write_quorum when it was below d+1 and raised (the add logs a warning) */
+  quorumRaisedFrom?: number
+}
+
+/**
+ * The write quorum of a d+p add from cluster.ec_write_quorum: 0 means d+1 (the stripe still
+ * survives one more loss), a value below d+1 is raised to d+1 (a stripe of d shards has no
+ * margin left: the next loss would make it unreadable), a value above d+p means every shard.
+ */
+export function writeQuorum (configured: number, d: number, p: number): { quorum: number, raised: boolean } {
+  if (configured <= 0) return { quorum: d + 1, raised: false }
+  if (configured < d + 1) return { quorum: d + 1, raised: true }
+  return { quorum: Math.min(configured, d + p), raised: false }
+}
+
+/**
+ * Shards a stripe of n data shards (n < d only for the last one) must have stored: the same
+ * margin over what reading it takes (n) as the quorum gives a full stripe (quorum - d).
+ */
+export function stripeQuorum (quorum: number, d: number, p: number, n: number): number {
+  return Math.min(n + p, n + quorum - d)
+}
+
+/** Copies a plain copy set (tree blocks, replicas of a small input) must have stored. */
+export function copyQuorum (quorum: number, d: number, p: number): number {
+  // the margin of the stripes: a stripe with quorum shards survives quorum - d more losses,
+  // p+1 copies survive p: so quorum - d + 1 copies, at least two
+  return Math.min(p + 1, Math.max(2, quorum - d + 1))
 }
 
 /** Validates an erasure add and resolves its sizes and peers; throws 400-class errors. */
@@ -67,7 +97,11 @@ export function planErasureAdd (ctx: ErasureContext, params: AddParams): Erasure
   })
   const ranking = ctx.ranking()
   if (ranking.length < d + p) throw new NotEnoughLivePeersError(d, p, ranking.length)
+  const configured = ctx.config.ec_write_quorum ?? 0
+  const q = writeQuorum(configured, d, p)
   return {
+    writeQuorum: q.quorum,
+    ...(q.raised ? { quorumRaisedFrom: configured } : {}),
     d,
     p,
     chunkSize,

@@ -31,7 +31,11 @@ function pinOf (cid: string, params: AddParams, type: PinType, fields: Partial<P
   }
 }
 
-/** Pins in commit order: shards, tree, manifest, meta. */
+/**
+ * Pins in commit order: shards, tree, manifest, meta. A shard the add could not store anywhere
+ * (StoredShard.lost) gets its pin all the same, allocated to the peer that failed it: cluster
+ * state then calls it lost (holder down or without the blocks) and the repair rebuilds it.
+ */
 export function erasurePins (f: ErasureFile, params: AddParams): Pin[] {
   const info = (extra: Partial<ErasureInfo> = {}): ErasureInfo => ({ manifest: f.manifest, data_shards: f.d, parity_shards: f.p, ...extra })
   const pins: Pin[] = f.shards.map(s => pinOf(s.node, params, 'shard-pin', {

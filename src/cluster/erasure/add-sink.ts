@@ -8,14 +8,15 @@
 // because the policy is monotone in the size (more bytes never make replication cheaper).
 // The policy says "erasure" once the leaves exceed one shard and d chunks, so at most about
 // one shard is held. With d = 1 erasure coding is replication (it never pays off), so nothing
-// is held: every block goes straight to the p+1 holders.
+// is held: every block goes straight to the p+1 holders. Tree blocks (and the blocks of d = 1)
+// go through a CopySet, which replaces a holder that fails mid-add (add-copies.ts).
 import type { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import type { BlockSink } from '../../adder/types.js'
 import { smallFilePolicy } from '../../erasure/index.js'
 import type { BlockRef, RawBlock, StorageDecision } from '../../erasure/index.js'
 import type { ErasureAddPlan } from './add-params.js'
-import type { PeerStreams } from './add-streams.js'
+import type { CopySet } from './add-copies.js'
 import { StripeWriter } from './add-stripes.js'
 import type { StripeWriterInit } from './add-stripes.js'
 
@@ -25,23 +26,21 @@ export type SinkOutcome =
 
 export class ErasureSink implements BlockSink {
   private readonly plan: ErasureAddPlan
-  private readonly streams: PeerStreams
   private readonly writerInit: StripeWriterInit
-  /** the p+1 peers holding the tree blocks (and every block of a replicated small input) */
-  readonly treeHolders: string[]
+  /** the p+1 copies of the tree blocks (and of every block when d = 1) */
+  readonly tree: CopySet
   private pending: RawBlock[] | undefined = []
   /** d = 1: replicate as the blocks come */
   private readonly direct: boolean
   private leafBytes = 0
   private writer: StripeWriter | undefined
   private readonly treeSeen = new Set<string>()
-  private readonly tree: BlockRef[] = []
+  private readonly treeRefs: BlockRef[] = []
 
-  constructor (init: { plan: ErasureAddPlan, streams: PeerStreams, writer: StripeWriterInit, treeHolders: string[] }) {
+  constructor (init: { plan: ErasureAddPlan, writer: StripeWriterInit, tree: CopySet }) {
     this.plan = init.plan
-    this.streams = init.streams
     this.writerInit = init.writer
-    this.treeHolders = init.treeHolders
+    this.tree = init.tree
     this.direct = init.plan.d === 1
   }
 
@@ -49,8 +48,7 @@ export class ErasureSink implements BlockSink {
     const block = { cid, bytes }
     if (this.direct) {
       this.leafBytes += cid.code === raw.code ? bytes.byteLength : 0
-      for (const peer of this.treeHolders) await this.streams.put(peer, block)
-      return
+      return await this.tree.put(block)
     }
     if (this.pending == null) return await this.store(block)
     this.pending.push(block)
@@ -76,8 +74,8 @@ export class ErasureSink implements BlockSink {
     const key = block.cid.toString()
     if (this.treeSeen.has(key)) return
     this.treeSeen.add(key)
-    this.tree.push([block.cid, block.bytes.byteLength])
-    for (const peer of this.treeHolders) await this.streams.put(peer, block)
+    this.treeRefs.push([block.cid, block.bytes.byteLength])
+    await this.tree.put(block)
   }
 
   /** After the import: the last stripe coded (erasure), or the held blocks (replicate). */
@@ -89,6 +87,6 @@ export class ErasureSink implements BlockSink {
       await this.startErasure()
     }
     await this.writer!.finish()
-    return { mode: 'erasure', writer: this.writer!, tree: this.tree }
+    return { mode: 'erasure', writer: this.writer!, tree: this.treeRefs }
   }
 }

@@ -1,17 +1,30 @@
 // The stripe half of an erasure add: raw leaves in file order → data shards → stripes. Each
-// leaf goes to its data shard's holder the moment it arrives; when a stripe is complete it is
-// RS-coded in the codec's worker, its parity blocks and all its shard nodes go to their holders
-// while the next stripe's leaves come in, and only its manifest entry and shard records are
-// kept. At most one stripe is in memory (EC rule 2), in one buffer that every stripe of the add
-// reuses, plus the parity copies of the stripe before while they go out. The d+p holders of a stripe are
+// leaf goes to its data shard's holder the moment it arrives (one block stream per shard);
+// when a stripe is complete it is RS-coded in the codec's worker, each data shard's node closes
+// its stream, and the parity shards go to their holders while the next stripe's leaves come in;
+// only the stripe's manifest entry and shard records are kept. The d+p holders of a stripe are
 // distinct peers (distinct tag groups when tags are in use), chosen by placeShards over the
 // allocator's ranking rotated by the stripe index, so the shards of a file spread over all
 // peers (EC rule 1).
+//
+// Write quorum (add.md): a shard whose holder failed before confirming it is sent whole to a
+// live peer holding nothing of the stripe, or else recorded as lost (its pin keeps the failed
+// holder, so the repair rebuilds it); a stripe with fewer than its quorum of shards stored
+// fails the add. To re-send a data shard its bytes must still exist: the stripe buffer is only
+// handed to the next stripe once every data shard of the stripe is confirmed (the importer
+// waits for that), and a data shard that was not is copied out first. Parity shards are copies
+// of their own, kept until confirmed. Memory: one stripe buffer, the parity of two stripes, and
+// the copies of data shards being re-sent (EC rule 2, "about two stripes").
+import type { Logger } from 'pino'
 import { placeShards } from '../../allocator/placement.js'
-import type { GroupOf } from '../../allocator/placement.js'
+import { ClusterError } from '../../api/errors.js'
 import { StripeBuffers, StripeBuilder, encodeStripe } from '../../erasure/index.js'
-import type { Codec, ManifestStripe, RawBlock, ShardKind, Stripe } from '../../erasure/index.js'
-import type { PeerStreams } from './add-streams.js'
+import type { Codec, EncodedShard, ManifestStripe, RawBlock, ShardKind, Stripe } from '../../erasure/index.js'
+import { BlockDeliveryError } from './add-streams.js'
+import type { BlockStream, PeerStreams } from './add-streams.js'
+import { replacementPeer } from './add-copies.js'
+import type { AddPeers } from './add-copies.js'
+import { stripeQuorum } from './add-params.js'
 
 /** One shard as the add stored it: what its shard pin and its output line need. */
 export interface StoredShard {
@@ -23,7 +36,23 @@ export interface StoredShard {
   position: number
   node: string
   length: number
+  /** the peer that stored it; for a lost shard, the failed peer its pin stays allocated to */
   holder: string
+  /** set when no peer could store the shard: why (the repair rebuilds it) */
+  lost?: string
+  /** peers that failed to store it before `holder` did */
+  failedOn?: string[]
+}
+
+/** A stripe could not be stored with its write quorum of shards. */
+export class WriteQuorumError extends ClusterError {
+  readonly stripe: number
+  constructor (stripe: number, stored: number, total: number, quorum: number, lost: StoredShard[]) {
+    const why = lost.map(s => `${s.kind}${s.index} on ${s.holder}: ${s.lost ?? 'not stored'}`).join('; ')
+    super(`stripe ${stripe}: only ${stored} of ${total} shards could be stored, below the write quorum of ${quorum} (cluster.ec_write_quorum); lost: ${why}`, 500)
+    this.name = 'WriteQuorumError'
+    this.stripe = stripe
+  }
 }
 
 export interface StripeWriterInit {
@@ -33,23 +62,44 @@ export interface StripeWriterInit {
   parityBlockSize: number
   nonce: Uint8Array
   codec: Codec
-  ranking: readonly string[]
-  groupOf?: GroupOf
+  peers: AddPeers
   streams: PeerStreams
+  /** shards of a full stripe that must be stored (plan.writeQuorum) */
+  quorum: number
   signal?: AbortSignal
+  logger?: Logger
+}
+
+/** A stripe whose leaves are going out and that is not coded yet. */
+interface OpenStripe {
+  index: number
+  /** holder of each position (data i at i, parity j at d + j) */
+  holders: string[]
+  /** each data shard's block stream, opened with its first leaf */
+  streams: Array<BlockStream | undefined>
+  /** data shards whose stream failed: sent whole to another peer once coded */
+  redo: Set<number>
+  /** peers that failed each position */
+  failedOn: Map<number, string[]>
+}
+
+/** A shard to send whole (parity, or a data shard whose first holder failed). */
+interface Resend {
+  position: number
+  shard: EncodedShard
 }
 
 export class StripeWriter {
   private readonly init: StripeWriterInit
   private readonly builder: StripeBuilder
   private readonly buffers = new StripeBuffers()
-  /** holders of the stripes that have blocks but are not coded yet (at most two) */
-  private readonly holders = new Map<number, string[]>()
+  /** the stripes that have blocks but are not coded yet (at most two) */
+  private readonly open = new Map<number, OpenStripe>()
   readonly stripes: ManifestStripe[] = []
   readonly shards: StoredShard[] = []
   /** bytes of leaf data seen */
   fileSize = 0
-  /** the last coded stripe's parity and shard nodes on their way to their holders */
+  /** the last coded stripe's parity (and re-sent shards) on their way to their holders */
   private sending: Promise<void> = Promise.resolve()
   private sendFailed?: { error: unknown }
 
@@ -58,22 +108,40 @@ export class StripeWriter {
     this.builder = new StripeBuilder({ dataShards: init.d, parityShards: init.p, shardSize: init.shardSize, buffers: this.buffers })
   }
 
-  /** The d+p holders of stripe s (index i of the list holds position i). */
-  private holdersOf (s: number): string[] {
-    let h = this.holders.get(s)
-    if (h == null) {
-      const { d, p, ranking } = this.init
+  /** Stripes stored with fewer than all their shards (lost ones recorded for the repair). */
+  get degraded (): Array<{ stripe: number, stored: number, total: number, lost: StoredShard[] }> {
+    const by = new Map<number, StoredShard[]>()
+    for (const s of this.shards) by.set(s.stripe, [...(by.get(s.stripe) ?? []), s])
+    return [...by.entries()].flatMap(([stripe, list]) => {
+      const lost = list.filter(s => s.lost != null)
+      return lost.length === 0 ? [] : [{ stripe, stored: list.length - lost.length, total: list.length, lost }]
+    })
+  }
+
+  /** The open stripe s, placed when its first leaf comes (index i of holders holds position i). */
+  private stripe (s: number): OpenStripe {
+    let st = this.open.get(s)
+    if (st == null) {
+      const { d, p, peers, streams } = this.init
+      const n = d + p
+      // failed peers are left out: with fewer peers than shards, the last parity positions
+      // stay on failed peers, lost from the start (the repair places them later)
+      const ranking = peers.ranking()
+      const k = Math.min(n, ranking.length)
       // each stripe starts where the one before ended, one peer further each time the ranking
       // wraps around: consecutive stripes use every peer, and with as many peers as shards a
       // shard's role (data i, parity j) moves to the next peer from stripe to stripe, so a
       // healthy read, which needs the data shards only, does not always skip the same peers
-      const start = s * (d + p)
-      const offset = (start + Math.floor(start / ranking.length)) % ranking.length
+      const start = s * n
+      const offset = ranking.length === 0 ? 0 : (start + Math.floor(start / ranking.length)) % ranking.length
       const rotated = [...ranking.slice(offset), ...ranking.slice(0, offset)]
-      h = placeShards({ shards: d + p, stripes: 1, ranking: rotated, groupOf: this.init.groupOf })[0]
-      this.holders.set(s, h)
+      const holders = k === 0 ? [] : placeShards({ shards: k, stripes: 1, ranking: rotated, groupOf: peers.groupOf })[0]
+      const dead = [...streams.failed.keys()]
+      for (let i = k; i < n; i++) holders.push(dead.length === 0 ? '' : dead[(i - k) % dead.length])
+      st = { index: s, holders, streams: [], redo: new Set(), failedOn: new Map() }
+      this.open.set(s, st)
     }
-    return h
+    return st
   }
 
   /** Adds the next leaf in file order: stores it on its holder, codes the stripes it completes. */
@@ -82,11 +150,11 @@ export class StripeWriter {
     this.fileSize += leaf.bytes.byteLength
     const done = this.builder.push(leaf)
     const at = this.builder.lastPosition
-    if (at != null) await this.init.streams.put(this.holdersOf(at.stripe)[at.shard], leaf)
+    if (at != null) await this.sendLeaf(at.stripe, at.shard, leaf)
     for (const stripe of done) await this.code(stripe)
   }
 
-  /** Codes the last, possibly short, stripe. */
+  /** Codes the last, possibly short, stripe and waits until every stripe is stored. */
   async finish (): Promise<void> {
     const last = this.builder.finish()
     if (last != null) await this.code(last)
@@ -94,30 +162,138 @@ export class StripeWriter {
     if (this.sendFailed != null) throw this.sendFailed.error
   }
 
+  /** A failed holder of position i: another peer with nothing of the stripe, or undefined. */
+  private replace (st: OpenStripe, i: number): string | undefined {
+    const failed = st.holders[i]
+    if (failed !== '') st.failedOn.set(i, [...(st.failedOn.get(i) ?? []), failed])
+    const next = replacementPeer(this.init.peers, this.init.streams, st.holders.filter((_, k) => k !== i))
+    if (next != null) {
+      st.holders[i] = next
+      this.init.logger?.warn({ stripe: st.index, position: i, from: failed, to: next }, 'erasure add: shard re-placed')
+    }
+    return next
+  }
+
+  private async sendLeaf (stripe: number, i: number, leaf: RawBlock): Promise<void> {
+    const { streams } = this.init
+    const st = this.stripe(stripe)
+    if (st.redo.has(i)) return
+    let s = st.streams[i]
+    if (s == null) {
+      // nothing of the shard went out yet: a holder that failed meanwhile is replaced now
+      if (streams.isFailed(st.holders[i]) && this.replace(st, i) == null) {
+        st.redo.add(i)
+        return
+      }
+      s = streams.stream(st.holders[i])
+      st.streams[i] = s
+    }
+    if (!await streams.put(s, leaf)) st.redo.add(i)
+  }
+
   private async code (stripe: Stripe): Promise<void> {
     const { d, p, codec, streams, signal } = this.init
-    const holders = this.holdersOf(stripe.index)
+    const st = this.stripe(stripe.index)
     const enc = await encodeStripe(stripe, codec, p, { dataShards: d, nonce: this.init.nonce, parityBlockSize: this.init.parityBlockSize, signal })
-    const out = [...enc.data, ...enc.parity].map(s => ({ s, holder: holders[s.kind === 'data' ? s.index : d + s.index] }))
-    for (const { s, holder } of out) {
-      this.shards.push({ stripe: stripe.index, kind: s.kind, index: s.index, position: s.kind === 'data' ? s.index : d + s.index, node: s.node.cid.toString(), length: s.length, holder })
-    }
+    // each data shard's node ends its stream; the stripe buffer (which the data blocks are
+    // views of) goes to the next stripe only once every data shard is confirmed or copied out
+    const confirmed = await Promise.all(enc.data.map(async (shard, i) => {
+      const s = st.streams[i]
+      if (s == null || st.redo.has(i)) return false
+      const ok = await streams.put(s, shard.node)
+      s.end()
+      return ok && (await s.settled()) == null
+    }))
+    signal?.throwIfAborted()
+    const resend: Resend[] = []
+    for (const [i, shard] of enc.data.entries()) if (!confirmed[i]) resend.push({ position: i, shard: ownedShard(shard) })
+    for (const shard of enc.parity) resend.push({ position: d + shard.index, shard })
+    const kept: StoredShard[] = enc.data.map((s, i) => this.record(stripe.index, s, i, st))
     this.stripes.push(enc.manifest)
-    this.holders.delete(stripe.index)
-    // the leaves went out as themselves and the parity blocks are copies: nothing uses the
-    // coded stripe any more, so the next stripe is laid out in it (or in the builder's buffer,
-    // when a short stripe was coded in a compact copy of it)
+    this.open.delete(stripe.index)
+    // the leaves went out as themselves, re-sent data shards are copies, parity blocks are
+    // copies: nothing uses the coded stripe any more, so the next stripe is laid out in it (or
+    // in the builder's buffer, when a short stripe was coded in a compact copy of it)
     this.buffers.give(enc.buffer)
     this.buffers.give(stripe.buffer.buffer as ArrayBuffer)
-    // one stripe's parity in flight at a time: the one before must be queued first
+    // one stripe's parity in flight at a time: the one before must be stored first
     await this.sending
     if (this.sendFailed != null) throw this.sendFailed.error
-    this.sending = (async () => {
-      for (const { s, holder } of out) {
-        // data blocks went out as they arrived; parity blocks exist only now
-        if (s.kind === 'parity') for (const b of s.blocks) await streams.put(holder, b)
-        await streams.put(holder, s.node)
-      }
-    })().catch(error => { this.sendFailed = { error } })
+    this.sending = this.settle(stripe.index, enc.data.length, st, kept, confirmed, resend)
+      .catch(error => { this.sendFailed = { error } })
   }
+
+  private record (stripe: number, s: EncodedShard, position: number, st: OpenStripe): StoredShard {
+    return { stripe, kind: s.kind, index: s.index, position, node: s.node.cid.toString(), length: s.length, holder: st.holders[position] }
+  }
+
+  /** Sends the stripe's parity and re-sent shards, then checks the stripe's write quorum. */
+  private async settle (index: number, n: number, st: OpenStripe, data: StoredShard[], confirmed: boolean[], resend: Resend[]): Promise<void> {
+    const { d, p } = this.init
+    const placed = await Promise.all(resend.map(async r => await this.place(st, r)))
+    const byPosition = new Map<number, { holder: string, lost?: string }>()
+    for (const [k, r] of resend.entries()) byPosition.set(r.position, placed[k])
+    const shards: StoredShard[] = []
+    for (const [i, s] of data.entries()) {
+      shards.push(confirmed[i] ? s : { ...s, ...byPosition.get(i) })
+    }
+    for (const r of resend) {
+      if (r.shard.kind !== 'parity') continue
+      shards.push({ stripe: index, kind: 'parity', index: r.shard.index, position: r.position, node: r.shard.node.cid.toString(), length: r.shard.length, ...byPosition.get(r.position) } as StoredShard)
+    }
+    for (const s of shards) {
+      const f = st.failedOn.get(s.position)
+      if (f != null && f.length > 0) s.failedOn = s.lost != null ? f.slice(0, -1) : f
+    }
+    const lost = shards.filter(s => s.lost != null)
+    const need = stripeQuorum(this.init.quorum, d, p, n)
+    const stored = shards.length - lost.length
+    if (stored < need) throw new WriteQuorumError(index, stored, shards.length, need, lost)
+    if (lost.length > 0) {
+      this.init.logger?.warn({ stripe: index, stored, total: shards.length, lost: lost.map(s => ({ shard: `${s.kind}${s.index}`, peer: s.holder, err: s.lost })) },
+        `erasure add: stripe ${index} stored with ${stored} of ${shards.length} shards; the repair restores the lost ones`)
+    }
+    this.shards.push(...shards)
+  }
+
+  /** Stores one whole shard on its holder, or on another peer each time one fails. */
+  private async place (st: OpenStripe, r: Resend): Promise<{ holder: string, lost?: string }> {
+    const { streams } = this.init
+    while (true) {
+      let holder = st.holders[r.position]
+      if (holder === '' || streams.isFailed(holder)) {
+        const next = this.replace(st, r.position)
+        if (next == null) return { holder, lost: streams.failed.get(holder) ?? 'no live peer to hold it' }
+        holder = next
+      }
+      const s = streams.stream(holder)
+      let ok = true
+      for (const b of [...r.shard.blocks, r.shard.node]) {
+        if (!await streams.put(s, b)) {
+          ok = false
+          break
+        }
+      }
+      s.end()
+      const why = await s.settled()
+      if (ok && why == null) return { holder }
+      // a failed stream fails its peer (the loop then moves on), unless the add was aborted
+      if (!streams.isFailed(holder)) throw new BlockDeliveryError(holder, why ?? 'the block stream failed')
+    }
+  }
+}
+
+/**
+ * The shard with its blocks copied into one buffer of its own: a data shard's blocks are views
+ * of the stripe buffer, which the next stripe reuses while the shard is being re-sent.
+ */
+function ownedShard (shard: EncodedShard): EncodedShard {
+  const own = new Uint8Array(shard.blocks.reduce((n, b) => n + b.bytes.byteLength, 0))
+  let at = 0
+  const blocks = shard.blocks.map(b => {
+    own.set(b.bytes, at)
+    at += b.bytes.byteLength
+    return { cid: b.cid, bytes: own.subarray(at - b.bytes.byteLength, at) }
+  })
+  return { ...shard, blocks }
 }

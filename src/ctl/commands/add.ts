@@ -195,9 +195,15 @@ async function addAction (ctx: CommandContext, cmd: Command): Promise<void> {
     if (Array.isArray(v)) ctx.out.print(v, vs => vs.map(a => formatAdded(a, quiet)).join(''))
     else ctx.out.print(v, a => formatAdded(a, quiet))
   }
+  const seen: AddedOutput[] = []
   try {
     for await (const v of ctx.client.add(paths, params, { sources, signal: ctx.signal, onData: n => bar?.add(n) })) {
       last = v
+      // shard lines and lines with lost copies: what the degraded-stripe notes need
+      const lost = (v as LostOutput).lost
+      if (params.erasure && (lost != null || SHARD_LINE.test(v.name))) {
+        seen.push({ name: v.name, cid: v.cid, allocations: v.allocations, ...(lost != null ? { lost } : {}) } as AddedOutput)
+      }
       if (buffer) buffered.push(v)
       else if (!quieter) print(v)
     }
@@ -224,4 +230,49 @@ async function addAction (ctx: CommandContext, cmd: Command): Promise<void> {
     }
   }
   if (addErr != null) return ctx.out.fail(addErr)
+  for (const note of degradedNotes(seen)) ctx.out.io.stderr(`warning: ${note}\n`)
+}
+
+/** An output line of an erasure add that names allocations whose copy was lost. */
+type LostOutput = AddedOutput & { lost?: string[] }
+
+const SHARD_LINE = /^(.*)-s(\d+)-(data|parity)(\d+)$/
+
+/**
+ * What an erasure add stored with fewer shards or copies than planned, from the `lost` field of
+ * its output lines (the shard lines of a stripe, the tree line, a replicated input's root):
+ * "stripe 3 stored with 5 of 6 shards (shard parity1 on <peer> lost; repair will restore it)".
+ */
+export function degradedNotes (lines: readonly AddedOutput[]): string[] {
+  const stripeNotes: string[] = []
+  const copyNotes: string[] = []
+  const stripes = new Map<string, { stripe: number, total: number, lost: string[] }>()
+  const plural = (n: number, one: string, many: string): string => n === 1 ? one : many
+  for (const l of lines) {
+    const lost = (l as LostOutput).lost ?? []
+    const m = SHARD_LINE.exec(l.name)
+    if (m == null) {
+      if (lost.length === 0) continue
+      const copies = l.allocations?.length ?? lost.length
+      const tree = l.name.endsWith('-tree')
+      copyNotes.push(`${tree ? 'tree blocks' : l.name !== '' ? l.name : l.cid} stored on ${copies - lost.length} of ${copies} peers ` +
+        `(${plural(lost.length, 'copy', 'copies')} on ${lost.join(', ')} lost; ` +
+        (tree ? `repair will restore ${plural(lost.length, 'it', 'them')})` : `${plural(lost.length, 'that peer pins it', 'those peers pin it')} when back)`))
+      continue
+    }
+    const key = `${m[1]}\0${m[2]}`
+    let st = stripes.get(key)
+    if (st == null) {
+      st = { stripe: Number(m[2]), total: 0, lost: [] }
+      stripes.set(key, st)
+    }
+    st.total++
+    if (lost.length > 0) st.lost.push(`${m[3]}${m[4]} on ${lost.join(', ')}`)
+  }
+  for (const st of stripes.values()) {
+    if (st.lost.length === 0) continue
+    const n = st.lost.length
+    stripeNotes.push(`stripe ${st.stripe} stored with ${st.total - n} of ${st.total} shards (${plural(n, 'shard', 'shards')} ${st.lost.join(', ')} lost; repair will restore ${plural(n, 'it', 'them')})`)
+  }
+  return [...stripeNotes, ...copyNotes]
 }
