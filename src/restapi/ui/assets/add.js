@@ -75,7 +75,8 @@ export function mount (main) {
       if (shardSize.value !== '') q.set('shard-size', shardSize.value)
     }
     const total = list.reduce((n, f) => n + f.size, 0)
-    const boundary = `----cluster-ui-${crypto.randomUUID()}`
+    // crypto.randomUUID needs a secure context (not http://<LAN address>)
+    const boundary = `----cluster-ui-${Array.from(crypto.getRandomValues(new Uint8Array(12)), b => b.toString(16).padStart(2, '0')).join('')}`
     const body = multipartBody(list, boundary)
     xhr = new XMLHttpRequest()
     xhr.open('POST', apiUrl(`add?${q}`))

@@ -57,11 +57,18 @@ export function mount (main, [cid]) {
   }
 
   const p = poll(async () => {
-    const [pin, status] = await Promise.all([
-      st.pin ?? getJSON(`allocations/${cid}`),
-      getJSON(`pins/${cid}`),
-      peerNames().catch(() => null)
-    ])
+    let pin, status
+    try {
+      ;[pin, status] = await Promise.all([
+        st.pin ?? getJSON(`allocations/${cid}`),
+        getJSON(`pins/${cid}`),
+        peerNames().catch(() => null)
+      ])
+    } catch (err) {
+      // a file never shown (unknown CID, daemon error) says why; a shown one keeps its grid
+      if (st.status == null && !st.stopped) clear(summary, errorBox(err))
+      throw err
+    }
     if (st.stopped) return
     st.pin = pin
     st.status = status
