@@ -45,4 +45,19 @@ export interface IpfsConnector {
   resolve (path: string, opts?: CallOptions): Promise<string>
   /** Peer IDs of the IPFS peers this node is connected to. */
   swarmPeers (opts?: CallOptions): Promise<string[]>
+  /**
+   * The node's own block removal (the IPFS proxy's block/rm on the embedded node): refused for a
+   * block a pin reaches ("pinned: <how>"), an error when the block is not here.
+   */
+  blockRm? (cid: string, opts?: CallOptions): Promise<void>
+  /** Dials a multiaddress ending in /p2p/<id>; returns the peer ID (the proxy's swarm/connect). */
+  swarmConnect? (addr: string, opts?: CallOptions): Promise<string>
+  /** Open connections with their remote address and direction (the proxy's swarm/peers). */
+  swarmConnections? (opts?: CallOptions): Promise<SwarmConnection[]>
+}
+
+export interface SwarmConnection {
+  peer: string
+  addr: string
+  direction: 'inbound' | 'outbound'
 }

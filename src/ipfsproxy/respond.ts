@@ -52,4 +52,37 @@ export async function streamJson (res: ServerResponse, items: AsyncIterable<unkn
   writer.end(trailerErrors)
 }
 
-export { writeChunk } from '../restapi/common/stream.js'
+import { writeChunk } from '../restapi/common/stream.js'
+export { writeChunk }
+
+/**
+ * Streams bytes (cat, get, dag/export) as kubo does: X-Stream-Output, the 200 with the first
+ * chunk, so a failure before it is an ordinary kubo error answer and a later one goes to the
+ * X-Stream-Error trailer.
+ */
+export async function streamBytes (res: ServerResponse, chunks: AsyncIterable<Uint8Array>, contentType = 'text/plain', headers: Record<string, string> = {}): Promise<void> {
+  const writer = new NdjsonWriter(res)
+  const it = chunks[Symbol.asyncIterator]()
+  let first: IteratorResult<Uint8Array>
+  try {
+    first = await it.next()
+  } catch (err) {
+    sendKuboError(res, err)
+    return
+  }
+  res.setHeader('Content-Type', contentType)
+  res.setHeader('X-Stream-Output', '1')
+  writer.start(200, headers)
+  const errors: string[] = []
+  try {
+    for (let r = first; r.done !== true; r = await it.next()) {
+      if (!await writeChunk(res, r.value)) {
+        await it.return?.()
+        return
+      }
+    }
+  } catch (err) {
+    errors.push(errorMessage(err))
+  }
+  writer.end(errors)
+}

@@ -5,9 +5,11 @@ import type { ProxyHandler } from './context.js'
 import { pinAdd, pinLs, pinRm, pinUpdate } from './handlers/pins.js'
 import { add } from './handlers/add.js'
 import { repoGC, repoStat } from './handlers/repo.js'
-import { blockGet, blockPut, blockStat } from './handlers/blocks.js'
-import { id, resolve, swarmPeers, version } from './handlers/node.js'
+import { blockGet, blockPut, blockRm, blockStat } from './handlers/blocks.js'
+import { id, nameResolve, resolve, swarmConnect, swarmPeers, version } from './handlers/node.js'
 import { cat, dagPut, refs } from './handlers/files.js'
+import { filesStat, get, ls } from './handlers/unixfs.js'
+import { dagExport, dagGet, dagImport } from './handlers/dag.js'
 import { pinEachFromKubo } from './handlers/pin-through.js'
 
 export const CLUSTER_COMMANDS: Record<string, ProxyHandler> = {
@@ -36,11 +38,20 @@ export const NODE_COMMANDS: Record<string, ProxyHandler> = {
   id,
   version,
   'swarm/peers': swarmPeers,
+  'swarm/connect': swarmConnect,
   resolve,
+  'name/resolve': nameResolve,
   'block/get': blockGet,
   'block/stat': blockStat,
+  'block/rm': blockRm,
   cat,
-  refs
+  get,
+  ls,
+  refs,
+  'dag/get': dagGet,
+  'dag/export': dagExport,
+  'dag/import': dagImport,
+  'files/stat': filesStat
 }
 
 export const CLUSTER_METHODS = ['GET', 'POST', 'PUT']

@@ -37,6 +37,18 @@ export interface IpfsProxyInit {
 const API_PREFIX = '/api/v0/'
 const SHUTDOWN_GRACE_MS = 2_000
 
+/**
+ * A kubo RPC command the embedded node does not serve: 501 Not Implemented with kubo's error
+ * body ({Message, Code: 0, Type: "error"}), naming what is served, rather than a 404 that reads
+ * as "no such command".
+ */
+export function notImplemented (pathname: string): KuboRpcError {
+  const command = pathname.slice(API_PREFIX.length).replace(/\/+$/, '')
+  const served = [...Object.keys(CLUSTER_COMMANDS), ...Object.keys(NODE_COMMANDS)].sort().join(', ')
+  return new KuboRpcError(`${command === '' ? pathname : command} is not implemented by the cluster's IPFS proxy on the embedded IPFS node ` +
+    `(served: ${served})`, 501, KuboErrorCode.normal)
+}
+
 export class IpfsProxy {
   private readonly init: IpfsProxyInit
   private readonly deps: ProxyDeps
@@ -108,7 +120,12 @@ export class IpfsProxy {
       const route = this.route(req.method ?? 'GET', url)
       if (route == null) {
         if (this.deps.node != null) await this.deps.node.forward(req, res, ac.signal)
-        else sendKuboError(res, new KuboRpcError(`${url.pathname} is not served by the cluster's IPFS proxy (embedded IPFS node)`, 404, KuboErrorCode.notFound))
+        else if (url.pathname.startsWith(API_PREFIX)) sendKuboError(res, notImplemented(url.pathname))
+        else {
+          // not an RPC path: kubo's mux answer
+          res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' })
+          res.end('404 page not found\n')
+        }
         return
       }
       const call: ProxyCall = { req, res, command: route.command, query: route.query, signal: ac.signal, deps: this.deps }

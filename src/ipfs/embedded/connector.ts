@@ -15,7 +15,8 @@ import { sha3224, sha3256, sha3384, sha3512, keccak256, keccak512 } from '@multi
 import { exporter } from 'ipfs-unixfs-exporter'
 import type { Logger } from 'pino'
 import type { IPFSID, IPFSRepoGC, IPFSRepoStat, Pin } from '../../api/types.js'
-import type { CallOptions, IpfsBlock, IpfsConnector, IpfsPinEntry, IpfsPinType } from '../connector.js'
+import type { CallOptions, IpfsBlock, IpfsConnector, IpfsPinEntry, IpfsPinType, SwarmConnection } from '../connector.js'
+import { multiaddr } from '@multiformats/multiaddr'
 import type { ClusterHost } from '../../host/host.js'
 import type { EmbeddedIpfsConfig } from './config.js'
 import { SizedBlockstore } from './sized-blockstore.js'
@@ -227,6 +228,35 @@ export class EmbeddedIpfs implements IpfsConnector {
 
   async swarmPeers (): Promise<string[]> {
     return this.host.getPeers().map(p => p.toString())
+  }
+
+  async blockRm (cid: string, opts: CallOptions = {}): Promise<void> {
+    const c = CID.parse(cid)
+    // under the GC lock: a pin being walked cannot lose a block it just marked
+    await this.gcLock.write(async () => {
+      if (!(await this.blockstore.has(c))) throw new IpfsError('blockstore: block not found')
+      if (await this.pins.isPinned(c)) {
+        const direct = await this.pins.get(c)
+        throw new IpfsError(`pinned: ${direct == null ? 'indirect' : typeOfDepth(direct.depth)}`)
+      }
+      await this.blockstore.delete(c, { signal: opts.signal })
+    })
+  }
+
+  async swarmConnect (addr: string, opts: CallOptions = {}): Promise<string> {
+    const ma = multiaddr(addr)
+    const id = ma.getComponents().findLast(c => c.name === 'p2p')?.value
+    if (id == null) throw new IpfsError(`invalid peer address "${addr}": the address must end in /p2p/<peer id>`)
+    const conn = await this.host.dial(ma, { signal: opts.signal })
+    return conn.remotePeer.toString()
+  }
+
+  async swarmConnections (): Promise<SwarmConnection[]> {
+    return this.host.getConnections().map(c => ({
+      peer: c.remotePeer.toString(),
+      addr: c.remoteAddr.toString(),
+      direction: c.direction
+    }))
   }
 
   /** The Helia node, for the IPFS proxy and the erasure reader (block-level access). */

@@ -58,3 +58,34 @@ export async function blockStat (call: ProxyCall): Promise<void> {
   }
   sendJson(call.res, { Key: cid, Size: size })
 }
+
+/**
+ * block/rm <cid>...: one {"Hash", "Error"?} line per block (kubo's removedBlock); a pinned or
+ * missing block is an error line (missing ones are skipped with force=true), and any error ends
+ * the answer with "some blocks not removed" in the trailer, as kubo does.
+ */
+export async function blockRm (call: ProxyCall): Promise<void> {
+  const args = call.query.getAll('arg')
+  if (args.length === 0) throw new KuboRpcError('argument "cid" is required', 400, 1)
+  const force = call.query.get('force') === 'true' || call.query.get('f') === 'true'
+  const quiet = call.query.get('quiet') === 'true' || call.query.get('q') === 'true'
+  const rm = call.deps.ipfs.blockRm
+  if (rm == null) throw new KuboRpcError('block/rm is not implemented by this IPFS backend', 501)
+  const cids = args.map(a => rootCid(a).toString())
+  const trailer: string[] = []
+  await streamJson(call.res, (async function * () {
+    let failed = false
+    for (const cid of cids) {
+      try {
+        await rm.call(call.deps.ipfs, cid, { signal: call.signal })
+        if (!quiet) yield { Hash: cid }
+      } catch (err) {
+        const msg = errorMessage(err)
+        if (force && /not found/.test(msg)) continue
+        failed = true
+        yield { Hash: cid, Error: msg }
+      }
+    }
+    if (failed) trailer.push('some blocks not removed')
+  })(), trailer)
+}
