@@ -1,5 +1,7 @@
 // One in-flight tracker operation per CID (upstream optracker): what is being done to the CID on
-// this peer, how far it got, and how often it was tried.
+// this peer, how far it got, and how often it was tried. Kept small: a peer catching up on a
+// million pins queues a million of them. A pin operation keeps the CID and depth only (the
+// tracker reads the pin from the pinset when it runs); the abort controller exists once needed.
 import type { Pin, TrackerStatusName } from '../api/types.js'
 
 export type OperationType = 'pin' | 'unpin'
@@ -7,29 +9,53 @@ export type Phase = 'queued' | 'in_progress' | 'error'
 
 export class Operation {
   readonly type: OperationType
-  pin: Pin
+  readonly cid: string
+  private maxDepth: number
+  /** the whole pin, kept only for unpins (the pinset no longer has it) */
+  private full?: Pin
   phase: Phase = 'queued'
   attemptCount: number
   priority: boolean
   error = ''
-  timestamp = new Date().toISOString()
-  readonly abort = new AbortController()
+  private at = Date.now()
+  private controller?: AbortController
 
   constructor (type: OperationType, pin: Pin, attemptCount: number, priority: boolean) {
     this.type = type
-    this.pin = pin
+    this.cid = pin.cid
+    this.maxDepth = pin.max_depth
+    if (type === 'unpin') this.full = pin
     this.attemptCount = attemptCount
     this.priority = priority
+  }
+
+  /** The pin (for a pin operation: its CID and depth; the pinset has the rest). */
+  get pin (): Pin {
+    return this.full ?? ({ cid: this.cid, type: 'pin', max_depth: this.maxDepth } as unknown as Pin)
+  }
+
+  set pin (pin: Pin) {
+    this.maxDepth = pin.max_depth
+    if (this.type === 'unpin') this.full = pin
+  }
+
+  get timestamp (): string {
+    return new Date(this.at).toISOString()
+  }
+
+  get abort (): AbortController {
+    this.controller ??= new AbortController()
+    return this.controller
   }
 
   setPhase (phase: Phase, error = ''): void {
     this.phase = phase
     this.error = error
-    this.timestamp = new Date().toISOString()
+    this.at = Date.now()
   }
 
   get cancelled (): boolean {
-    return this.abort.signal.aborted
+    return this.controller?.signal.aborted ?? false
   }
 
   /** The tracker status this operation reports. */

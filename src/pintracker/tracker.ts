@@ -124,13 +124,23 @@ export class StatelessPinTracker {
     op.setPhase('in_progress')
     op.attemptCount++
     try {
-      if (op.type === 'pin') await this.ipfs.pin(op.pin, { signal: op.abort.signal })
-      else await this.ipfs.unpin(op.pin.cid, { signal: op.abort.signal })
-      if (this.ops.get(op.pin.cid) === op) this.ops.delete(op.pin.cid)
+      if (op.type === 'pin') {
+        // the operation keeps only the CID: the pin (depth, origins) is the pinset's
+        let pin = op.pin
+        try {
+          pin = await this.state.get(op.cid, { signal: op.abort.signal })
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) throw err
+        }
+        await this.ipfs.pin(pin, { signal: op.abort.signal })
+      } else {
+        await this.ipfs.unpin(op.cid, { signal: op.abort.signal })
+      }
+      if (this.ops.get(op.cid) === op) this.ops.delete(op.cid)
     } catch (err) {
       if (op.cancelled) return
       op.setPhase('error', errorMessage(err))
-      this.log.error({ cid: op.pin.cid, op: op.type, err: op.error }, 'tracker operation failed')
+      this.log.error({ cid: op.cid, op: op.type, err: op.error }, 'tracker operation failed')
     }
   }
 
@@ -232,7 +242,7 @@ export class StatelessPinTracker {
   }
 
   private infoOfOp (op: Operation, pin: Pin | undefined): PinInfo {
-    const info = this.info(op.pin.cid, pin ?? (op.type === 'pin' ? op.pin : undefined), op.status(), op.error)
+    const info = this.info(op.cid, pin ?? (op.type === 'pin' ? op.pin : undefined), op.status(), op.error)
     info.timestamp = op.timestamp
     info.attempt_count = op.attemptCount
     info.priority_pin = op.priority
