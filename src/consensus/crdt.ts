@@ -396,13 +396,17 @@ export class MerkleCrdt {
   /** Deletes everything under the namespace: state, DAG, heads. Hooks are not called. */
   async clean (): Promise<void> {
     await this.lock.run(async () => {
-      const keys = []
-      for await (const k of this.ds.queryKeys({ prefix: this.keys.root() })) keys.push(k)
-      for (let i = 0; i < keys.length; i += 1000) {
-        const batch = this.ds.batch()
-        for (const k of keys.slice(i, i + 1000)) batch.delete(k)
-        await batch.commit()
+      // deleted as they are listed (the iterator reads a snapshot), never all held at once
+      let batch = this.ds.batch()
+      let n = 0
+      for await (const k of this.ds.queryKeys({ prefix: this.keys.root() })) {
+        batch.delete(k)
+        if (++n % 1000 === 0) {
+          await batch.commit()
+          batch = this.ds.batch()
+        }
       }
+      await batch.commit()
       this.heads.clear()
       this.pending.clear()
       this.dirty = false
