@@ -135,9 +135,17 @@ describe('dashboard (/ui) in headless Chromium', { skip: SKIP, timeout: 400_000 
       if (id === 'repair') break
     }
     assert.deepEqual(order, ['ecget', 'repair'], 'Download then Repair in tab order')
+    // remembers whether lost cells turned "being repaired" while the repair ran
+    await page.eval(`(() => {
+      window.__repairing = 0
+      new MutationObserver(() => {
+        window.__repairing = Math.max(window.__repairing, document.querySelectorAll('#shard-grid td.cell[data-state=repairing]').length)
+      }).observe(document.getElementById('view'), { subtree: true, childList: true, attributes: true })
+    })()`)
     await page.press('Enter')
     await page.waitFor(`document.getElementById('repair').getAttribute('aria-busy') === 'true' || document.querySelector('#repair-report h2') != null`, 10_000, 'the repair to start')
     await page.waitFor(`document.querySelector('#repair-report h2')?.textContent === 'Last repair'`, 120_000, 'the repair report')
+    assert.ok(await page.eval<number>('window.__repairing') > 0, 'lost cells shown as being repaired during the repair')
     const report = await page.eval<string>(`document.getElementById('repair-report').textContent`)
     assert.match(report, /Rebuilt: [1-9]/, report)
     await page.waitFor(`(() => { const c = [...document.querySelectorAll('#shard-grid td.cell')]; return c.length === 16 && c.filter(x => x.dataset.state === 'healthy').length === 15 })()`, 60_000, 'every shard healthy')
@@ -192,6 +200,18 @@ describe('dashboard (/ui) behind basic auth', { skip: SKIP, timeout: 200_000 }, 
     const ok = await fetch(`${d.apiUrl}/ui`, { headers: { authorization: `Basic ${Buffer.from('admin:s3cret').toString('base64')}` } })
     assert.equal(ok.status, 200)
     assert.match(await ok.text(), /<main id="view"/)
+
+    // assets: known names only, security headers, revalidation by ETag
+    const auth = { authorization: `Basic ${Buffer.from('admin:s3cret').toString('base64')}` }
+    for (const path of ['/ui/nope.js', '/ui/..%2Fpackage.json', '/ui/.hidden.js']) {
+      assert.equal((await fetch(`${d.apiUrl}${path}`, { headers: auth })).status, 404, path)
+    }
+    const js = await fetch(`${d.apiUrl}/ui/app.js`, { headers: auth })
+    assert.equal(js.status, 200)
+    assert.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8')
+    assert.match(js.headers.get('content-security-policy') ?? '', /default-src 'self'/)
+    const etag = js.headers.get('etag') ?? ''
+    assert.equal((await fetch(`${d.apiUrl}/ui/app.js`, { headers: { ...auth, 'if-none-match': etag } })).status, 304)
 
     const page = await browser.newPage()
     // the browser's credential prompt, answered through the Fetch domain

@@ -8,6 +8,7 @@ import { errorBox, h, liveState, shortCid, shortId } from './util.js'
 const ROW = 36
 const OVERSCAN = 8
 const STATUS_TTL = 10_000
+const AUTO_RELOAD_MAX = 5000
 
 const TYPES = [
   ['pin,meta-pin', 'Files (pins and erasure-coded files)'],
@@ -130,6 +131,10 @@ export function mount (main, _params, query) {
     }, 250)
   }
 
+  function sourcePath () {
+    return state.status !== '' ? `pins?filter=${encodeURIComponent(state.status)}` : `allocations?filter=${encodeURIComponent(state.type)}`
+  }
+
   async function load () {
     state.ac?.abort()
     const ac = new AbortController()
@@ -141,7 +146,7 @@ export function mount (main, _params, query) {
     state.status = statusSelect.value
     viewport.scrollTop = 0
     schedule()
-    const path = state.status !== '' ? `pins?filter=${encodeURIComponent(state.status)}` : `allocations?filter=${encodeURIComponent(state.type)}`
+    const path = sourcePath()
     try {
       await peerNames().catch(() => {})
       await ndjson(path, batch => {
@@ -181,7 +186,29 @@ export function mount (main, _params, query) {
     if (e.key === 'Home' && e.target === list) { viewport.scrollTop = 0; e.preventDefault() }
     if (e.key === 'End' && e.target === list) { viewport.scrollTop = viewport.scrollHeight; e.preventDefault() }
   })
-  const refresh = setInterval(() => { if (!document.hidden) render() }, 5000)
+  // small pinsets are re-read every 10 s (new and removed pins show up by themselves); a big
+  // one only on Reload, so that 100k pins are not streamed again and again
+  async function quietReload () {
+    if (state.loading || state.items.length > AUTO_RELOAD_MAX || document.hidden || state.stopped) return
+    const ac = new AbortController()
+    state.ac = ac
+    const fresh = []
+    try {
+      await ndjson(sourcePath(), batch => { fresh.push(...batch) }, { signal: ac.signal })
+    } catch {
+      return
+    }
+    if (state.ac !== ac || state.stopped) return
+    state.items = fresh
+    state.shown = fresh.filter(matches)
+    schedule()
+  }
+  let ticks = 0
+  const refresh = setInterval(() => {
+    if (document.hidden) return
+    if (++ticks % 2 === 0) quietReload()
+    else render()
+  }, 5000)
   load()
   return () => { state.stopped = true; state.ac?.abort(); clearInterval(refresh); clearTimeout(state.statusTimer) }
 }
