@@ -68,6 +68,12 @@ describe('dashboard (/ui) in headless Chromium', { skip: SKIP, timeout: 400_000 
     await page.waitFor(`[...document.querySelectorAll('#view table.data tbody tr')].every(tr => /iB/.test(tr.children[4].textContent))`, 30_000, 'freespace of every peer')
     assert.equal(await page.eval(`document.querySelectorAll('table.matrix td.yes').length`), 30, 'every peer sees the 5 others')
     assert.equal(await page.eval(`document.querySelector('nav a[aria-current=page]').textContent`), 'Overview')
+    // keyboard: the first Tab reaches the skip link, Enter moves the focus to the content
+    await page.eval(`document.activeElement?.blur()`)
+    await page.press('Tab')
+    assert.equal(await page.eval(`document.activeElement?.textContent`), 'Skip to content')
+    await page.press('Enter')
+    assert.equal(await page.eval(`document.activeElement?.id + ' ' + location.hash`), 'view #/overview')
     await shot(page, 'overview.png')
   })
 

@@ -42,6 +42,11 @@ function route () {
 }
 
 window.addEventListener('hashchange', route)
+// the skip link must not change the hash (that is the router's)
+document.querySelector('a.skip')?.addEventListener('click', e => {
+  e.preventDefault()
+  document.getElementById('view').focus()
+})
 route()
 
 // who serves this page (shown in the header)
