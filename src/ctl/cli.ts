@@ -2,6 +2,7 @@
 // tests call it directly with captured output.
 import { CommanderError } from 'commander'
 import { buildProgram } from './program.js'
+import { stopLibp2pClients } from './client/transport.js'
 import { normalizeArgv } from './argv.js'
 import { ExitError } from './output.js'
 import type { Io } from './output.js'
@@ -15,6 +16,14 @@ export function processIo (): Io {
 
 export async function runCli (argv: string[], io: Io = processIo(), signal: AbortSignal = new AbortController().signal, name?: string): Promise<number> {
   const program = buildProgram({ io, signal, name })
+  try {
+    return await run(program, argv, io)
+  } finally {
+    await stopLibp2pClients()
+  }
+}
+
+async function run (program: ReturnType<typeof buildProgram>, argv: string[], io: Io): Promise<number> {
   try {
     await program.parseAsync(normalizeArgv(argv, program), { from: 'user' })
     return 0

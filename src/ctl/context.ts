@@ -70,7 +70,8 @@ export async function makeContext (g: GlobalOptions, io: Io, signal: AbortSignal
       username: username !== '' ? username : undefined,
       password,
       timeoutMs: timeoutSecs > 0 ? timeoutSecs * 1000 : 0,
-      debug
+      debug,
+      secret: g.secret != null && g.secret !== '' ? Buffer.from(g.secret, 'hex') : undefined
     }, signal)
   } catch (err) {
     return out.fail(err, 'parsing host multiaddress')

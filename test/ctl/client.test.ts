@@ -22,7 +22,10 @@ test('multiaddr parsing', () => {
   assert.throws(() => parseApiMultiaddr('127.0.0.1:9094'), /must begin with \//)
   assert.throws(() => parseApiMultiaddr('/ip4/999/tcp/1'), /ip4/)
   assert.throws(() => parseApiMultiaddr('/ip4/1.2.3.4/udp/1'), /TCP/)
-  assert.throws(() => parseApiMultiaddr('/ip4/1.2.3.4/tcp/1/p2p/' + PEER_A), /libp2p/)
+  // a /p2p/ address is the REST API's libp2p-http endpoint (test/ctl/libp2p.test.ts)
+  assert.deepEqual(parseApiMultiaddr('/ip4/1.2.3.4/tcp/1/p2p/' + PEER_A), { proto: 'libp2p', host: '/ip4/1.2.3.4/tcp/1/p2p/' + PEER_A, port: 0 })
+  assert.deepEqual(parseApiMultiaddr('/ip4/1.2.3.4/tcp/1/ipfs/' + PEER_A).proto, 'libp2p')
+  assert.throws(() => parseApiMultiaddr('/ip4/1.2.3.4/tcp/1/p2p/nope'))
 })
 
 test('json stream splitting across chunk boundaries', async () => {

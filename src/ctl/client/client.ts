@@ -27,6 +27,8 @@ export interface ClientConfig {
   /** request timeout in ms (0 = none) */
   timeoutMs?: number
   debug?: (msg: string) => void
+  /** cluster secret (32 bytes): the private network of libp2p API targets */
+  secret?: Uint8Array
 }
 
 /** Per-protocol bandwidth as GET /health/bandwidth returns it. */
@@ -69,7 +71,8 @@ export class Client {
       username: cfg.username,
       password: cfg.password,
       timeoutMs: cfg.timeoutMs ?? 0,
-      debug: cfg.debug
+      debug: cfg.debug,
+      secret: cfg.secret
     })
   }
 

@@ -5,6 +5,7 @@ import http from 'node:http'
 import https from 'node:https'
 import type { IncomingMessage } from 'node:http'
 import { once } from 'node:events'
+import type { Duplex } from 'node:stream'
 import { ApiError } from './errors.js'
 import { targetUrl } from './target.js'
 import type { Target } from './target.js'
@@ -17,6 +18,8 @@ export interface TransportOptions {
   /** whole-request timeout in ms (0 = none), like Go's http.Client.Timeout */
   timeoutMs: number
   debug?: (msg: string) => void
+  /** cluster secret (pnet) for libp2p targets */
+  secret?: Uint8Array
 }
 
 export interface RequestSpec {
@@ -29,6 +32,18 @@ export interface RequestSpec {
   signal?: AbortSignal
 }
 
+// libp2p is loaded only by a run that talks to a libp2p endpoint (it is slow to load)
+let libp2pModule: Promise<typeof import('./libp2p.js')> | undefined
+async function libp2pClient (): Promise<typeof import('./libp2p.js')> {
+  libp2pModule ??= import('./libp2p.js')
+  return await libp2pModule
+}
+
+/** Stops the libp2p client of this run, if one was started. */
+export async function stopLibp2pClients (): Promise<void> {
+  if (libp2pModule != null) await (await libp2pModule).stopLibp2pClients()
+}
+
 /** Go's url.Error prefix: "Get", "Post", "Delete". */
 function goOp (method: string): string {
   return method.charAt(0).toUpperCase() + method.slice(1).toLowerCase()
@@ -36,6 +51,7 @@ function goOp (method: string): string {
 
 function connectionMessage (spec: RequestSpec, t: Target, url: string, err: any): string {
   const op = `${goOp(spec.method)} "${url}"`
+  if (t.kind === 'libp2p') return `${op}: dial ${t.addr}: ${err?.message ?? String(err)}`
   const where = t.kind === 'unix' ? `unix ${t.path}` : `tcp ${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`
   switch (err?.code) {
     case 'ECONNREFUSED': return `${op}: dial ${where}: connect: connection refused`
@@ -69,6 +85,16 @@ export async function sendRequest (t: Target, opts: TransportOptions, spec: Requ
   let req: http.ClientRequest
   if (t.kind === 'unix') {
     req = http.request({ ...common, socketPath: t.path, host: 'unix' })
+  } else if (t.kind === 'libp2p') {
+    // HTTP over a libp2p stream (already encrypted by noise: never TLS on top)
+    req = http.request({
+      ...common,
+      host: t.peer,
+      createConnection: ((_o: unknown, done: (err: Error | null, s?: Duplex) => void) => {
+        libp2pClient().then(async m => await m.dialLibp2pHttp(t.addr, opts.secret, signal)).then(s => { done(null, s) }, err => { done(err) })
+        return undefined
+      }) as any
+    })
   } else if (opts.ssl) {
     req = https.request({
       ...common,

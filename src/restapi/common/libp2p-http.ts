@@ -18,7 +18,7 @@ import type { HttpApiConfig } from './config.js'
 export const LIBP2P_HTTP_PROTOCOL = '/libp2p-http'
 
 /** A libp2p stream seen as a socket by node:http. */
-class StreamSocket extends Duplex {
+export class StreamSocket extends Duplex {
   private readonly stream: Stream
   readonly remoteAddress: string
 
