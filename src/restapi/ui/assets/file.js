@@ -2,7 +2,8 @@
 // / being repaired), the holder of each shard, how many more losses each stripe survives, and
 // the ecget (download) and repair (ecrecovery) buttons. Health comes from GET /pins/{cid}
 // (the `erasure` status, polled every 3 s); holders from the file's shard pins
-// (GET /allocations?filter=shard-pin, re-read after a repair or when they disagree).
+// (GET /allocations?filter=shard-pin, re-read after a repair, when they disagree with the
+// lost shards, and every minute).
 import { apiUrl, getJSON, ndjson, peerName, peerNames } from './api.js'
 import { announce, clear, errorBox, fmtBytes, h, poll, shortId } from './util.js'
 
@@ -76,7 +77,7 @@ export function mount (main, [cid]) {
       clear(summary, errorBox(`${cid} is not an erasure-coded file`))
       return
     }
-    if (st.layoutAt === 0 || Date.now() - st.layoutAt > 15_000 || layoutStale()) await loadLayout(status.erasure.manifest)
+    if (st.layoutAt === 0 || Date.now() - st.layoutAt > 60_000 || layoutStale()) await loadLayout(status.erasure.manifest)
     render()
   }, 3000)
 
