@@ -3,7 +3,7 @@
 // the ecget (download) and repair (ecrecovery) buttons. Health comes from GET /pins/{cid}
 // (the `erasure` status, polled every 3 s); holders from the file's shard pins
 // (GET /allocations?filter=shard-pin, re-read after a repair, when they disagree with the
-// lost shards, and every minute).
+// lost shards, and every 30 s).
 import { apiUrl, getJSON, ndjson, peerName, peerNames } from './api.js'
 import { announce, clear, errorBox, fmtBytes, h, poll, shortId } from './util.js'
 
@@ -77,7 +77,7 @@ export function mount (main, [cid]) {
       clear(summary, errorBox(`${cid} is not an erasure-coded file`))
       return
     }
-    if (st.layoutAt === 0 || Date.now() - st.layoutAt > 60_000 || layoutStale()) await loadLayout(status.erasure.manifest)
+    if (st.layoutAt === 0 || Date.now() - st.layoutAt > 30_000 || layoutStale()) await loadLayout(status.erasure.manifest)
     render()
   }, 3000)
 
