@@ -57,7 +57,9 @@ export class MerkleCrdt {
   private readonly heads: Heads
   private readonly lock = new Serial()
   private readonly inflight = new Map<string, Promise<void>>()
-  private readonly headChains = new Map<string, Promise<void>>()
+  /** heads waiting for the worker of their announcer (head → resolves its processHead) */
+  private readonly headQueues = new Map<string, Map<string, () => void>>()
+  private readonly headWorkers = new Map<string, Promise<void>>()
   /** timer-started work (rebroadcast, repair, retries) that stop() must wait for */
   private readonly background = new Set<Promise<unknown>>()
   /** heads other peers announced since the last rebroadcast: no need to repeat them */
@@ -120,7 +122,7 @@ export class MerkleCrdt {
     clearTimeout(this.rebroadcastTimer)
     clearInterval(this.repairTimer)
     this.abort.abort(new ConsensusClosedError())
-    await Promise.allSettled([...this.inflight.values(), ...this.background])
+    await Promise.allSettled([...this.inflight.values(), ...this.headWorkers.values(), ...this.background])
     await this.lock.idle()
   }
 
@@ -261,37 +263,68 @@ export class MerkleCrdt {
     if (this.heads.has(head)) return
     const running = this.inflight.get(head)
     if (running !== undefined) return await running
-    // The heads one peer announces are processed one after the other: a burst of announcements
-    // (one per delta) must not start one walk per head over the same not-yet-merged chain,
-    // which is quadratic; in turn, each walk stops at what the previous one merged. Peers do
-    // not wait on each other, so a fetch stuck on an unreachable peer holds up only its heads.
-    const chain = this.headChains.get(from) ?? Promise.resolve()
-    const job = chain.then(async () => {
-      try {
-        if (this.heads.has(head) || await this.dag.isProcessed(head)) return
-        // recorded before the work: a restart in the middle of a catch-up resumes it (the
-        // fetched blocks and the deltas merged so far are kept; see applyBranch)
-        if (!this.pending.has(head)) await this.ds.put(this.keys.pending(head), new TextEncoder().encode(from))
-        const branch = await this.dag.fetchBranch(head, from, this.init.fetcher, { signal: this.abort.signal, timeout: this.init.fetchTimeout })
-        await this.applyBranch(branch)
-        await this.ds.delete(this.keys.pending(head))
-        this.pending.delete(head)
-        await this.prunePending()
-      } catch (err) {
-        if (!this.running) return
-        this.init.logger.warn(`crdt: processing head ${head} from ${from}: ${String(err)}`)
-        // kept to be retried at the next repair or start; what was merged stays merged
-        this.pending.set(head, from)
-      }
-    })
-    const next = job.catch(() => {})
-    this.headChains.set(from, next)
-    void next.then(() => { if (this.headChains.get(from) === next) this.headChains.delete(from) })
+    // The heads one peer announces are processed by one worker per peer. Heads announced while
+    // it works are taken together by its next round: one walk (and one branch request) for
+    // all of them, which the newest usually covers. A burst of announcements (one per delta)
+    // thus never costs a round trip per head, and never starts walks over the same not yet
+    // merged chain. Peers do not wait on each other, so a fetch stuck on an unreachable peer
+    // holds up only its heads.
+    let queue = this.headQueues.get(from)
+    if (queue === undefined) this.headQueues.set(from, queue = new Map())
+    let done!: () => void
+    const job = new Promise<void>(resolve => { done = resolve })
+    queue.set(head, done)
     this.inflight.set(head, job)
+    if (!this.headWorkers.has(from)) {
+      const worker = this.headWorker(from).finally(() => { this.headWorkers.delete(from) })
+      this.headWorkers.set(from, worker)
+    }
     try {
       await job
     } finally {
       this.inflight.delete(head)
+    }
+  }
+
+  private async headWorker (from: string): Promise<void> {
+    const queue = this.headQueues.get(from)
+    while (queue !== undefined && queue.size > 0) {
+      const round = [...queue]
+      queue.clear()
+      try {
+        await this.processHeads(round.map(([h]) => h), from)
+      } finally {
+        for (const [, done] of round) done()
+      }
+    }
+    if (queue?.size === 0) this.headQueues.delete(from)
+  }
+
+  /** Fetches the branches under heads announced by `from` and merges them. */
+  private async processHeads (announced: string[], from: string): Promise<void> {
+    const roots: string[] = []
+    try {
+      for (const h of announced) if (!this.heads.has(h) && !(await this.dag.isProcessed(h))) roots.push(h)
+      if (roots.length === 0) return
+      // recorded before the work: a restart in the middle of a catch-up resumes it (the
+      // fetched blocks and the deltas merged so far are kept; see applyBranch)
+      const batch = this.ds.batch()
+      for (const h of roots) if (!this.pending.has(h)) batch.put(this.keys.pending(h), new TextEncoder().encode(from))
+      await batch.commit()
+      const branch = await this.dag.fetchBranch(roots, from, this.init.fetcher, { signal: this.abort.signal, timeout: this.init.fetchTimeout })
+      await this.applyBranch(branch)
+      const done = this.ds.batch()
+      for (const h of roots) {
+        done.delete(this.keys.pending(h))
+        this.pending.delete(h)
+      }
+      await done.commit()
+      await this.prunePending()
+    } catch (err) {
+      if (!this.running) return
+      this.init.logger.warn(`crdt: processing heads ${roots.join(', ')} from ${from}: ${String(err)}`)
+      // kept to be retried at the next repair or start; what was merged stays merged
+      for (const h of roots) this.pending.set(h, from)
     }
   }
 

@@ -54,18 +54,18 @@ export class DeltaDag {
   }
 
   /**
-   * Makes every delta of the branch under `root` that is not processed yet available locally,
+   * Makes every delta of the branches under `roots` that is not processed yet available locally,
    * fetching the missing blocks from `from`, and returns them (cid and priority) in the order
    * to merge them: lowest priority first, which puts every delta after the deltas it links to.
    * Stops at processed deltas. With a fetcher that streams branches, one request brings many
    * deltas; otherwise FETCH_CONCURRENCY single fetches run at once.
    */
-  async fetchBranch (root: string, from: string, fetcher: DeltaFetcher | undefined, opts: { signal?: AbortSignal, timeout: number }): Promise<BranchEntry[]> {
+  async fetchBranch (roots: string[], from: string, fetcher: DeltaFetcher | undefined, opts: { signal?: AbortSignal, timeout: number }): Promise<BranchEntry[]> {
     const out: BranchEntry[] = []
-    const seen = new Set<string>([root])
+    const seen = new Set<string>(roots)
     /** deltas already in `out` */
     const done = new Set<string>()
-    let frontier = [root]
+    let frontier = [...seen]
     while (frontier.length > 0) {
       opts.signal?.throwIfAborted()
       const next: string[] = []

@@ -98,10 +98,11 @@ describe('crdt consensus: convergence of 3 peers', () => {
     const state = await waitConverged(peers)
     assert.equal(Object.keys(state).length, 10)
     assert.equal(state[cidN(3)], undefined)
-    // C fetched the 12 deltas it missed with branch requests (one, or two when a head of b
-    // came before a's last), never one delta at a time
+    // C fetched the 12 deltas it missed with a few branch requests (of 8 blocks, then 64; from
+    // a and from b when both announce), never one delta at a time
     assert.equal((net.fetches.get('peerC') ?? 0) - fetchesBefore, 0)
-    assert.ok((net.branchFetches.get('peerC') ?? 0) - branchesBefore <= 3)
+    const branches = (net.branchFetches.get('peerC') ?? 0) - branchesBefore
+    assert.ok(branches <= 6, `${branches} branch requests`)
     assert.equal(c.consensus.info().maxHeight, a.consensus.info().maxHeight)
     // hooks report the net change of the catch-up: cid 3, pinned then unpinned, never shows
     assert.deepEqual(c.puts.map(p => p.cid).sort(), Object.keys(state).sort())
