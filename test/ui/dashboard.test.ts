@@ -48,7 +48,12 @@ describe('dashboard (/ui) in headless Chromium', { skip: SKIP, timeout: 400_000 
   const work = mkdtempSync(join(tmpdir(), 'ui-test-'))
 
   before(async () => {
-    ;[cluster, browser] = await Promise.all([startCluster(6), Browser.launch(CHROMIUM as string)])
+    // both are kept even when the other fails, so that after() stops what did start
+    const [c, b] = await Promise.allSettled([startCluster(6), Browser.launch(CHROMIUM as string)])
+    if (c.status === 'fulfilled') cluster = c.value
+    if (b.status === 'fulfilled') browser = b.value
+    if (c.status === 'rejected') throw c.reason
+    if (b.status === 'rejected') throw b.reason
     page = await browser.newPage()
     ui = `${cluster.peers[0].apiUrl}/ui`
   })
@@ -185,10 +190,14 @@ describe('dashboard (/ui) behind basic auth', { skip: SKIP, timeout: 200_000 }, 
   let browser: Browser
 
   before(async () => {
-    ;[d, browser] = await Promise.all([
+    const [dd, b] = await Promise.allSettled([
       startDaemon({ configure: json => { json.api.restapi.basic_auth_credentials = { admin: 's3cret' } } }),
       Browser.launch(CHROMIUM as string)
     ])
+    if (dd.status === 'fulfilled') d = dd.value
+    if (b.status === 'fulfilled') browser = b.value
+    if (dd.status === 'rejected') throw dd.reason
+    if (b.status === 'rejected') throw b.reason
   })
 
   after(async () => {
