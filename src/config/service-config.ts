@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import type { ConfigSection, JSONObject } from './section.js'
 import { applyEnv } from './env.js'
 import { unsupportedSections } from './unsupported.js'
+import { fetchSourceConfig } from './source.js'
 
 export const SERVICE_JSON = 'service.json'
 
@@ -21,6 +22,8 @@ export class ServiceConfig {
   readonly dir: string
   readonly json: JSONObject
   private readonly env: NodeJS.ProcessEnv
+  /** the URL the sections came from, when service.json is {"source": url} */
+  source?: string
 
   constructor (dir: string, json: JSONObject, env: NodeJS.ProcessEnv = process.env) {
     this.dir = dir
@@ -52,12 +55,20 @@ export class ServiceConfig {
       throw new ConfigError(`error parsing ${file}: ${err.message}`)
     }
     if (json == null || typeof json !== 'object' || Array.isArray(json)) throw new ConfigError(`${file} does not hold a JSON object`)
+    let source: string | undefined
     if ('source' in json && typeof (json as JSONObject).source === 'string') {
-      throw new ConfigError(`${file}: remote configurations ("source") are not supported by this peer`)
+      source = (json as JSONObject).source as string
+      try {
+        json = await fetchSourceConfig(source)
+      } catch (err: any) {
+        throw new ConfigError(err.message)
+      }
     }
-    const unsupported = unsupportedSections(json as JSONObject, file)
+    const unsupported = unsupportedSections(json as JSONObject, source ?? file)
     if (unsupported.length > 0) throw new ConfigError(unsupported.join('\n'))
-    return new ServiceConfig(dir, json as JSONObject, env)
+    const cfg = new ServiceConfig(dir, json as JSONObject, env)
+    cfg.source = source
+    return cfg
   }
 
   /** True when the section is present in service.json (for APIs and informers: enabled). */

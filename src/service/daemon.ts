@@ -48,6 +48,8 @@ export interface DaemonOptions {
   trustBootstrap: boolean
   stats: boolean
   leave: boolean
+  /** changes to the loaded configuration (the follower: follower mode, its own REST API) */
+  edit?: (config: ServiceConfig) => void
 }
 
 type Stoppable = () => Promise<void> | void
@@ -57,6 +59,7 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
   let config: ServiceConfig
   try {
     config = await ServiceConfig.load(o.dir)
+    o.edit?.(config)
   } catch (err) {
     process.stderr.write(`error: ${errorMessage(err)}\n`)
     return 1

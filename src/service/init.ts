@@ -21,6 +21,8 @@ export interface InitOptions {
   secret?: string
   /** --ipfs: embedded (default) or kubo */
   ipfs?: string
+  /** upstream's `init <http-source-url>`: service.json is only {"source": url} */
+  source?: string
 }
 
 export class InitError extends Error {}
@@ -40,6 +42,19 @@ export async function initConfig (dir: string, opts: InitOptions, print: (line: 
     return id
   })
   await mkdir(dir, { recursive: true, mode: 0o700 })
+  if (opts.source != null) {
+    if (!/^https?:\/\//.test(opts.source)) throw new InitError(`the configuration source must be an http(s) URL: ${opts.source}`)
+    await ServiceConfig.save(dir, { source: opts.source })
+    print(`configuration written to ${ServiceConfig.path(dir)}.`)
+    if (!existsSync(identityPath(dir))) {
+      await saveIdentity(dir, await generateIdentity())
+      print(`new identity written to ${identityPath(dir)}`)
+    }
+    const ps = join(dir, String(applyEnv({ peerstore_file: 'peerstore' }, 'CLUSTER').peerstore_file))
+    await writeFile(ps, opts.peers.map(p => p + '\n').join(''), { mode: 0o600 })
+    print(opts.peers.length > 0 ? `peerstore written to ${ps} with ${opts.peers.length} entries.` : `new empty peerstore written to ${ps}.`)
+    return
+  }
   const json = ServiceConfig.build(INIT_SECTIONS, process.env, j => {
     const cluster = j.cluster as JSONObject
     if (opts.secret != null) cluster.secret = opts.secret

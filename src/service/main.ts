@@ -87,13 +87,14 @@ program.command('init')
   .option('-f, --force', 'overwrite an existing configuration without asking', false)
   .option('--randomports', 'use free random ports for the cluster and the APIs', false)
   .option('--ipfs <backend>', 'IPFS backend: embedded (a Helia node in the daemon) or kubo (ipfs_connector.ipfshttp)', 'embedded')
-  .action(async (o: { consensus: string, datastore: string, customSecret: boolean, peers: string, force: boolean, randomports: boolean, ipfs: string }) => {
+  .argument('[http-source-url]', 'take the configuration from this URL at every start (service.json holds only {"source": url})')
+  .action(async (sourceUrl: string | undefined, o: { consensus: string, datastore: string, customSecret: boolean, peers: string, force: boolean, randomports: boolean, ipfs: string }) => {
     const g = globals()
     if (ServiceConfig.exists(g.dir) && !(o.force || g.force)) {
       if (!(await confirm('The configuration file will be overwritten. Continue?'))) throw new ExitError('aborted: the configuration exists (use --force to overwrite)')
     }
     let secret: string | undefined
-    if (o.customSecret) {
+    if (o.customSecret && sourceUrl == null) {
       const rl = createInterface({ input: process.stdin, output: process.stderr })
       secret = (await rl.question('Enter cluster secret (32-byte hex string): ')).trim()
       rl.close()
@@ -105,7 +106,8 @@ program.command('init')
       peers: o.peers.split(',').map(s => s.trim()).filter(s => s !== ''),
       randomPorts: o.randomports,
       secret,
-      ipfs: o.ipfs
+      ipfs: o.ipfs,
+      source: sourceUrl
     }, line => process.stderr.write(line + '\n'))
   })
 

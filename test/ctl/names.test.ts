@@ -17,7 +17,7 @@ function run (script: string, args: string[]): { code: number | null, stdout: st
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }
 
 test('package.json installs both names of each bin', () => {
-  for (const name of ['cluster-ctl', 'ipfs-cluster-ctl', 'cluster-service', 'ipfs-cluster-service']) {
+  for (const name of ['cluster-ctl', 'ipfs-cluster-ctl', 'cluster-service', 'ipfs-cluster-service', 'cluster-follow', 'ipfs-cluster-follow']) {
     assert.ok(pkg.bin[name] != null, name)
     assert.ok(existsSync(join(ROOT, pkg.bin[name])), pkg.bin[name])
   }
@@ -70,6 +70,23 @@ test('cluster-service and ipfs-cluster-service print the name they were called b
         const bare = run(script, [])
         assert.equal(bare.code, 1)
         assert.ok(bare.stderr.startsWith(`Usage: ${name} `), bare.stderr)
+      }
+    }
+  } finally {
+    rmSync(links, { recursive: true, force: true })
+  }
+})
+
+test('cluster-follow and ipfs-cluster-follow print the name they were called by', () => {
+  const links = mkdtempSync(join(tmpdir(), 'names-'))
+  try {
+    for (const name of ['cluster-follow', 'ipfs-cluster-follow']) {
+      for (const script of scripts(name, links)) {
+        const v = run(script, ['--version'])
+        assert.deepEqual([v.code, v.stdout], [0, `${name} version 1.1.6\n`], script)
+        const h = run(script, ['--help'])
+        assert.equal(h.code, 0)
+        assert.ok(h.stdout.startsWith(`Usage: ${name} `), h.stdout)
       }
     }
   } finally {

@@ -1,0 +1,150 @@
+// The follower application (issue 11): a trusted cluster peer publishes its configuration over
+// HTTP; `cluster-follow <name> init <url>` and `<name> run` start a follower from the URL alone;
+// pins made on the cluster arrive and are pinned on the follower; the follower cannot write
+// (through its unix-socket REST API with cluster-ctl); list / info / the bare call work.
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { NODE, ROOT, SERVICE_BIN } from '../harness/paths.js'
+import { startDaemon } from '../harness/daemon.js'
+import type { DaemonHandle } from '../harness/daemon.js'
+import { ctlOk, runCtl } from '../harness/ctl.js'
+import { waitFor } from '../harness/wait.js'
+
+const FOLLOW_BIN = join(ROOT, 'bin', 'ipfs-cluster-follow.js')
+
+/** Runs a bin without blocking this process (it serves the configuration URL). */
+async function exec (bin: string, args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
+  const child = spawn(NODE, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (b: Buffer) => { stdout += b.toString() })
+  child.stderr.on('data', (b: Buffer) => { stderr += b.toString() })
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+  const code = await new Promise<number>(resolve => child.once('close', c => resolve(c ?? -1)))
+  clearTimeout(timer)
+  return { code, stdout, stderr }
+}
+
+async function follow (args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
+  return await exec(FOLLOW_BIN, args)
+}
+
+describe('ipfs-cluster-follow', { timeout: 300_000 }, () => {
+  let d: DaemonHandle
+  let server: Server
+  let url = ''
+  let runner: ChildProcess | undefined
+  let runnerLog = ''
+  const base = mkdtempSync(join(tmpdir(), 'follow-'))
+
+  before(async () => {
+    d = await startDaemon()
+    // the published configuration: the cluster's, with a free port and the publisher to join
+    const published = JSON.parse(readFileSync(join(d.dir, 'service.json'), 'utf8'))
+    published.cluster.listen_multiaddress = ['/ip4/127.0.0.1/tcp/0']
+    published.cluster.peer_addresses = [d.swarmAddr]
+    published.cluster.peername = 'a-follower'
+    published.consensus.crdt.trusted_peers = [d.peerId]
+    server = createServer((req, res) => {
+      if (req.url !== '/service.json') {
+        res.writeHead(404)
+        res.end()
+        return
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      res.end(JSON.stringify(published))
+    })
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}/service.json`
+  })
+
+  after(async () => {
+    if (runner != null && runner.exitCode == null) {
+      runner.kill('SIGTERM')
+      await new Promise(resolve => runner!.once('exit', resolve))
+    }
+    server?.close()
+    await d?.stop()
+    d?.cleanup()
+    rmSync(base, { recursive: true, force: true })
+  })
+
+  it('init from the URL alone; the bare call lists the cluster', async () => {
+    const none = await follow(['-c', base])
+    assert.equal(none.code, 0)
+    assert.match(none.stdout, /No clusters are configured/)
+    const bad = await follow(['-c', base, 'test', 'init', url.replace('service.json', 'nothing.json')])
+    assert.equal(bad.code, 1)
+    assert.match(bad.stderr, /error fetching configuration from source .*HTTP 404/)
+    const r = await follow(['-c', base, 'test', 'init', url])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /Cluster "test" follower peer initialized/)
+    assert.deepEqual(JSON.parse(readFileSync(join(base, 'test', 'service.json'), 'utf8')), { source: url })
+    assert.ok(existsSync(join(base, 'test', 'identity.json')))
+    const list = await follow(['-c', base])
+    assert.match(list.stdout, /Configurations found for 1 follower peers/)
+    assert.match(list.stdout, /ipfs-cluster-follow "test"/)
+    const again = await follow(['-c', base, 'test', 'init', url])
+    assert.equal(again.code, 1)
+  })
+
+  it('run: pins of the cluster arrive; the follower cannot write; list and info', async () => {
+    runner = spawn(NODE, [FOLLOW_BIN, '-c', base, 'test', 'run'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    runner.stdout!.on('data', (b: Buffer) => { runnerLog += b.toString() })
+    runner.stderr!.on('data', (b: Buffer) => { runnerLog += b.toString() })
+    const socket = join(base, 'test', 'api-socket')
+    await waitFor(async () => existsSync(socket) && /READY/.test(runnerLog) ? true : undefined, 90_000)
+      .catch(err => { throw new Error(`${String(err)}\n${runnerLog}`) })
+    const info = await follow(['-c', base, 'test', 'info'])
+    assert.equal(info.code, 0, info.stderr)
+    assert.match(info.stdout, new RegExp(`Config source URL: Available \\(${url.replace(/[.?]/g, '\\$&')}\\)`))
+    assert.match(info.stdout, /Cluster Peer online: true/)
+
+    // a file added on the cluster: the follower pins it
+    const file = join(base, 'content.txt')
+    writeFileSync(file, `followed content ${Date.now()}\n`)
+    const cid = (await ctlOk(['add', '-Q', file], { host: d.apiMultiaddr })).trim()
+    let last = ''
+    await waitFor(async () => {
+      const l = await follow(['-c', base, 'test', 'list'])
+      last = l.stdout + l.stderr
+      return l.code === 0 && new RegExp(`^pinned\\s+${cid}`, 'm').test(l.stdout) ? true : undefined
+    }, 90_000).catch(err => { throw new Error(`${String(err)}\nlist: ${last}\nfollower: ${runnerLog.slice(-3000)}`) })
+    // the cluster sees the follower pin it too
+    await waitFor(async () => {
+      const st = JSON.parse(await ctlOk(['--enc=json', 'status', cid], { host: d.apiMultiaddr }))
+      return Object.values(st.peer_map as Record<string, any>).filter(p => p.status === 'pinned').length >= 1 ? true : undefined
+    })
+
+    // writes through the follower's own API are refused
+    const w = await runCtl(['--host', `/unix${socket}`, 'pin', 'add', cid])
+    assert.notEqual(w.code, 0)
+    assert.match(w.stdout + w.stderr, /follower mode/)
+    // reads work
+    assert.match(await ctlOk(['--host', `/unix${socket}`, 'pin', 'ls']), new RegExp(cid))
+
+    runner.kill('SIGTERM')
+    const code = await new Promise(resolve => runner!.once('exit', resolve))
+    assert.equal(code, 0, runnerLog)
+    const off = await follow(['-c', base, 'test', 'list'])
+    assert.equal(off.code, 1)
+    assert.match(off.stderr, /not running/)
+  })
+
+  it('cluster-service init <http-source-url> writes {"source": url}', async () => {
+    const dir = join(base, 'svc')
+    const r = await exec(SERVICE_BIN, ['--config', dir, 'init', url])
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'service.json'), 'utf8')), { source: url })
+    // the sections come from the URL: state commands open the store it configures
+    const exp = await exec(SERVICE_BIN, ['--config', dir, 'state', 'export'])
+    assert.equal(exp.code, 0, exp.stderr)
+  })
+})
