@@ -17,6 +17,12 @@ import { initConfig } from '../service/init.js'
 import { createLogger, parseLogLevel } from '../service/logging.js'
 import { runDaemon } from '../service/daemon.js'
 import { Client } from '../ctl/client/client.js'
+import { datastoreConfigSection } from '../datastore/config.js'
+import { openDatastore } from '../datastore/open.js'
+import { crdtConfigSection } from '../consensus/config.js'
+import { openOfflineState } from '../consensus/offline.js'
+import { loadIdentity } from '../config/identity.js'
+import { acquireLock } from '../service/lock.js'
 
 const NAME = programName('cluster-follow')
 const SOCKET = 'api-socket'
@@ -124,18 +130,43 @@ async function run (g: Globals, name: string, initUrl: string | undefined): Prom
 async function list (g: Globals, name: string): Promise<number> {
   const dir = folderOf(g, name)
   if (!ServiceConfig.exists(dir)) throw new UsageError(`cluster "${name}" is not initialized (${NAME} ${name} init <url>)`)
-  let c: Client
+  const print = (status: string, cid: string, pinName: string, err = ''): void => {
+    process.stdout.write(`${status.padEnd(20)} ${cid} ${err !== '' ? `${pinName} (${err})` : pinName}\n`)
+  }
+  let c: Client | undefined
   try {
     c = await client(dir)
     await c.id()
-  } catch {
-    process.stderr.write(`The follower peer for "${name}" is not running: start it with "${NAME} ${name} run".\n`)
-    return 1
+  } catch (err: any) {
+    // an API that answers with an error is running: say so rather than read the store
+    if (typeof err?.code === 'number' && err.code !== 0) throw new Error(`The Peer API seems to be running but returned with code ${String(err.code)}: ${String(err.message)}`)
+    c = undefined
   }
-  for await (const gpi of c.statusAll('', true)) {
-    const mine = Object.values(gpi.peer_map)[0]
-    const status = mine?.status ?? 'unknown'
-    process.stdout.write(`${status.padEnd(20)} ${gpi.cid} ${gpi.name}\n`)
+  if (c != null) {
+    for await (const gpi of c.statusAll('', true)) {
+      const mine = Object.values(gpi.peer_map)[0]
+      print(mine?.status ?? 'unknown', gpi.cid, gpi.name, mine?.error ?? '')
+    }
+    return 0
+  }
+  // not running: the pinset from the local store (default settings: the source may be offline)
+  if (!existsSync(join(dir, datastoreConfigSection.defaults().folder))) return 0
+  const release = await acquireLock(dir)
+  try {
+    const ds = await openDatastore(dir, datastoreConfigSection.defaults())
+    try {
+      const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
+      const state = await openOfflineState({ config: crdtConfigSection.defaults(), datastore: ds, selfId: (await loadIdentity(dir)).id, logger: quiet })
+      try {
+        for await (const pin of state.list()) print('offline', pin.cid, pin.name)
+      } finally {
+        await state.stop()
+      }
+    } finally {
+      await ds.close()
+    }
+  } finally {
+    await release()
   }
   return 0
 }
