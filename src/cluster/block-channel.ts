@@ -4,7 +4,8 @@
 // add sends a stripe's parity while the next stripe's leaves go out): every waiting one is
 // woken when a block is taken. A failed stream (fail()) makes
 // pushes return at once: the producer checks `failed` and decides what a failure means
-// (BlockFanout tolerates some, the erasure add none).
+// (BlockFanout tolerates some, the erasure add none). The consumer's iteration then throws, so
+// the peer's block stream is reset rather than left waiting for blocks that will not come.
 import type { IpfsBlock, IpfsConnector } from '../ipfs/connector.js'
 import type { RemotePeers, Signalled } from './components.js'
 import { errorMessage } from '../api/errors.js'
@@ -40,9 +41,11 @@ export class BlockChannel implements AsyncIterable<IpfsBlock> {
     this.wakeReader?.()
   }
 
+  /** Fails the channel (the first reason stays): producers return, the consumer throws. */
   fail (msg: string): void {
-    this.failed = msg
+    this.failed ??= msg
     this.wakeAllWriters()
+    this.wakeReader?.()
   }
 
   private wakeAllWriters (): void {
@@ -51,6 +54,7 @@ export class BlockChannel implements AsyncIterable<IpfsBlock> {
 
   async * [Symbol.asyncIterator] (): AsyncIterator<IpfsBlock> {
     while (true) {
+      if (this.failed != null) throw new Error(`block stream given up: ${this.failed}`)
       const b = this.items.shift()
       if (b != null) {
         this.wakeAllWriters()

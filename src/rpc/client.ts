@@ -9,6 +9,7 @@ import { FrameStream } from './frame-stream.js'
 import { withTimeout } from '../common/signal.js'
 
 const OPEN_TIMEOUT = 10_000
+const CLOSE_TIMEOUT = 10_000
 
 export interface RpcCallOptions {
   signal?: AbortSignal
@@ -111,8 +112,12 @@ export class RpcClient {
    */
   private static async end (stream: any, answered: boolean): Promise<void> {
     if (answered) {
-      await stream.close().catch(() => {})
-      return
+      // closing waits for the peer's side: a peer that froze right after answering must not
+      // hold the caller, so a close that takes too long becomes a reset
+      try {
+        await stream.close({ signal: AbortSignal.timeout(CLOSE_TIMEOUT) })
+        return
+      } catch { /* reset below */ }
     }
     try {
       stream.abort(new ClusterError('rpc call ended before its answer', 499))

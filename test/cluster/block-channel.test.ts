@@ -26,4 +26,21 @@ describe('BlockChannel', () => {
     assert.equal(got.length, 80)
     assert.equal(channel.failed, undefined)
   })
+
+  it('a failed channel makes its waiting consumer throw at once, with the first reason', async () => {
+    const channel = new BlockChannel()
+    await channel.push({ cid: 'a', bytes: new Uint8Array(1) })
+    const got: string[] = []
+    const consume = (async () => {
+      for await (const b of channel) got.push(b.cid)
+    })()
+    await new Promise(resolve => setImmediate(resolve))
+    channel.fail('the peer went away')
+    channel.fail('a later reason')
+    await assert.rejects(consume, /block stream given up: the peer went away/)
+    assert.deepEqual(got, ['a'])
+    assert.equal(channel.failed, 'the peer went away')
+    // producers return at once
+    await channel.push({ cid: 'b', bytes: new Uint8Array(1) })
+  })
 })

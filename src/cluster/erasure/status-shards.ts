@@ -178,21 +178,26 @@ export async function assessFile (ctx: ErasureContext, file: EcFile, manifest: M
     st.verdict = st.cid === '' ? 'missing' : await statuses.verdict(st.holder, st.cid, opts)
     // "unpinned" is also what a holder says of a pin it has not heard of yet (right after the
     // add, its CRDT state lags): the shard is lost only if its blocks are not there either
-    if (st.verdict === 'unpinned' && await holdsShardNode(ctx, st, opts)) st.verdict = 'pending'
+    if (st.verdict === 'unpinned' && await holdsBlock(ctx, st.holder, st.cid, opts)) st.verdict = 'pending'
   })
   let tree: FileState['tree'] = null
   if (file.tree != null) {
     const holders = file.tree.allocations ?? []
-    const verdicts = await mapLimit(holders, STATUS_CONCURRENCY, async h => await statuses.verdict(h, file.tree?.cid ?? '', opts))
+    const treeCid = file.tree.cid
+    const verdicts = await mapLimit(holders, STATUS_CONCURRENCY, async h => {
+      const v = await statuses.verdict(h, treeCid, opts)
+      // as for shards: right after the add a holder may not know the tree pin yet
+      return v === 'unpinned' && await holdsBlock(ctx, h, treeCid, opts) ? 'pending' : v
+    })
     tree = { holders, lost: holders.filter((_, i) => verdicts[i] !== 'healthy' && verdicts[i] !== 'pending' && verdicts[i] !== 'slow') }
   }
   return { stripes, tree }
 }
 
-/** Whether the holder has the shard node block (no network fetch); false when it cannot say. */
-async function holdsShardNode (ctx: ErasureContext, st: ShardState, opts: Signalled): Promise<boolean> {
+/** Whether `holder` has the block (no network fetch); false when it cannot say. */
+async function holdsBlock (ctx: ErasureContext, holder: string, cid: string, opts: Signalled): Promise<boolean> {
   try {
-    return (await missingOn(ctx, st.holder, [st.cid], opts.signal)).length === 0
+    return (await missingOn(ctx, holder, [cid], opts.signal)).length === 0
   } catch {
     opts.signal?.throwIfAborted()
     return false
