@@ -1,7 +1,9 @@
 // The dashboard in headless Firefox, driven over WebDriver BiDi (Node's WebSocket, no npm
-// dependency), against the stand-in API of fake-api.ts: every page renders and no script error
-// is logged. Skipped when no Firefox is installed (CI installs only Chromium; set $FIREFOX or
-// apt-get install firefox-esr to run it).
+// dependency), against one real daemon holding three files added with the real cluster-ctl:
+// the overview, the pins page (with the daemon's per-peer status) and the add form render and
+// no script error is logged. (The erasure-coded file view needs as many peers as shards: it is
+// covered in Chromium by dashboard.test.ts.) Skipped when no Firefox is installed (CI installs
+// only Chromium; set $FIREFOX or apt-get install firefox-esr to run it).
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
@@ -10,8 +12,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { EC_FILE, startFakeApi } from './fake-api.js'
-import type { FakeApi } from './fake-api.js'
+import { startDaemon } from '../harness/daemon.js'
+import type { DaemonHandle } from '../harness/daemon.js'
+import { ctlOk } from '../harness/ctl.js'
 
 function findFirefox (): string | undefined {
   if (process.env.FIREFOX != null && process.env.FIREFOX !== '') return process.env.FIREFOX
@@ -71,14 +74,23 @@ class Bidi {
 }
 
 describe('dashboard in headless Firefox', { skip: SKIP, timeout: 120_000 }, () => {
-  let api: FakeApi
+  let daemon: DaemonHandle
   let proc: ChildProcess
   let bidi: Bidi
   let ws: WebSocket
   const profile = mkdtempSync(join(tmpdir(), 'ui-firefox-'))
+  const work = mkdtempSync(join(tmpdir(), 'ui-firefox-files-'))
+  const added = new Map<string, string>() // name → CID
 
   before(async () => {
-    api = await startFakeApi(1000)
+    daemon = await startDaemon({ peername: 'peer0' })
+    for (const name of ['a.txt', 'b.txt', 'c.txt']) {
+      writeFileSync(join(work, name), `the content of ${name}\n`)
+      const out = await ctlOk(['add', '--name', name, '--wait', join(work, name)], { host: daemon.apiMultiaddr })
+      const cid = /added (\S+) /.exec(out)?.[1]
+      assert.ok(cid != null, `cluster-ctl add printed no CID: ${out}`)
+      added.set(name, cid)
+    }
     writeFileSync(join(profile, 'user.js'), 'user_pref("browser.shell.checkDefaultBrowser", false);\nuser_pref("datareporting.policy.dataSubmissionEnabled", false);\n')
     proc = spawn(FIREFOX as string, ['--headless', '--remote-debugging-port=0', '--profile', profile, '--no-remote', '--width=1280', '--height=900'], { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
@@ -110,27 +122,29 @@ describe('dashboard in headless Firefox', { skip: SKIP, timeout: 120_000 }, () =
       setTimeout(() => proc.kill('SIGKILL'), 5000).unref()
       await exited
     }
-    await api?.close()
+    await daemon?.stop()
+    daemon?.cleanup()
     rmSync(profile, { recursive: true, force: true })
+    rmSync(work, { recursive: true, force: true })
   })
 
-  it('overview, pins, an erasure file and the add form render', async () => {
-    await bidi.send('browsingContext.navigate', { context: bidi.context, url: `${api.url}/ui#/overview`, wait: 'complete' })
-    await bidi.waitFor(`document.querySelectorAll('#view table.data tbody tr').length === 4 && document.querySelector('table.matrix')`, 'the overview')
-    assert.equal(await bidi.eval(`document.querySelectorAll('ul.alerts li').length`), 1)
+  it('overview, pins and the add form render', async () => {
+    await bidi.send('browsingContext.navigate', { context: bidi.context, url: `${daemon.apiUrl}/ui#/overview`, wait: 'complete' })
+    await bidi.waitFor(`document.querySelectorAll('#view table.data tbody tr').length === 1 && document.querySelector('table.matrix td.self')`, 'the overview')
+    assert.equal(await bidi.eval(`document.querySelector('#view table.data tbody th').textContent`), 'peer0')
+    assert.equal(await bidi.eval(`document.querySelector('#view table.data tbody tr').dataset.peer`), daemon.peerId)
+    await bidi.waitFor(`[...document.querySelectorAll('#view p.muted')].some(p => p.textContent === 'No alerts.')`, 'no alerts')
 
     await bidi.eval(`location.hash = '#/pins'`)
-    await bidi.waitFor(`document.getElementById('pin-count')?.textContent === '1,001 pins'`, 'the pins')
-    await bidi.waitFor(`document.querySelector('#pin-list a[href="#/file/${EC_FILE}"]')`, 'the EC file link')
-    await bidi.eval(`document.querySelector('#pin-list a[href="#/file/${EC_FILE}"]').click()`)
-    await bidi.waitFor(`document.querySelectorAll('#shard-grid td.cell').length === 8`, 'the shard grid')
-    const states = await bidi.eval<string[]>(`[...document.querySelectorAll('#shard-grid td.cell')].map(c => c.dataset.state)`)
-    assert.deepEqual(states, ['healthy', 'healthy', 'healthy', 'healthy', 'healthy', 'lost', 'healthy', 'healthy'])
-    assert.deepEqual(await bidi.eval(`[...document.querySelectorAll('#shard-grid td.tol')].map(t => t.dataset.tolerates)`), ['2', '1'])
+    await bidi.waitFor(`document.getElementById('pin-count')?.textContent === '3 pins'`, 'the pins')
+    const rows = await bidi.eval<Array<[string, string]>>(`[...document.querySelectorAll('#pin-list .vrow[data-cid]')].map(r => [r.querySelector('.c-name').textContent, r.dataset.cid]).sort()`)
+    assert.deepEqual(rows, [...added].sort())
+    // the daemon's status of every row: pinned on its one peer
+    await bidi.waitFor(`[...document.querySelectorAll('#pin-list .vrow[data-cid]')].every(r => r.querySelector('.dots')?.getAttribute('aria-label') === 'pinned 1')`, 'the status of the rows')
     const shot = await bidi.send('browsingContext.captureScreenshot', { context: bidi.context })
     mkdirSync(SHOTS, { recursive: true })
-    writeFileSync(join(SHOTS, 'firefox-file.png'), Buffer.from(shot.data, 'base64'))
-    console.log(`# screenshot: ${join(SHOTS, 'firefox-file.png')}`)
+    writeFileSync(join(SHOTS, 'firefox-pins.png'), Buffer.from(shot.data, 'base64'))
+    console.log(`# screenshot: ${join(SHOTS, 'firefox-pins.png')}`)
 
     await bidi.eval(`location.hash = '#/add'`)
     await bidi.waitFor(`document.getElementById('add-form')`, 'the add form')
