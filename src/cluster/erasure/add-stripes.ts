@@ -10,11 +10,12 @@
 // Write quorum (add.md): a shard whose holder failed before confirming it is sent whole to a
 // live peer holding nothing of the stripe, or else recorded as lost (its pin keeps the failed
 // holder, so the repair rebuilds it); a stripe with fewer than its quorum of shards stored
-// fails the add. To re-send a data shard its bytes must still exist: the stripe buffer is only
-// handed to the next stripe once every data shard of the stripe is confirmed (the importer
-// waits for that), and a data shard that was not is copied out first. Parity shards are copies
-// of their own, kept until confirmed. Memory: one stripe buffer, the parity of two stripes, and
-// the copies of data shards being re-sent (EC rule 2, "about two stripes").
+// fails the add. To re-send a data shard its bytes must still exist: the leaves that went out
+// (buffers of their own, not views of the stripe buffer) are kept with their stripe until its
+// data shards are confirmed, which happens in the background while the next stripe's leaves
+// come in, so the importer never waits for a holder's disk at a stripe boundary. Parity shards
+// are copies of their own, kept until confirmed. Memory: one stripe buffer, and the leaves and
+// parity of the stripe before while it settles (EC rule 2, "about two stripes").
 import type { Logger } from 'pino'
 import { placeShards } from '../../allocator/placement.js'
 import { ClusterError } from '../../api/errors.js'
@@ -81,6 +82,8 @@ interface OpenStripe {
   redo: Set<number>
   /** peers that failed each position */
   failedOn: Map<number, string[]>
+  /** each data shard's leaves as they went out: what a re-send sends */
+  leaves: RawBlock[][]
 }
 
 /** A shard to send whole (parity, or a data shard whose first holder failed). */
@@ -138,7 +141,7 @@ export class StripeWriter {
       const holders = k === 0 ? [] : placeShards({ shards: k, stripes: 1, ranking: rotated, groupOf: peers.groupOf })[0]
       const dead = [...streams.failed.keys()]
       for (let i = k; i < n; i++) holders.push(dead.length === 0 ? '' : dead[(i - k) % dead.length])
-      st = { index: s, holders, streams: [], redo: new Set(), failedOn: new Map() }
+      st = { index: s, holders, streams: [], redo: new Set(), failedOn: new Map(), leaves: [] }
       this.open.set(s, st)
     }
     return st
@@ -177,6 +180,7 @@ export class StripeWriter {
   private async sendLeaf (stripe: number, i: number, leaf: RawBlock): Promise<void> {
     const { streams } = this.init
     const st = this.stripe(stripe)
+    ;(st.leaves[i] ??= []).push(leaf)
     if (st.redo.has(i)) return
     let s = st.streams[i]
     if (s == null) {
@@ -195,32 +199,37 @@ export class StripeWriter {
     const { d, p, codec, streams, signal } = this.init
     const st = this.stripe(stripe.index)
     const enc = await encodeStripe(stripe, codec, p, { dataShards: d, nonce: this.init.nonce, parityBlockSize: this.init.parityBlockSize, signal })
-    // each data shard's node ends its stream; the stripe buffer (which the data blocks are
-    // views of) goes to the next stripe only once every data shard is confirmed or copied out
-    const confirmed = await Promise.all(enc.data.map(async (shard, i) => {
+    // each data shard's node ends its stream; whether the holder stored it all is learnt in
+    // the background (settle), while the next stripe's leaves go out
+    const ended = enc.data.map(async (shard, i) => {
       const s = st.streams[i]
       if (s == null || st.redo.has(i)) return false
       const ok = await streams.put(s, shard.node)
       s.end()
-      return ok && (await s.settled()) == null
-    }))
-    signal?.throwIfAborted()
-    const resend: Resend[] = []
-    for (const [i, shard] of enc.data.entries()) if (!confirmed[i]) resend.push({ position: i, shard: ownedShard(shard) })
-    for (const shard of enc.parity) resend.push({ position: d + shard.index, shard })
+      return ok
+    })
+    // a data shard to re-send is its leaves as they went out (the coded stripe's blocks are
+    // views of the stripe buffer, which the next stripe takes now)
+    const data = enc.data.map((shard, i) => ({ ...shard, blocks: st.leaves[i] ?? [] }))
     const kept: StoredShard[] = enc.data.map((s, i) => this.record(stripe.index, s, i, st))
     this.stripes.push(enc.manifest)
     this.open.delete(stripe.index)
-    // the leaves went out as themselves, re-sent data shards are copies, parity blocks are
-    // copies: nothing uses the coded stripe any more, so the next stripe is laid out in it (or
-    // in the builder's buffer, when a short stripe was coded in a compact copy of it)
+    // the leaves went out as themselves, parity blocks are copies: nothing uses the coded
+    // stripe any more, so the next stripe is laid out in it (or in the builder's buffer, when a
+    // short stripe was coded in a compact copy of it)
     this.buffers.give(enc.buffer)
     this.buffers.give(stripe.buffer.buffer as ArrayBuffer)
-    // one stripe's parity in flight at a time: the one before must be stored first
+    // one stripe settling at a time: the one before must be stored first
     await this.sending
     if (this.sendFailed != null) throw this.sendFailed.error
-    this.sending = this.settle(stripe.index, enc.data.length, st, kept, confirmed, resend)
-      .catch(error => { this.sendFailed = { error } })
+    this.sending = (async () => {
+      const confirmed = await Promise.all(ended.map(async (e, i) => (await e) && (await st.streams[i]?.settled()) == null))
+      signal?.throwIfAborted()
+      const resend: Resend[] = []
+      for (const [i, shard] of data.entries()) if (!confirmed[i]) resend.push({ position: i, shard })
+      for (const shard of enc.parity) resend.push({ position: d + shard.index, shard })
+      await this.settle(stripe.index, enc.data.length, st, kept, confirmed, resend)
+    })().catch(error => { this.sendFailed = { error } })
   }
 
   private record (stripe: number, s: EncodedShard, position: number, st: OpenStripe): StoredShard {
@@ -281,19 +290,4 @@ export class StripeWriter {
       if (!streams.isFailed(holder)) throw new BlockDeliveryError(holder, why ?? 'the block stream failed')
     }
   }
-}
-
-/**
- * The shard with its blocks copied into one buffer of its own: a data shard's blocks are views
- * of the stripe buffer, which the next stripe reuses while the shard is being re-sent.
- */
-function ownedShard (shard: EncodedShard): EncodedShard {
-  const own = new Uint8Array(shard.blocks.reduce((n, b) => n + b.bytes.byteLength, 0))
-  let at = 0
-  const blocks = shard.blocks.map(b => {
-    own.set(b.bytes, at)
-    at += b.bytes.byteLength
-    return { cid: b.cid, bytes: own.subarray(at - b.bytes.byteLength, at) }
-  })
-  return { ...shard, blocks }
 }
