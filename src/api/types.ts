@@ -114,7 +114,8 @@ export interface GlobalPinInfo {
 /** Why a shard counts as lost (EC rule 3): from cluster state, or a failed or corrupt fetch. */
 export type ShardLossReason = 'down' | 'unpinned' | 'unreachable' | 'missing' | 'failed' | 'corrupt'
 
-export interface LostShardInfo {
+/** Which shard of an EC file: the fields every per-shard report shares. */
+export interface ShardSlotInfo {
   stripe: number
   kind: 'data' | 'parity'
   /** index within its kind */
@@ -123,6 +124,9 @@ export interface LostShardInfo {
   position: number
   /** the shard pin's CID */
   cid: string
+}
+
+export interface LostShardInfo extends ShardSlotInfo {
   /** the holder it was lost on ('' when the pin had none) */
   holder: string
   reason: ShardLossReason
@@ -179,15 +183,7 @@ export interface EcRecoveryReport {
 }
 
 /** A shard whose holder (or tag group) also holds other shards of its stripe. */
-export interface MisplacedShardInfo {
-  stripe: number
-  kind: 'data' | 'parity'
-  /** index within its kind */
-  index: number
-  /** position in the stripe (parity j at d+j) */
-  position: number
-  /** the shard pin's CID */
-  cid: string
+export interface MisplacedShardInfo extends ShardSlotInfo {
   holder: string
   /** shared_peer: its holder holds another shard of the stripe; shared_group: its tag group does */
   reason: 'shared_peer' | 'shared_group'

@@ -18,11 +18,8 @@ import { createLogger, parseLogLevel } from '../service/logging.js'
 import { runDaemon } from '../service/daemon.js'
 import { Client } from '../ctl/client/client.js'
 import { datastoreConfigSection } from '../datastore/config.js'
-import { openDatastore } from '../datastore/open.js'
 import { crdtConfigSection } from '../consensus/config.js'
-import { openOfflineState } from '../consensus/offline.js'
-import { loadIdentity } from '../config/identity.js'
-import { acquireLock } from '../service/lock.js'
+import { withOfflineState } from '../service/offline-state.js'
 
 const NAME = programName('cluster-follow')
 const SOCKET = 'api-socket'
@@ -151,23 +148,10 @@ async function list (g: Globals, name: string): Promise<number> {
   }
   // not running: the pinset from the local store (default settings: the source may be offline)
   if (!existsSync(join(dir, datastoreConfigSection.defaults().folder))) return 0
-  const release = await acquireLock(dir)
-  try {
-    const ds = await openDatastore(dir, datastoreConfigSection.defaults())
-    try {
-      const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
-      const state = await openOfflineState({ config: crdtConfigSection.defaults(), datastore: ds, selfId: (await loadIdentity(dir)).id, logger: quiet })
-      try {
-        for await (const pin of state.list()) print('offline', pin.cid, pin.name)
-      } finally {
-        await state.stop()
-      }
-    } finally {
-      await ds.close()
-    }
-  } finally {
-    await release()
-  }
+  const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
+  await withOfflineState(dir, { datastore: datastoreConfigSection.defaults(), crdt: crdtConfigSection.defaults(), logger: quiet }, async state => {
+    for await (const pin of state.list()) print('offline', pin.cid, pin.name)
+  })
   return 0
 }
 

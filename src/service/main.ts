@@ -6,14 +6,12 @@ import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline/promises'
 import { VERSION } from '../api/types.js'
 import { ServiceConfig } from '../config/service-config.js'
-import { loadIdentity } from '../config/identity.js'
 import { crdtConfigSection } from '../consensus/config.js'
 import { datastoreConfigSection } from '../datastore/config.js'
-import { openDatastore } from '../datastore/open.js'
 import { initConfig } from './init.js'
-import { acquireLock } from './lock.js'
 import { createLogger, parseLogLevel } from './logging.js'
-import { openOfflineState, exportState, importState, cleanupState } from '../consensus/offline.js'
+import { exportState, importState, cleanupState } from '../consensus/offline.js'
+import { withOfflineState } from './offline-state.js'
 import { decodeStatePins } from '../consensus/state-io.js'
 import type { CrdtConsensus } from '../consensus/consensus.js'
 import { runDaemon } from './daemon.js'
@@ -141,28 +139,12 @@ const state = program.command('state').description('manage the peer\'s pinset of
 async function withState<T> (fn: (state: CrdtConsensus) => Promise<T>): Promise<T> {
   const g = globals()
   const config = await ServiceConfig.load(g.dir)
-  const release = await acquireLock(g.dir)
-  try {
-    const ds = await openDatastore(g.dir, config.get(datastoreConfigSection))
-    try {
-      const log = loggers()('crdt')
-      const state = await openOfflineState({
-        config: config.get(crdtConfigSection),
-        datastore: ds,
-        selfId: (await loadIdentity(g.dir)).id,
-        logger: { debug: m => log.debug(m), info: m => log.info(m), warn: m => log.warn(m), error: m => log.error(m) }
-      })
-      try {
-        return await fn(state)
-      } finally {
-        await state.stop()
-      }
-    } finally {
-      await ds.close()
-    }
-  } finally {
-    await release()
-  }
+  const log = loggers()('crdt')
+  return await withOfflineState(g.dir, {
+    datastore: config.get(datastoreConfigSection),
+    crdt: config.get(crdtConfigSection),
+    logger: { debug: m => log.debug(m), info: m => log.info(m), warn: m => log.warn(m), error: m => log.error(m) }
+  }, fn)
 }
 
 registerStateCrdt(state, withState)
