@@ -10,6 +10,8 @@ import { readFileSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import http from 'node:http'
+import { httpRequest } from '../test/harness/http.js'
+import type { HttpResponse } from '../test/harness/http.js'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
@@ -24,17 +26,8 @@ const CONCURRENCY = Number(process.argv[3] ?? 64)
 const ADD_CHUNK = 5000
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY + 8 })
 
-function request (url: string, method: string, body?: Buffer, headers: Record<string, string> = {}): Promise<{ status: number, body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent, headers }, res => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }))
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
+function request (url: string, method = 'GET', body?: Buffer, headers: Record<string, string> = {}): Promise<HttpResponse> {
+  return httpRequest(url, { method, body, headers, agent })
 }
 
 /** Counts the NDJSON lines of a streamed response without keeping them. */

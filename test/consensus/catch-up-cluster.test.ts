@@ -4,7 +4,8 @@
 import { describe, it, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import http from 'node:http'
+import { httpRequest } from '../harness/http.js'
+import type { HttpResponse } from '../harness/http.js'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
@@ -15,17 +16,8 @@ import { NODE, SERVICE_BIN } from '../harness/paths.js'
 
 const PINS = 2000
 
-function request (url: string, method = 'GET', body?: Buffer, headers: Record<string, string> = {}): Promise<{ status: number, body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers }, res => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }))
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
+function request (url: string, method = 'GET', body?: Buffer, headers: Record<string, string> = {}): Promise<HttpResponse> {
+  return httpRequest(url, { method, body, headers })
 }
 
 async function count (p: DaemonHandle): Promise<number> {
