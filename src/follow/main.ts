@@ -3,14 +3,16 @@
 // <base>/<name> (base: ~/.ipfs-cluster-follow, --config or IPFS_CLUSTER_FOLLOW_PATH) holding
 // service.json = {"source": url}, its own identity.json, and its data; the peer runs in follower
 // mode (no writes) with its REST API on the unix socket <folder>/api-socket, which `list` and
-// `info` (and `cluster-ctl --host /unix/<folder>/api-socket`) use.
+// `info` (and `cluster-ctl --host /unix/<folder>/api-socket`) use. A configuration argument that is
+// not an http(s) URL is read through an IPFS gateway (--gateway, IPFS_GATEWAY, default
+// 127.0.0.1:8080): a DNSLink name as /ipns/<name> (upstream), or an /ipfs/ or /ipns/ path.
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { VERSION } from '../api/types.js'
 import type { JSONObject } from '../config/section.js'
-import { fetchSourceConfig } from '../config/source.js'
+import { DEFAULT_GATEWAY, fetchSourceConfig, followSourceUrl } from '../config/source.js'
 import { ServiceConfig } from '../config/service-config.js'
 import { programName } from '../common/program-name.js'
 import { initConfig } from '../service/init.js'
@@ -24,7 +26,7 @@ import { withOfflineState } from '../service/offline-state.js'
 const NAME = programName('cluster-follow')
 const SOCKET = 'api-socket'
 
-interface Globals { base: string, loglevel: string }
+interface Globals { base: string, loglevel: string, gateway: string, gatewayGiven: boolean }
 
 const USAGE = `Usage: ${NAME} [global options] [<cluster-name> <command> [args]]
 
@@ -32,11 +34,18 @@ Runs an IPFS Cluster follower peer: it follows a cluster's pinset, pins what it 
 cannot modify the pinset. The configuration comes from a URL published by the cluster.
 
 Commands:
-  <name> init <url>            initialize the follower of cluster <name> from a configuration URL
-  <name> run [--init <url>]    run the follower peer (initializing it first with --init)
+  <name> init <url> [--gateway <host:port>]
+                               initialize the follower of cluster <name> from a configuration URL
+  <name> run [--init <url>] [--gateway <host:port>]
+                               run the follower peer (initializing it first with --init)
   <name> list                  list the pins of the cluster and their status on this peer
   <name> info                  show the follower's folder, source, peer ID and whether it runs
   (no arguments)               list the configured clusters
+
+The configuration <url> is an http(s) URL, or is fetched through an IPFS gateway: a DNSLink name
+(config.example.org: /ipns/config.example.org), /ipns/<name>[/path] or /ipfs/<cid>[/path].
+  --gateway <host:port>  the gateway for those (default ${DEFAULT_GATEWAY}, env IPFS_GATEWAY);
+                         an http(s):// URL is used as given
 
 Global options:
   -c, --config <path>    base folder (default ~/.ipfs-cluster-follow, env IPFS_CLUSTER_FOLLOW_PATH)
@@ -75,7 +84,7 @@ function listClusters (g: Globals): void {
   process.stdout.write(`\nTip: "${NAME} --help" for help and examples.\n`)
 }
 
-async function init (g: Globals, name: string, url: string, ignoreExisting: boolean): Promise<void> {
+async function init (g: Globals, name: string, arg: string, ignoreExisting: boolean): Promise<void> {
   const dir = folderOf(g, name)
   if (ServiceConfig.exists(dir)) {
     if (ignoreExisting) {
@@ -85,9 +94,20 @@ async function init (g: Globals, name: string, url: string, ignoreExisting: bool
     }
     throw new UsageError(`configuration for cluster "${name}" already exists in ${dir}`)
   }
+  const src = followSourceUrl(arg, g.gateway)
+  if (src.dnslink === true) {
+    // upstream's notice for a name that is not a URL
+    process.stdout.write(`${arg} will be assumed to be an DNSLink-powered address: /ipns/${arg}.\n` +
+      `It will be resolved using the local IPFS daemon's gateway (${g.gateway}).\n` +
+      'If this is not the case, specify the full url starting with http:// or https://.\n' +
+      '(You can override the gateway URL by setting IPFS_GATEWAY)\n\n')
+  } else if (src.ipfsPath != null) {
+    process.stdout.write(`${arg} will be fetched through the IPFS gateway (${g.gateway}): ${src.url}\n` +
+      '(You can override the gateway URL by setting IPFS_GATEWAY or with --gateway)\n\n')
+  }
   // fail early, before writing anything, when the URL does not serve a configuration
-  await fetchSourceConfig(url)
-  await initConfig(dir, { consensus: 'crdt', datastore: 'leveldb', peers: [], randomPorts: false, source: url }, line => process.stdout.write(line + '\n'))
+  await fetchSourceConfig(src.url)
+  await initConfig(dir, { consensus: 'crdt', datastore: 'leveldb', peers: [], randomPorts: false, source: src.url }, line => process.stdout.write(line + '\n'))
   process.stdout.write(`Cluster "${name}" follower peer initialized.\n\nYou can now use "${NAME} ${name} run" to start a follower peer for this cluster.\n`)
 }
 
@@ -164,7 +184,7 @@ async function info (g: Globals, name: string): Promise<number> {
     await fetchSourceConfig(source)
     available = `Available (${source})`
   } catch {
-    available = `Error fetching (${source})`
+    available = `failed retrieving configuration source (${source})`
   }
   const identity = JSON.parse(await readFile(join(dir, 'identity.json'), 'utf8')) as { id: string }
   let online = false
@@ -181,7 +201,9 @@ async function info (g: Globals, name: string): Promise<number> {
 async function main (argv: string[]): Promise<number> {
   const g: Globals = {
     base: process.env.IPFS_CLUSTER_FOLLOW_PATH ?? join(homedir(), '.ipfs-cluster-follow'),
-    loglevel: 'info'
+    loglevel: 'info',
+    gateway: process.env.IPFS_GATEWAY != null && process.env.IPFS_GATEWAY !== '' ? process.env.IPFS_GATEWAY : DEFAULT_GATEWAY,
+    gatewayGiven: false
   }
   const rest: string[] = []
   for (let i = 0; i < argv.length; i++) {
@@ -194,25 +216,25 @@ async function main (argv: string[]): Promise<number> {
       process.stdout.write(`${NAME} version ${VERSION}\n`)
       return 0
     }
-    if (a === '-c' || a === '--config' || a === '-l' || a === '--loglevel' || a === '--init') {
-      const v = argv[++i]
+    const m = /^--(config|loglevel|init|gateway)=(.*)$/.exec(a)
+    if (m != null || a === '-c' || a === '--config' || a === '-l' || a === '--loglevel' || a === '--init' || a === '--gateway') {
+      const flag = m != null ? `--${m[1]}` : a
+      const v = m != null ? m[2] : argv[++i]
       if (v == null) throw new UsageError(`flag needs an argument: ${a}`)
-      if (a === '-c' || a === '--config') g.base = v
-      else if (a === '--init') rest.push('--init', v)
-      else g.loglevel = v
-      continue
-    }
-    const m = /^--(config|loglevel|init)=(.*)$/.exec(a)
-    if (m != null) {
-      if (m[1] === 'config') g.base = m[2]
-      else if (m[1] === 'loglevel') g.loglevel = m[2]
-      else rest.push('--init', m[2])
+      if (flag === '-c' || flag === '--config') g.base = v
+      else if (flag === '--init') rest.push('--init', v)
+      else if (flag === '--gateway') {
+        g.gateway = v
+        g.gatewayGiven = true
+      } else g.loglevel = v
       continue
     }
     if (a.startsWith('-')) throw new UsageError(`flag provided but not defined: ${a}`)
     rest.push(a)
   }
   g.base = resolve(g.base)
+  // upstream defines --gateway on init and run only
+  if (g.gatewayGiven && rest[1] !== 'init' && rest[1] !== 'run') throw new UsageError('flag provided but not defined: --gateway (init and run take it)')
   if (rest.length === 0) {
     listClusters(g)
     return 0
@@ -223,6 +245,7 @@ async function main (argv: string[]): Promise<number> {
     case 'info':
       return await info(g, name)
     case 'init':
+      if (args.length === 0) throw new UsageError('configuration URL not provided')
       if (args.length !== 1) throw new UsageError(`usage: ${NAME} ${name} init <config-url>`)
       await init(g, name, args[0], false)
       return 0

@@ -51,6 +51,10 @@ test('id, peers ls, version, health graph/metrics, ipfs gc', async () => {
 test('add: files, directories, hidden files, quiet modes, JSON array; then pin ls/status', async () => {
   const one = await ctlOk(['add', join(dir, 'd', 'a.txt')], { host: d.apiMultiaddr })
   assert.match(one, /^added Qm\w+ a\.txt\n$/)
+  // upstream's default pin name without --name is empty (the file name is only in the output)
+  const oneCid = one.split(' ')[1]
+  assert.equal(JSON.parse(await ctlOk(['--enc=json', 'pin', 'ls', oneCid], { host: d.apiMultiaddr })).name, '')
+  assert.match(await ctlOk(['pin', 'ls', oneCid], { host: d.apiMultiaddr }), new RegExp(`^${oneCid} \\|  \\| PIN \\| `))
   const tree = (await ctlOk(['add', '-r', join(dir, 'd')], { host: d.apiMultiaddr })).trim().split('\n')
   assert.deepEqual(tree.map(l => l.split(' ')[2]), ['d/a.txt', 'd/sub/b.txt', 'd/sub', 'd'])
   const hidden = (await ctlOk(['add', '-r', '-H', '-q', join(dir, 'd')], { host: d.apiMultiaddr })).trim().split('\n')
