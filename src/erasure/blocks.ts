@@ -29,13 +29,15 @@ export function joinInto (out: Uint8Array, blocks: ReadonlyArray<{ bytes: Uint8A
 }
 
 /**
- * Parity bytes as CIDv1 raw sha2-256 blocks of at most blockSize bytes. The blocks are copies:
- * the stripe buffer the parity was coded in is reused for the next stripe.
+ * Parity bytes as CIDv1 raw sha2-256 blocks of at most blockSize bytes. The blocks are copies
+ * (the stripe buffer the parity was coded in goes back to a pool for the next stripe), or with
+ * `views` views of `bytes` (a caller that reuses the buffer only once the blocks are stored).
  */
-export async function cutRawBlocks (bytes: Uint8Array, blockSize: number): Promise<RawBlock[]> {
+export async function cutRawBlocks (bytes: Uint8Array, blockSize: number, opts: { views?: boolean } = {}): Promise<RawBlock[]> {
   const out: RawBlock[] = []
   for (let off = 0; off < bytes.byteLength; off += blockSize) {
-    const b = bytes.slice(off, Math.min(off + blockSize, bytes.byteLength))
+    const end = Math.min(off + blockSize, bytes.byteLength)
+    const b = opts.views === true ? bytes.subarray(off, end) : bytes.slice(off, end)
     out.push({ cid: CID.createV1(raw.code, await sha256.digest(b)), bytes: b })
   }
   return out
@@ -43,12 +45,12 @@ export async function cutRawBlocks (bytes: Uint8Array, blockSize: number): Promi
 
 /**
  * The buffer behind a laid-out stripe: when every present view i is exactly the slot
- * [(first + i) x size, (first + i + 1) x size) of one `total` x size buffer, that buffer;
- * otherwise undefined.
+ * [(first + i) x size, (first + i + 1) x size) of one `total` x size buffer (an ArrayBuffer, or
+ * a SharedArrayBuffer the codec's worker codes in place), that buffer; otherwise undefined.
  */
-export function stripeBehind (views: ReadonlyArray<Uint8Array | undefined>, first: number, total: number, size: number): ArrayBuffer | undefined {
+export function stripeBehind (views: ReadonlyArray<Uint8Array | undefined>, first: number, total: number, size: number): ArrayBuffer | SharedArrayBuffer | undefined {
   const buf = views.find(v => v != null)?.buffer
-  if (!(buf instanceof ArrayBuffer) || buf.byteLength !== total * size) return undefined
+  if (!(buf instanceof ArrayBuffer || buf instanceof SharedArrayBuffer) || buf.byteLength !== total * size) return undefined
   const laidOut = views.every((v, i) => v == null || (v.buffer === buf && v.byteOffset === (first + i) * size && v.byteLength === size))
   return laidOut ? buf : undefined
 }

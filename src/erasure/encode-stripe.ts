@@ -16,6 +16,11 @@ export interface EncodeStripeOptions {
   nonce: Uint8Array
   /** size of the raw blocks parity is cut into (default 256 KiB, at most 1 MiB) */
   parityBlockSize?: number
+  /**
+   * The data shards' nodes, made by the caller when each shard closed (the add sends a shard's
+   * node as soon as its last block went out); made here when absent.
+   */
+  dataNodes?: ReadonlyArray<RawBlock | undefined>
   signal?: AbortSignal
 }
 
@@ -25,17 +30,19 @@ export interface EncodedStripe {
   paddedLength: number
   /**
    * The coded stripe's memory, which the data blocks are views of: to give back to the
-   * StripeBuffers pool once they are not needed. The parity blocks are copies.
+   * StripeBuffers pool once they are not needed. The parity blocks are copies, except in a
+   * shared stripe buffer (coded in place): there they are views of its parity slots, which the
+   * caller reuses only once they are stored.
    */
-  buffer?: ArrayBuffer
+  buffer?: ArrayBuffer | SharedArrayBuffer
   data: EncodedShard[]
   parity: EncodedShard[]
   /** this stripe's entry in the manifest */
   manifest: ManifestStripe
 }
 
-async function shardOf (kind: ShardKind, stripe: number, index: number, blocks: RawBlock[], length: number, nonce: Uint8Array): Promise<EncodedShard> {
-  const node = await encodeShardNode({
+async function shardOf (kind: ShardKind, stripe: number, index: number, blocks: RawBlock[], length: number, nonce: Uint8Array, made?: RawBlock): Promise<EncodedShard> {
+  const node = made ?? await encodeShardNode({
     kind,
     stripe,
     index,
@@ -80,10 +87,11 @@ export async function encodeStripe (stripe: Stripe, codec: Codec, parityShards: 
   }
   const data = await Promise.all(stripe.dataShards.map(async (s, i) => {
     const blocks = coded == null ? s.blocks : splitByRefs(coded.subarray(i * padded), refs[i])
-    return await shardOf('data', stripe.index, i, blocks, lengths[i], opts.nonce)
+    return await shardOf('data', stripe.index, i, blocks, lengths[i], opts.nonce, opts.dataNodes?.[i])
   }))
+  const views = coded?.buffer instanceof SharedArrayBuffer
   const parity = await Promise.all(parityBytes.map(async (bytes, j) =>
-    await shardOf('parity', stripe.index, j, await cutRawBlocks(bytes, blockSize), bytes.byteLength, opts.nonce)))
+    await shardOf('parity', stripe.index, j, await cutRawBlocks(bytes, blockSize, { views }), bytes.byteLength, opts.nonce)))
 
   const ref = (s: EncodedShard): ManifestStripe['data'][number] => ({
     node: s.node.cid,
@@ -93,7 +101,7 @@ export async function encodeStripe (stripe: Stripe, codec: Codec, parityShards: 
   return {
     index: stripe.index,
     paddedLength: padded,
-    ...(coded != null ? { buffer: coded.buffer as ArrayBuffer } : {}),
+    ...(coded != null ? { buffer: coded.buffer } : {}),
     data,
     parity,
     manifest: { data: data.map(ref), parity: parity.map(ref) }

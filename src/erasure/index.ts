@@ -12,7 +12,7 @@ export {
 export type * from './types.js'
 export { StripeBuilder, buildStripes } from './stripe-builder.js'
 export { StripeBuffers } from './stripe-buffers.js'
-export type { StripeBuilderOptions } from './stripe-builder.js'
+export type { ClosedShard, StripeBuilderOptions } from './stripe-builder.js'
 export { encodeStripe } from './encode-stripe.js'
 export type { EncodeStripeOptions, EncodedStripe } from './encode-stripe.js'
 export { encodeShardNode, decodeShardNode } from './shard-node.js'

@@ -11,10 +11,23 @@
 // it arrives, so the caller's block is free to go as soon as it has been sent on. Buffers come
 // from a StripeBuffers pool, to which the caller gives a coded stripe's buffer back. At most one
 // stripe is held in memory.
+//
+// A caller that must know where a block lands before it is written (the add waits until the
+// slot's previous shard is stored) calls makeRoom(length) first, which closes the current shard
+// if the block does not fit, then `next` says the block's stripe and data shard, and push places
+// it there. Shards closed so far are listed by takeClosed(), in order.
 import { ErasureParamsError } from './errors.js'
 import { StripeBuffers } from './stripe-buffers.js'
 import { maxBlocksPerShard, validateShardCounts } from './limits.js'
 import type { DataShard, RawBlock, Stripe } from './types.js'
+
+/** A data shard the builder closed: no block joins it any more. */
+export interface ClosedShard {
+  stripe: number
+  /** its index among the stripe's data shards */
+  index: number
+  shard: DataShard
+}
 
 export interface StripeBuilderOptions {
   dataShards: number
@@ -38,7 +51,8 @@ export class StripeBuilder {
   private buffer: Uint8Array | undefined
   private readonly buffers: StripeBuffers
   private nextIndex = 0
-  private last: { stripe: number, shard: number } | undefined
+  private last: { stripe: number, shard: number, block: RawBlock } | undefined
+  private closed: ClosedShard[] = []
 
   constructor (opts: StripeBuilderOptions) {
     validateShardCounts(opts.dataShards, opts.parityShards)
@@ -61,29 +75,52 @@ export class StripeBuilder {
    */
   push (block: RawBlock): Stripe[] {
     const len = block.bytes.byteLength
-    if (len > this.shardSize) {
-      throw new ErasureParamsError(`block ${block.cid.toString()} of ${len} bytes is larger than the shard size ${this.shardSize}: use a shard size of at least the chunk size`)
-    }
-    const done: Stripe[] = []
-    const cur = this.current
-    if (cur != null && cur.length + len > this.shardSize) this.closeShard(done)
+    const done = this.makeRoom(len, block.cid.toString())
     const shard = this.current ??= { blocks: [], length: 0 }
-    this.last = { stripe: this.nextIndex, shard: this.shards.length }
     const at = this.shards.length * this.shardSize + shard.length
     const buffer = this.buffer ??= this.newBuffer()
     buffer.set(block.bytes, at)
-    shard.blocks.push({ cid: block.cid, bytes: buffer.subarray(at, at + len) })
+    const placed = { cid: block.cid, bytes: buffer.subarray(at, at + len) }
+    this.last = { stripe: this.nextIndex, shard: this.shards.length, block: placed }
+    shard.blocks.push(placed)
     shard.length += len
     if (shard.length === this.shardSize || shard.blocks.length >= this.maxBlocks) this.closeShard(done)
     return done
   }
 
   /**
-   * Where the last pushed block went: its stripe and data shard index. Lets the adder stream a
-   * block to its shard's holder as soon as it arrives, before the stripe is complete.
+   * Closes the current shard when a block of `length` bytes does not fit in it: the stripes
+   * that completes (push does the same by itself; this lets a caller code them first).
    */
-  get lastPosition (): { stripe: number, shard: number } | undefined {
+  makeRoom (length: number, cid?: string): Stripe[] {
+    if (length > this.shardSize) {
+      throw new ErasureParamsError(`block ${cid ?? ''}${cid != null ? ' ' : ''}of ${length} bytes is larger than the shard size ${this.shardSize}: use a shard size of at least the chunk size`)
+    }
+    const done: Stripe[] = []
+    const cur = this.current
+    if (cur != null && cur.length + length > this.shardSize) this.closeShard(done)
+    return done
+  }
+
+  /** The stripe and data shard the next block goes to, once makeRoom made room for it. */
+  get next (): { stripe: number, shard: number } {
+    return { stripe: this.nextIndex, shard: this.shards.length }
+  }
+
+  /**
+   * Where the last pushed block went (its stripe and data shard index) and its bytes in the
+   * stripe buffer. Lets the adder stream a block to its shard's holder as soon as it arrives,
+   * before the stripe is complete.
+   */
+  get lastPosition (): { stripe: number, shard: number, block: RawBlock } | undefined {
     return this.last
+  }
+
+  /** The data shards closed since the last call, in order (their bytes are views of the stripe buffer). */
+  takeClosed (): ClosedShard[] {
+    const out = this.closed
+    this.closed = []
+    return out
   }
 
   private newBuffer (): Uint8Array {
@@ -101,6 +138,7 @@ export class StripeBuilder {
 
   private closeShard (done: Stripe[]): void {
     if (this.current == null) return
+    this.closed.push({ stripe: this.nextIndex, index: this.shards.length, shard: this.current })
     this.shards.push(this.current)
     this.current = undefined
     if (this.shards.length === this.d) done.push(this.emit())

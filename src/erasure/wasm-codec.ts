@@ -21,14 +21,6 @@ interface Pending {
   reject: (err: Error) => void
 }
 
-/** The SharedArrayBuffer the shards are laid out in as a stripe (shard i at i x size), if they are. */
-function sharedStripeBehind (shards: ReadonlyArray<Uint8Array | undefined>, total: number, size: number): SharedArrayBuffer | undefined {
-  const buf = shards.find(v => v != null)?.buffer
-  if (!(buf instanceof SharedArrayBuffer) || buf.byteLength !== total * size) return undefined
-  const laidOut = shards.every((v, i) => v == null || (v.buffer === buf && v.byteOffset === i * size && v.byteLength === size))
-  return laidOut ? buf : undefined
-}
-
 /**
  * The shards as one buffer of `total` x size bytes, shard i at i x size, for the worker. When
  * the shards already are exactly those views of one such buffer (how encodeStripe and the
@@ -41,7 +33,7 @@ function sharedStripeBehind (shards: ReadonlyArray<Uint8Array | undefined>, tota
  * ~20-30 ms of CPU per 96 MiB stripe — more than the SIMD codec takes to code it.
  */
 function stripeBuffer (shards: Array<Uint8Array | undefined>, total: number, size: number): StripeMemory {
-  const laidOut = stripeBehind(shards, 0, total, size) ?? sharedStripeBehind(shards, total, size)
+  const laidOut = stripeBehind(shards, 0, total, size)
   if (laidOut != null) return laidOut
   const whole = new Uint8Array(total * size)
   for (const [i, s] of shards.entries()) if (s != null) whole.set(s, i * size)

@@ -205,8 +205,17 @@ describe('StripeBuffers', () => {
     const fresh = pool.take(6 * K) // the spare is out: a new, zeroed one
     assert.notEqual(fresh.buffer, a.buffer)
     assert.equal(fresh.every(x => x === 0), true)
-    const moved = structuredClone(fresh.buffer, { transfer: [fresh.buffer] })
+    const moved = structuredClone(fresh.buffer, { transfer: [fresh.buffer as ArrayBuffer] })
     pool.give(fresh.buffer) // detached
     assert.notEqual(pool.take(6 * K).buffer, moved)
+  })
+
+  it('a shared pool hands out SharedArrayBuffers and takes back only those', () => {
+    const pool = new StripeBuffers({ shared: true })
+    const a = pool.take(6 * K)
+    assert.ok(a.buffer instanceof SharedArrayBuffer)
+    pool.give(new ArrayBuffer(6 * K)) // another kind: ignored
+    pool.give(a.buffer)
+    assert.equal(pool.take(6 * K).buffer, a.buffer)
   })
 })

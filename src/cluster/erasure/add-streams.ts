@@ -12,6 +12,7 @@
 import type { Logger } from 'pino'
 import type { IpfsBlock, IpfsConnector } from '../../ipfs/connector.js'
 import type { RawBlock } from '../../erasure/index.js'
+import { copyOf } from '../../erasure/blocks.js'
 import { ClusterError, errorMessage } from '../../api/errors.js'
 import { BlockChannel, storeBlocks } from '../block-channel.js'
 import type { BlockStores } from '../block-channel.js'
@@ -159,10 +160,16 @@ export class PeerStreams {
     return s
   }
 
-  /** Queues a block on a stream, counting its bytes for the peer; false when the stream failed. */
+  /**
+   * Queues a block on a stream, counting its bytes for the peer; false when the stream failed.
+   * A block in the add's reused stripe memory (a shared buffer) goes to this peer's own node as a
+   * copy: a remote peer is done with the bytes once it confirmed them, but the local node may
+   * still hold what it was given (a cache, bitswap's send queue) when the slot is refilled.
+   */
   async put (s: BlockStream, block: RawBlock | IpfsBlock): Promise<boolean> {
     this.signal.throwIfAborted()
     this.bytesByPeer.set(s.peer, (this.bytesByPeer.get(s.peer) ?? 0) + block.bytes.byteLength)
+    if (s.peer === this.stores.self && block.bytes.buffer instanceof SharedArrayBuffer) block = { cid: block.cid, bytes: copyOf(block.bytes) } as typeof block
     const ok = await s.put(block)
     this.signal.throwIfAborted()
     return ok

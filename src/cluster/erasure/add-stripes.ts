@@ -10,22 +10,23 @@
 // Write quorum (add.md): a shard whose holder failed before confirming it is sent whole to a
 // live peer holding nothing of the stripe, or else recorded as lost (its pin keeps the failed
 // holder, so the repair rebuilds it); a stripe with fewer than its quorum of shards stored
-// fails the add. To re-send a data shard its bytes must still exist: the leaves that went out
-// (buffers of their own, not views of the stripe buffer) are kept with their stripe until its
-// data shards are confirmed, which happens in the background while the next stripe's leaves
-// come in, so the importer never waits for a holder's disk at a stripe boundary. Parity shards
-// are copies of their own, kept until confirmed. Memory: one stripe buffer, and the leaves and
-// parity of the stripe before while it settles (EC rule 2, "about two stripes").
+// fails the add. To re-send a shard its bytes must still exist: the add's one stripe buffer is
+// shared with the codec's worker (coded in place, never taken away), the leaves that go out and
+// the parity blocks are views of its slots, and a slot is refilled by the next stripe only once
+// its shard is stored (add-slots.ts). A data shard's node ends its stream as soon as the shard
+// closes, so its confirmation comes while the stripe's later shards come in; the parity is stored
+// while the next stripe's data comes in. Memory: one stripe (EC rule 2).
 import type { Logger } from 'pino'
 import { placeShards } from '../../allocator/placement.js'
 import { ClusterError } from '../../api/errors.js'
-import { StripeBuffers, StripeBuilder, encodeStripe } from '../../erasure/index.js'
-import type { Codec, EncodedShard, ManifestStripe, RawBlock, ShardKind, Stripe } from '../../erasure/index.js'
+import { StripeBuffers, StripeBuilder, encodeShardNode, encodeStripe } from '../../erasure/index.js'
+import type { Codec, ManifestStripe, RawBlock, ShardKind, Stripe } from '../../erasure/index.js'
 import { BlockDeliveryError } from './add-streams.js'
 import type { BlockStream, PeerStreams } from './add-streams.js'
 import { replacementPeer } from './add-copies.js'
 import type { AddPeers } from './add-copies.js'
 import { stripeQuorum } from './add-params.js'
+import { StripeSlots } from './add-slots.js'
 
 /** One shard as the add stored it: what its shard pin and its output line need. */
 export interface StoredShard {
@@ -78,39 +79,51 @@ interface OpenStripe {
   holders: string[]
   /** each data shard's block stream, opened with its first leaf */
   streams: Array<BlockStream | undefined>
-  /** data shards whose stream failed: sent whole to another peer once coded */
+  /** data shards whose stream failed: sent whole to another peer once closed */
   redo: Set<number>
   /** peers that failed each position */
   failedOn: Map<number, string[]>
-  /** each data shard's leaves as they went out: what a re-send sends */
+  /** each data shard's leaves as they went out (views of its slot): what a re-send sends */
   leaves: RawBlock[][]
+  /** each closed data shard's node */
+  nodes: Array<Promise<RawBlock>>
+  /** each closed data shard's storing: where it ended up */
+  stored: Array<Promise<Placement>>
+}
+
+/** Where a shard ended up: its holder, or the failed peer its pin stays on and why it is lost. */
+interface Placement {
+  holder: string
+  lost?: string
 }
 
 /** A shard to send whole (parity, or a data shard whose first holder failed). */
 interface Resend {
   position: number
-  shard: EncodedShard
+  blocks: RawBlock[]
+  node: RawBlock
 }
 
 export class StripeWriter {
   private readonly init: StripeWriterInit
   private readonly builder: StripeBuilder
-  private readonly buffers = new StripeBuffers()
-  /** the stripes that have blocks but are not coded yet (at most two) */
+  private readonly buffers = new StripeBuffers({ shared: true })
+  private readonly slots: StripeSlots
+  /** the stripes that have blocks but are not coded yet */
   private readonly open = new Map<number, OpenStripe>()
   readonly stripes: ManifestStripe[] = []
   readonly shards: StoredShard[] = []
   /** bytes of leaf data seen */
   fileSize = 0
-  /** the last coded stripe's parity (and re-sent shards) on their way to their holders */
+  /** the coded stripes' storing and write quorum checks, in stripe order */
   private sending: Promise<void> = Promise.resolve()
   private sendFailed?: { error: unknown }
 
   constructor (init: StripeWriterInit) {
     this.init = init
     this.builder = new StripeBuilder({ dataShards: init.d, parityShards: init.p, shardSize: init.shardSize, buffers: this.buffers })
+    this.slots = new StripeSlots(init.d + init.p)
   }
-
   /** Stripes stored with fewer than all their shards (lost ones recorded for the repair). */
   get degraded (): Array<{ stripe: number, stored: number, total: number, lost: StoredShard[] }> {
     const by = new Map<number, StoredShard[]>()
@@ -141,7 +154,7 @@ export class StripeWriter {
       const holders = k === 0 ? [] : placeShards({ shards: k, stripes: 1, ranking: rotated, groupOf: peers.groupOf })[0]
       const dead = [...streams.failed.keys()]
       for (let i = k; i < n; i++) holders.push(dead.length === 0 ? '' : dead[(i - k) % dead.length])
-      st = { index: s, holders, streams: [], redo: new Set(), failedOn: new Map(), leaves: [] }
+      st = { index: s, holders, streams: [], redo: new Set(), failedOn: new Map(), leaves: [], nodes: [], stored: [] }
       this.open.set(s, st)
     }
     return st
@@ -149,19 +162,31 @@ export class StripeWriter {
 
   /** Adds the next leaf in file order: stores it on its holder, codes the stripes it completes. */
   async push (leaf: RawBlock): Promise<void> {
-    if (this.sendFailed != null) throw this.sendFailed.error
+    this.throwIfFailed()
     this.fileSize += leaf.bytes.byteLength
+    // a leaf that does not fit closes its shard (and maybe the stripe) before it is laid out
+    const full = this.builder.makeRoom(leaf.bytes.byteLength, leaf.cid.toString())
+    this.storeClosed()
+    for (const stripe of full) await this.code(stripe)
+    const at = this.builder.next
+    await this.slots.free(at.shard, at.stripe)
+    this.throwIfFailed()
     const done = this.builder.push(leaf)
-    const at = this.builder.lastPosition
-    if (at != null) await this.sendLeaf(at.stripe, at.shard, leaf)
+    await this.sendLeaf(at.stripe, at.shard, (this.builder.lastPosition as { block: RawBlock }).block)
+    this.storeClosed()
     for (const stripe of done) await this.code(stripe)
   }
 
   /** Codes the last, possibly short, stripe and waits until every stripe is stored. */
   async finish (): Promise<void> {
     const last = this.builder.finish()
+    this.storeClosed()
     if (last != null) await this.code(last)
     await this.sending
+    this.throwIfFailed()
+  }
+
+  private throwIfFailed (): void {
     if (this.sendFailed != null) throw this.sendFailed.error
   }
 
@@ -195,61 +220,78 @@ export class StripeWriter {
     if (!await streams.put(s, leaf)) st.redo.add(i)
   }
 
-  private async code (stripe: Stripe): Promise<void> {
-    const { d, p, codec, streams, signal } = this.init
-    const st = this.stripe(stripe.index)
-    const enc = await encodeStripe(stripe, codec, p, { dataShards: d, nonce: this.init.nonce, parityBlockSize: this.init.parityBlockSize, signal })
-    // each data shard's node ends its stream; whether the holder stored it all is learnt in
-    // the background (settle), while the next stripe's leaves go out
-    const ended = enc.data.map(async (shard, i) => {
-      const s = st.streams[i]
-      if (s == null || st.redo.has(i)) return false
-      const ok = await streams.put(s, shard.node)
+  /**
+   * The data shards the builder closed: each one's node ends its stream, and its slot is held
+   * until the holder confirms it (or it is re-sent, or lost).
+   */
+  private storeClosed (): void {
+    for (const c of this.builder.takeClosed()) {
+      const st = this.stripe(c.stripe)
+      const node = encodeShardNode({
+        kind: 'data',
+        stripe: c.stripe,
+        index: c.index,
+        length: c.shard.length,
+        blocks: c.shard.blocks.map(b => [b.cid, b.bytes.byteLength]),
+        nonce: this.init.nonce
+      })
+      st.nodes[c.index] = node
+      const stored = this.storeData(st, c.index, node)
+      st.stored[c.index] = stored
+      this.slots.hold(c.index, c.stripe, stored)
+    }
+  }
+
+  /** Ends data shard i's stream with its node; a shard its holder did not confirm is re-sent whole. */
+  private async storeData (st: OpenStripe, i: number, node: Promise<RawBlock>): Promise<Placement> {
+    const { streams } = this.init
+    const s = st.streams[i]
+    let ok = false
+    if (s != null && !st.redo.has(i)) {
+      ok = await streams.put(s, await node)
       s.end()
-      return ok
+      ok = ok && (await s.settled()) == null
+    }
+    this.init.signal?.throwIfAborted()
+    if (ok) return { holder: st.holders[i] }
+    return await this.place(st, { position: i, blocks: st.leaves[i] ?? [], node: await node })
+  }
+
+  private async code (stripe: Stripe): Promise<void> {
+    const { d, p, codec, signal } = this.init
+    const st = this.stripe(stripe.index)
+    // the codec writes the parity slots (and zeroes the tails of the data slots): the stripe
+    // before must be done with them
+    await this.slots.freeAll(stripe.index)
+    this.throwIfFailed()
+    const dataNodes = await Promise.all(st.nodes)
+    const enc = await encodeStripe(stripe, codec, p, { dataShards: d, nonce: this.init.nonce, parityBlockSize: this.init.parityBlockSize, dataNodes, signal })
+    // the next stripe is laid out in the same buffer, slot by slot as each is stored (a short
+    // stripe coded in a compact copy leaves the builder's buffer, given back as well)
+    this.buffers.give(enc.buffer)
+    this.buffers.give(stripe.buffer.buffer)
+    const parity = enc.parity.map(shard => {
+      const stored = this.place(st, { position: d + shard.index, blocks: shard.blocks, node: shard.node })
+      this.slots.hold(d + shard.index, stripe.index, stored)
+      return stored
     })
-    // a data shard to re-send is its leaves as they went out (the coded stripe's blocks are
-    // views of the stripe buffer, which the next stripe takes now)
-    const data = enc.data.map((shard, i) => ({ ...shard, blocks: st.leaves[i] ?? [] }))
-    const kept: StoredShard[] = enc.data.map((s, i) => this.record(stripe.index, s, i, st))
     this.stripes.push(enc.manifest)
     this.open.delete(stripe.index)
-    // the leaves went out as themselves, parity blocks are copies: nothing uses the coded
-    // stripe any more, so the next stripe is laid out in it (or in the builder's buffer, when a
-    // short stripe was coded in a compact copy of it)
-    this.buffers.give(enc.buffer)
-    this.buffers.give(stripe.buffer.buffer as ArrayBuffer)
-    // one stripe settling at a time: the one before must be stored first
-    await this.sending
-    if (this.sendFailed != null) throw this.sendFailed.error
+    const shards: StoredShard[] = [...enc.data, ...enc.parity].map(s => {
+      const position = s.kind === 'data' ? s.index : d + s.index
+      return { stripe: stripe.index, kind: s.kind, index: s.index, position, node: s.node.cid.toString(), length: s.length, holder: '' }
+    })
+    const before = this.sending
     this.sending = (async () => {
-      const confirmed = await Promise.all(ended.map(async (e, i) => (await e) && (await st.streams[i]?.settled()) == null))
-      signal?.throwIfAborted()
-      const resend: Resend[] = []
-      for (const [i, shard] of data.entries()) if (!confirmed[i]) resend.push({ position: i, shard })
-      for (const shard of enc.parity) resend.push({ position: d + shard.index, shard })
-      await this.settle(stripe.index, enc.data.length, st, kept, confirmed, resend)
-    })().catch(error => { this.sendFailed = { error } })
+      const placed = await Promise.all([...st.stored, ...parity])
+      await before
+      this.settle(stripe.index, enc.data.length, st, shards.map((s, k) => ({ ...s, ...placed[k] })))
+    })().catch(error => { this.sendFailed ??= { error } })
   }
 
-  private record (stripe: number, s: EncodedShard, position: number, st: OpenStripe): StoredShard {
-    return { stripe, kind: s.kind, index: s.index, position, node: s.node.cid.toString(), length: s.length, holder: st.holders[position] }
-  }
-
-  /** Sends the stripe's parity and re-sent shards, then checks the stripe's write quorum. */
-  private async settle (index: number, n: number, st: OpenStripe, data: StoredShard[], confirmed: boolean[], resend: Resend[]): Promise<void> {
+  /** Checks a stored stripe's write quorum and records its shards. */
+  private settle (index: number, n: number, st: OpenStripe, shards: StoredShard[]): void {
     const { d, p } = this.init
-    const placed = await Promise.all(resend.map(async r => await this.place(st, r)))
-    const byPosition = new Map<number, { holder: string, lost?: string }>()
-    for (const [k, r] of resend.entries()) byPosition.set(r.position, placed[k])
-    const shards: StoredShard[] = []
-    for (const [i, s] of data.entries()) {
-      shards.push(confirmed[i] ? s : { ...s, ...byPosition.get(i) })
-    }
-    for (const r of resend) {
-      if (r.shard.kind !== 'parity') continue
-      shards.push({ stripe: index, kind: 'parity', index: r.shard.index, position: r.position, node: r.shard.node.cid.toString(), length: r.shard.length, ...byPosition.get(r.position) } as StoredShard)
-    }
     for (const s of shards) {
       const f = st.failedOn.get(s.position)
       if (f != null && f.length > 0) s.failedOn = s.lost != null ? f.slice(0, -1) : f
@@ -266,7 +308,7 @@ export class StripeWriter {
   }
 
   /** Stores one whole shard on its holder, or on another peer each time one fails. */
-  private async place (st: OpenStripe, r: Resend): Promise<{ holder: string, lost?: string }> {
+  private async place (st: OpenStripe, r: Resend): Promise<Placement> {
     const { streams } = this.init
     while (true) {
       let holder = st.holders[r.position]
@@ -277,7 +319,7 @@ export class StripeWriter {
       }
       const s = streams.stream(holder)
       let ok = true
-      for (const b of [...r.shard.blocks, r.shard.node]) {
+      for (const b of [...r.blocks, r.node]) {
         if (!await streams.put(s, b)) {
           ok = false
           break
