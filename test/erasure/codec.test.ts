@@ -243,6 +243,29 @@ console.log(p[0].byteLength)`
     assert.ok(Date.now() - t0 < 10_000)
   })
 
+  it('lets go of shared stripes once they are coded (the worker keeps no handle on them)', async () => {
+    const mod = new URL('../../src/erasure/index.js', import.meta.url).href
+    // twelve fresh 64 MiB shared stripes coded one after the other, as twelve adds would: the
+    // memory of each must be freed once the caller drops it, not kept alive by the worker
+    const script = `import { ${suite.name} } from '${mod}'
+const c = new ${suite.name}()
+const size = 16 << 20
+let base = 0
+for (let i = 0; i < 12; i++) {
+  const whole = new Uint8Array(new SharedArrayBuffer(4 * size))
+  whole.fill(i + 1, 0, 3 * size)
+  await c.encode([0, 1, 2].map(k => whole.subarray(k * size, (k + 1) * size)), 1)
+  await new Promise(resolve => setTimeout(resolve, 20))
+  globalThis.gc()
+  if (i === 1) base = process.memoryUsage().rss
+}
+console.log(Math.round((process.memoryUsage().rss - base) / 1048576))
+await c.close()`
+    const { stdout } = await run(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { timeout: 60_000 })
+    const grewMiB = Number(stdout.trim())
+    assert.ok(grewMiB < 3 * 64, `RSS grew by ${grewMiB} MiB over 10 stripes of 64 MiB`)
+  })
+
   it('fails calls after close and restarts nothing', async () => {
     const c = suite.make()
     await c.encode([bytes(10)], 1)
