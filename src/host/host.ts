@@ -10,6 +10,7 @@ import { ping } from '@libp2p/ping'
 import { gossipsub } from '@libp2p/gossipsub'
 import { mdns } from '@libp2p/mdns'
 import { privateNetwork } from './pnet.js'
+import { sendWindowUpdatesAtHalfWindow } from './yamux-window.js'
 import type { ClusterConfig } from '../cluster/config.js'
 import type { BandwidthMeter } from './bandwidth.js'
 
@@ -19,6 +20,7 @@ const MAX_STREAM_WINDOW = 4 * 1024 * 1024
 export type ClusterHost = Libp2p<{ identify: any, ping: any, pubsub: any }>
 
 export async function createClusterHost (cfg: ClusterConfig, privateKey: PrivateKey, bandwidth?: BandwidthMeter): Promise<ClusterHost> {
+  sendWindowUpdatesAtHalfWindow()
   const services: Record<string, any> = {
     identify: identify(),
     ping: ping(),
