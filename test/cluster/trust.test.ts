@@ -17,7 +17,12 @@ let cluster: TestCluster
 // bootstrap to it (upstream: bootstrap peers are trusted unless --no-trust).
 before(async () => {
   cluster = await startCluster(3, {
-    configure: json => { json.consensus.crdt.trusted_peers = [] }
+    configure: json => {
+      json.consensus.crdt.trusted_peers = []
+      // the pins below have no blocks anywhere: each peer's pin attempt runs until this timeout,
+      // and ipfs gc waits for pins in progress (as kubo's GC waits for its pin lock)
+      json.ipfs_connector.embedded.pin_timeout = '10s'
+    }
   })
 })
 after(async () => { await cluster?.stopAll() })
