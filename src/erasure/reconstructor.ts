@@ -87,7 +87,7 @@ export interface StripeResult {
    * The stripe buffer every block of a stripe with losses is a view of: give it back to the
    * StripeBuffers pool once the blocks are not needed. Absent for a healthy stripe.
    */
-  buffer?: ArrayBuffer
+  buffer?: ArrayBuffer | SharedArrayBuffer
 }
 
 type Header = Pick<Manifest, 'codec' | 'data_shards' | 'parity_shards' | 'nonce'>
@@ -180,7 +180,7 @@ export async function reconstructStripe (
   const got = (s: ShardId): RawBlock[] | undefined => reads.got.get(keyOf(s))
   const data: Array<RawBlock[] | undefined> = stripe.data.map((_, i) => got({ kind: 'data', index: i }))
   if (lost.length === 0 && data.every(x => x != null)) {
-    return { stripe: index, data: data as RawBlock[][], lost: [], rebuilt: [], hedged: reads.hedged, ...(whole != null ? { buffer: whole.buffer as ArrayBuffer } : {}) }
+    return { stripe: index, data: data as RawBlock[][], lost: [], rebuilt: [], hedged: reads.hedged, ...(whole != null ? { buffer: whole.buffer } : {}) }
   }
   if (!codecReads(codec, manifest.codec)) {
     throw new CodecError(`stripe ${index} was coded with ${manifest.codec}; this peer has ${codec.id}`)
@@ -224,5 +224,5 @@ export async function reconstructStripe (
     if (s.kind === 'data') data[s.index] = shard.blocks
   }
   for (const [i] of data.entries()) data[i] ??= (await rebuild({ kind: 'data', index: i })).blocks
-  return { stripe: index, data: data as RawBlock[][], lost, rebuilt, hedged: reads.hedged, ...(all[0]?.byteLength > 0 ? { buffer: all[0].buffer as ArrayBuffer } : {}) }
+  return { stripe: index, data: data as RawBlock[][], lost, rebuilt, hedged: reads.hedged, ...(all[0]?.byteLength > 0 ? { buffer: all[0].buffer } : {}) }
 }

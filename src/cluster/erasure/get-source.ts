@@ -50,7 +50,7 @@ export class StripeBlockSource {
   readonly visited = new Set<number>()
   private current?: { index: number, blocks: Map<string, Uint8Array>, read: StripeRead }
   /** the buffers of rebuilt stripes, one serving them all */
-  private readonly buffers = new StripeBuffers()
+  private readonly buffers = new StripeBuffers({ shared: true })
   /** holders this walk hedged against (read last from then on) */
   readonly hedge: HedgeMemory
   /** The next stripe, read while the current one is handed out (healthy stripes only). */

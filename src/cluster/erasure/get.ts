@@ -109,7 +109,7 @@ export async function ecGet (ctx: ErasureContext, cid: string, opts: EcGetOption
     await source.finish()
     // stripes the walk never read (their leaves also appear earlier in the file) are
     // repaired here if cluster state says they lost shards
-    const buffers = new StripeBuffers()
+    const buffers = new StripeBuffers({ shared: true })
     for (const index of degraded) {
       if (source.visited.has(index)) continue
       try {
