@@ -265,6 +265,20 @@ test('0-byte and 1-byte inputs are replicated p+1 times and read back from a sur
   }
 })
 
+test('a plain pin of CIDv0 content (dag-pb leaves, data inline) reads back through ecget', async () => {
+  // not an erasure add: the tree's leaves are dag-pb nodes carrying their data, not raw blocks,
+  // and the one-chunk file is a single node
+  for (const [name, content] of [['v0-big', Buffer.from(seq(700000))], ['v0-small', Buffer.from('small file\n')]] as const) {
+    const root = (await ctlOk(['add', '-Q', '--cid-version', '0', input(content)], { host: P[0].apiMultiaddr })).trim()
+    assert.match(root, /^Qm/)
+    const out = join(work, name)
+    const r = await ecget(root, out)
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    assert.equal(r.summary.bytes, content.byteLength)
+    assert.ok(readFileSync(join(out, root)).equals(content))
+  }
+})
+
 test('every peer restarted: every file of this run still reads back exactly', async () => {
   assert.ok(added.length >= 6, 'the earlier tests added their files')
   for (const p of [...P]) await p.stop()

@@ -8,7 +8,7 @@ import { exporter } from 'ipfs-unixfs-exporter'
 import type { EcRecoveryReport, Pin } from '../../api/types.js'
 import type { ErasureContext } from './context.js'
 import { exportBody } from './get-export.js'
-import type { Blocks } from './get-export.js'
+import type { BlockReader, Blocks } from './get-export.js'
 import { blockFromHolders } from './get-fetch.js'
 import type { EcGetOptions, EcGetStream } from './get.js'
 
@@ -23,11 +23,13 @@ export async function replicaGet (ctx: ErasureContext, pin: Pin, opts: EcGetOpti
   const { signal } = opts
   const holders = holdersOf(ctx, pin)
   const failed = new Set<string>()
-  const blocks: Blocks = {
+  const block = async (cid: CID, s?: AbortSignal): Promise<Uint8Array> => await blockFromHolders(ctx, holders, cid, failed, s ?? signal)
+  const blocks: Blocks & BlockReader = {
+    block,
     async * get (cid: CID, options: { signal?: AbortSignal } = {}) {
-      yield await blockFromHolders(ctx, holders, cid, failed, options.signal ?? signal)
+      yield await block(cid, options.signal)
     }
-  } as unknown as Blocks
+  } as unknown as Blocks & BlockReader
   const root = await exporter(CID.parse(pin.cid), blocks, { signal })
   const kind = root.type === 'directory' ? 'directory' : 'file'
   const report: EcRecoveryReport = { cid: pin.cid, name: pin.name, lost: [], rebuilt: [], new_holders: [] }
