@@ -63,11 +63,13 @@ export class StatelessPinTracker {
     await this.workers
   }
 
-  /** Number of pin operations waiting in the queue (the pinqueue metric). */
+  /**
+   * Number of pin operations waiting in the queue (the pinqueue metric). The queue's length, not
+   * a walk of every operation (a million of them at each metric); a cancelled pin counts until a
+   * worker drops it.
+   */
   pinQueueSize (): number {
-    let n = 0
-    for (const op of this.ops.values()) if (op.type === 'pin' && op.phase === 'queued') n++
-    return n
+    return this.pinQueue.size
   }
 
   /** A pin entered or changed in the pinset: pin it here, or make sure it is not pinned when remote. */
