@@ -41,15 +41,13 @@ export interface EncodedStripe {
   manifest: ManifestStripe
 }
 
+/** The shard node of a shard made of `blocks` (`length` bytes in all). */
+export async function shardNodeOf (kind: ShardKind, stripe: number, index: number, blocks: readonly RawBlock[], length: number, nonce: Uint8Array): Promise<RawBlock> {
+  return await encodeShardNode({ kind, stripe, index, length, blocks: blocks.map(b => [b.cid, b.bytes.byteLength]), nonce })
+}
+
 async function shardOf (kind: ShardKind, stripe: number, index: number, blocks: RawBlock[], length: number, nonce: Uint8Array, made?: RawBlock): Promise<EncodedShard> {
-  const node = made ?? await encodeShardNode({
-    kind,
-    stripe,
-    index,
-    length,
-    blocks: blocks.map(b => [b.cid, b.bytes.byteLength]),
-    nonce
-  })
+  const node = made ?? await shardNodeOf(kind, stripe, index, blocks, length, nonce)
   return { kind, index, length, blocks, node }
 }
 

@@ -94,7 +94,8 @@ export class StripeBuilder {
    */
   makeRoom (length: number, cid?: string): Stripe[] {
     if (length > this.shardSize) {
-      throw new ErasureParamsError(`block ${cid ?? ''}${cid != null ? ' ' : ''}of ${length} bytes is larger than the shard size ${this.shardSize}: use a shard size of at least the chunk size`)
+      const what = cid != null ? `block ${cid}` : 'a block'
+      throw new ErasureParamsError(`${what} of ${length} bytes is larger than the shard size ${this.shardSize}: use a shard size of at least the chunk size`)
     }
     const done: Stripe[] = []
     const cur = this.current

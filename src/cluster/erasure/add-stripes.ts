@@ -19,7 +19,7 @@
 import type { Logger } from 'pino'
 import { placeShards } from '../../allocator/placement.js'
 import { ClusterError } from '../../api/errors.js'
-import { StripeBuffers, StripeBuilder, encodeShardNode, encodeStripe } from '../../erasure/index.js'
+import { StripeBuffers, StripeBuilder, encodeStripe, shardNodeOf } from '../../erasure/index.js'
 import type { Codec, ManifestStripe, RawBlock, ShardKind, Stripe } from '../../erasure/index.js'
 import { BlockDeliveryError } from './add-streams.js'
 import type { BlockStream, PeerStreams } from './add-streams.js'
@@ -124,6 +124,7 @@ export class StripeWriter {
     this.builder = new StripeBuilder({ dataShards: init.d, parityShards: init.p, shardSize: init.shardSize, buffers: this.buffers })
     this.slots = new StripeSlots(init.d + init.p)
   }
+
   /** Stripes stored with fewer than all their shards (lost ones recorded for the repair). */
   get degraded (): Array<{ stripe: number, stored: number, total: number, lost: StoredShard[] }> {
     const by = new Map<number, StoredShard[]>()
@@ -172,7 +173,9 @@ export class StripeWriter {
     await this.slots.free(at.shard, at.stripe)
     this.throwIfFailed()
     const done = this.builder.push(leaf)
-    await this.sendLeaf(at.stripe, at.shard, (this.builder.lastPosition as { block: RawBlock }).block)
+    // the leaf goes out as laid out in its slot (the slot holds it until the shard is stored)
+    const placed = this.builder.lastPosition?.block
+    if (placed != null) await this.sendLeaf(at.stripe, at.shard, placed)
     this.storeClosed()
     for (const stripe of done) await this.code(stripe)
   }
@@ -227,14 +230,7 @@ export class StripeWriter {
   private storeClosed (): void {
     for (const c of this.builder.takeClosed()) {
       const st = this.stripe(c.stripe)
-      const node = encodeShardNode({
-        kind: 'data',
-        stripe: c.stripe,
-        index: c.index,
-        length: c.shard.length,
-        blocks: c.shard.blocks.map(b => [b.cid, b.bytes.byteLength]),
-        nonce: this.init.nonce
-      })
+      const node = shardNodeOf('data', c.stripe, c.index, c.shard.blocks, c.shard.length, this.init.nonce)
       st.nodes[c.index] = node
       const stored = this.storeData(st, c.index, node)
       st.stored[c.index] = stored
