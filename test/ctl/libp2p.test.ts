@@ -5,9 +5,9 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { startDaemon } from '../harness/daemon.js'
+import { startLibp2pHttpDaemon } from '../harness/libp2p-http.js'
 import type { DaemonHandle } from '../harness/daemon.js'
 import { runCtl } from '../harness/ctl.js'
 
@@ -18,20 +18,7 @@ describe('cluster-ctl over libp2p-http', { timeout: 300_000 }, () => {
   const tmp = mkdtempSync(join(tmpdir(), 'ctl-p2p-'))
 
   before(async () => {
-    const key = await generateKeyPair('Ed25519')
-    apiPeer = peerIdFromPrivateKey(key).toString()
-    d = await startDaemon({
-      configure: json => {
-        const r = json.api.restapi
-        r.libp2p_listen_multiaddress = '/ip4/127.0.0.1/tcp/0'
-        r.id = apiPeer
-        r.private_key = Buffer.from(privateKeyToProtobuf(key)).toString('base64')
-        r.basic_auth_credentials = { alice: 'secret' }
-      }
-    })
-    const m = new RegExp(`(/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/${apiPeer})`).exec(d.log())
-    assert.ok(m != null, 'the libp2p-http address is logged')
-    addr = m[1]
+    ;({ daemon: d, addr, apiPeer } = await startLibp2pHttpDaemon())
   })
 
   after(async () => {

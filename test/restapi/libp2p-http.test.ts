@@ -7,10 +7,8 @@ import type { Libp2p } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@libp2p/noise'
 import { yamux } from '@libp2p/yamux'
-import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { startDaemon } from '../harness/daemon.js'
+import { startLibp2pHttpDaemon } from '../harness/libp2p-http.js'
 import type { DaemonHandle } from '../harness/daemon.js'
 import { basic } from './http.js'
 
@@ -45,20 +43,7 @@ describe('REST API over libp2p-HTTP', { timeout: 300_000 }, () => {
   let apiPeer: string
 
   before(async () => {
-    const key = await generateKeyPair('Ed25519')
-    apiPeer = peerIdFromPrivateKey(key).toString()
-    d = await startDaemon({
-      configure: json => {
-        const r = json.api.restapi
-        r.libp2p_listen_multiaddress = '/ip4/127.0.0.1/tcp/0'
-        r.id = apiPeer
-        r.private_key = Buffer.from(privateKeyToProtobuf(key)).toString('base64')
-        r.basic_auth_credentials = { alice: 'secret' }
-      }
-    })
-    const m = new RegExp(`(/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/${apiPeer})`).exec(d.log())
-    assert.ok(m != null, 'the libp2p-http address is logged')
-    addr = m[1]
+    ;({ daemon: d, addr, apiPeer } = await startLibp2pHttpDaemon())
     client = await createLibp2p({ transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
   })
 
