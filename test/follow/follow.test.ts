@@ -100,6 +100,20 @@ describe('ipfs-cluster-follow', { timeout: 300_000 }, () => {
     rmSync(base, { recursive: true, force: true })
   })
 
+  /** A file added on the cluster; waits until follower `name`'s list says it is pinned. */
+  async function addAndSeeFollowerPin (name: string, fileName: string, content: string): Promise<string> {
+    const file = join(base, fileName)
+    writeFileSync(file, content)
+    const cid = (await ctlOk(['add', '-Q', file], { host: d.apiMultiaddr })).trim()
+    let last = ''
+    await waitFor(async () => {
+      const l = await follow(['-c', base, name, 'list'])
+      last = l.stdout + l.stderr
+      return l.code === 0 && new RegExp(`^pinned\\s+${cid}`, 'm').test(l.stdout) ? true : undefined
+    }, 90_000).catch(err => { throw new Error(`${String(err)}\nlist: ${last}\nfollower: ${runnerLog.slice(-3000)}`) })
+    return cid
+  }
+
   it('init from the URL alone; the bare call lists the cluster', async () => {
     const none = await follow(['-c', base])
     assert.equal(none.code, 0)
@@ -132,15 +146,7 @@ describe('ipfs-cluster-follow', { timeout: 300_000 }, () => {
     assert.match(info.stdout, /Cluster Peer online: true/)
 
     // a file added on the cluster: the follower pins it
-    const file = join(base, 'content.txt')
-    writeFileSync(file, `followed content ${Date.now()}\n`)
-    const cid = (await ctlOk(['add', '-Q', file], { host: d.apiMultiaddr })).trim()
-    let last = ''
-    await waitFor(async () => {
-      const l = await follow(['-c', base, 'test', 'list'])
-      last = l.stdout + l.stderr
-      return l.code === 0 && new RegExp(`^pinned\\s+${cid}`, 'm').test(l.stdout) ? true : undefined
-    }, 90_000).catch(err => { throw new Error(`${String(err)}\nlist: ${last}\nfollower: ${runnerLog.slice(-3000)}`) })
+    const cid = await addAndSeeFollowerPin('test', 'content.txt', `followed content ${Date.now()}\n`)
     // the cluster sees the follower pin it too
     await waitFor(async () => {
       const st = JSON.parse(await ctlOk(['--enc=json', 'status', cid], { host: d.apiMultiaddr }))
@@ -213,15 +219,7 @@ describe('ipfs-cluster-follow', { timeout: 300_000 }, () => {
     assert.match(info.stdout, new RegExp(`Config source URL: Available \\(${source.replace(/[.?]/g, '\\$&')}\\)`))
     assert.match(info.stdout, /Cluster Peer online: true/)
 
-    const file = join(base, 'gateway-content.txt')
-    writeFileSync(file, `content for the gateway follower ${Date.now()}\n`)
-    const cid = (await ctlOk(['add', '-Q', file], { host: d.apiMultiaddr })).trim()
-    let last = ''
-    await waitFor(async () => {
-      const l = await follow(['-c', base, 'gw', 'list'])
-      last = l.stdout + l.stderr
-      return l.code === 0 && new RegExp(`^pinned\\s+${cid}`, 'm').test(l.stdout) ? true : undefined
-    }, 90_000).catch(err => { throw new Error(`${String(err)}\nlist: ${last}\nfollower: ${runnerLog.slice(-3000)}`) })
+    await addAndSeeFollowerPin('gw', 'gateway-content.txt', `content for the gateway follower ${Date.now()}\n`)
 
     // the gateway down: info says so (upstream's wording)
     gatewayUp = false
