@@ -42,26 +42,20 @@ export async function initConfig (dir: string, opts: InitOptions, print: (line: 
     return id
   })
   await mkdir(dir, { recursive: true, mode: 0o700 })
+  let json: JSONObject
   if (opts.source != null) {
+    // a follower's service.json: only where the configuration is fetched from at every start
     if (!/^https?:\/\//.test(opts.source)) throw new InitError(`the configuration source must be an http(s) URL: ${opts.source}`)
-    await ServiceConfig.save(dir, { source: opts.source })
-    print(`configuration written to ${ServiceConfig.path(dir)}.`)
-    if (!existsSync(identityPath(dir))) {
-      await saveIdentity(dir, await generateIdentity())
-      print(`new identity written to ${identityPath(dir)}`)
-    }
-    const ps = join(dir, String(applyEnv({ peerstore_file: 'peerstore' }, 'CLUSTER').peerstore_file))
-    await writeFile(ps, opts.peers.map(p => p + '\n').join(''), { mode: 0o600 })
-    print(opts.peers.length > 0 ? `peerstore written to ${ps} with ${opts.peers.length} entries.` : `new empty peerstore written to ${ps}.`)
-    return
+    json = { source: opts.source }
+  } else {
+    json = ServiceConfig.build(INIT_SECTIONS, process.env, j => {
+      const cluster = j.cluster as JSONObject
+      if (opts.secret != null) cluster.secret = opts.secret
+      if (peerIds.length > 0) ((j.consensus as JSONObject).crdt as JSONObject).trusted_peers = peerIds
+      applyIpfsBackend(j, ipfsBackend)
+    })
+    if (opts.randomPorts) await randomizePorts(json)
   }
-  const json = ServiceConfig.build(INIT_SECTIONS, process.env, j => {
-    const cluster = j.cluster as JSONObject
-    if (opts.secret != null) cluster.secret = opts.secret
-    if (peerIds.length > 0) ((j.consensus as JSONObject).crdt as JSONObject).trusted_peers = peerIds
-    applyIpfsBackend(j, ipfsBackend)
-  })
-  if (opts.randomPorts) await randomizePorts(json)
   await ServiceConfig.save(dir, json)
   print(`configuration written to ${ServiceConfig.path(dir)}.`)
   if (!existsSync(identityPath(dir))) {
