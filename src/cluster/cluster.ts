@@ -306,12 +306,7 @@ export class Cluster implements ClusterAPI {
     if (!isZeroTime(pin.expire_at) && Date.parse(pin.expire_at) < Date.now()) {
       throw new InvalidArgumentError('pin.ExpireAt set to a time in the past')
     }
-    let existing: Pin | undefined
-    try {
-      existing = await this.init.consensus.get(pin.cid, opts)
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err
-    }
+    const existing = await this.init.consensus.find(pin.cid, opts)
     if (existing != null) {
       if (existing.type !== pin.type) throw new ClusterError(`cannot repin CID with different tracking method, clear state with pin rm to proceed. New: ${pin.type}. Was: ${existing.type}`, 400)
       if (existing.max_depth !== 0 && pin.max_depth === 0) throw new ClusterError('cannot repin a CID which is already pinned in recursive mode (new pin is pinned as direct). Unpin it first.', 400)

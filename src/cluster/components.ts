@@ -11,7 +11,10 @@ export interface Signalled {
 export interface Consensus {
   logPin (pin: Pin): Promise<void>
   logUnpin (pin: Pin): Promise<void>
+  /** the pin, or NotFoundError */
   get (cid: string, opts?: Signalled): Promise<Pin>
+  /** the pin, or undefined when the CID is not in the pinset */
+  find (cid: string, opts?: Signalled): Promise<Pin | undefined>
   has (cid: string): Promise<boolean>
   list (opts?: Signalled): AsyncIterable<Pin>
   isTrustedPeer (peer: string): boolean

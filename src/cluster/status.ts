@@ -1,8 +1,8 @@
 // Status and recover across the peerset (upstream Cluster.Status/StatusAll/Recover/RecoverAll):
 // ask each peer's tracker, compute `remote` and `unpinned` entries locally, and merge the
 // per-peer PinInfos into GlobalPinInfos.
-import type { GlobalPinInfo, Pin, PinInfo, TrackerStatusName } from '../api/types.js'
-import { NotFoundError, errorMessage } from '../api/errors.js'
+import type { GlobalPinInfo, PinInfo, TrackerStatusName } from '../api/types.js'
+import { errorMessage } from '../api/errors.js'
 import { globalPinInfoOf, isPinEverywhere, shortOf, toGlobalPinInfo } from '../api/pin.js'
 import type { Consensus, RemotePeers, Signalled, Tracker } from './components.js'
 import { withTimeout } from '../common/signal.js'
@@ -39,12 +39,7 @@ export class PeerStatus {
 
   /** Calls every peer that should hold the CID; the others are `remote`, or `unpinned` if no pin exists. */
   private async perPeer (cid: string, opts: Signalled, call: (peer: string, signal: AbortSignal) => Promise<PinInfo>): Promise<GlobalPinInfo> {
-    let pin: Pin | undefined
-    try {
-      pin = await this.init.consensus.get(cid, opts)
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err
-    }
+    const pin = await this.init.consensus.find(cid, opts)
     const gpi = globalPinInfoOf(pin, cid)
     const peers = this.init.peerset()
     await Promise.all(peers.map(async peer => {

@@ -130,9 +130,14 @@ export class CrdtConsensus {
   }
 
   async get (cid: string): Promise<Pin> {
+    const pin = await this.find(cid)
+    if (pin === undefined) throw new NotFoundError()
+    return pin
+  }
+
+  async find (cid: string): Promise<Pin | undefined> {
     const v = await this.crdt.get(cid)
-    if (v === undefined) throw new NotFoundError()
-    return decodePin(v)
+    return v === undefined ? undefined : decodePin(v)
   }
 
   async has (cid: string): Promise<boolean> {

@@ -16,7 +16,6 @@ const FETCH_CONCURRENCY = 16
 /** Roots per branch request, and blocks a peer sends at most per branch request. */
 const BRANCH_ROOTS = 64
 const BRANCH_MAX = 1024
-const BRANCH_FIRST = 8
 
 /** A delta of a branch to merge. */
 export interface BranchEntry {
@@ -118,9 +117,10 @@ export class DeltaDag {
   private async streamBranch (wanted: string[], from: string, fetcher: DeltaFetcher, opts: { signal?: AbortSignal, timeout: number }, found: (cid: string, delta: Delta) => void, done: Set<string>): Promise<string[]> {
     const expected = new Set(wanted)
     let progress = true
-    // the peer sends ahead of what is read: a follower one delta behind asks for little, a
-    // peer far behind for more and more
-    let max = BRANCH_FIRST
+    // the peer sends ahead of what is read: the first request asks for the wanted deltas only
+    // (a follower keeping up is one delta behind: every block sent beyond it would be read,
+    // encoded, sent and dropped), a peer further behind for more and more
+    let max = Math.min(BRANCH_MAX, expected.size)
     for (let round = 0; expected.size > 0 && progress; round++, max = Math.min(BRANCH_MAX, max * 8)) {
       progress = false
       const signal = withTimeout(opts.timeout, opts.signal)

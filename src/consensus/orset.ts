@@ -41,8 +41,12 @@ export class ORSet {
   }
 
   async get (key: string): Promise<Uint8Array | undefined> {
+    const k = this.keys.value(key)
+    // absent keys are the common read (every new pin): has() answers without the cost of
+    // building the NotFoundError a get() throws
+    if (!(await this.ds.has(k))) return undefined
     try {
-      return await this.ds.get(this.keys.value(key))
+      return await this.ds.get(k)
     } catch (err: any) {
       if (err?.name === 'NotFoundError') return undefined
       throw err
@@ -60,20 +64,6 @@ export class ORSet {
     }
   }
 
-  /** Ids of the elements of a key no tombstone covers yet: what a removal must tombstone. */
-  async liveIds (key: string): Promise<string[]> {
-    const prefix = this.keys.elementPrefix(key)
-    const ids: string[] = []
-    for await (const k of this.ds.queryKeys({ prefix })) ids.push(CrdtKeys.tail(k, prefix))
-    return ids
-  }
-
-  /**
-   * Stages in `batch` the merge of a delta whose id (its CID) is `id`, and returns the changes
-   * of visible values it makes once committed. Reads only committed data, so the caller may
-   * add its own writes (block, heads) to the batch and commit all at once. Idempotent:
-   * merging a delta again changes nothing.
-   */
   /**
    * The stored state of keys (live elements and visible value), read together: what a local
    * commit reads once to build its tombstones and hands to merge.
@@ -82,14 +72,17 @@ export class ORSet {
     const out = new Map<string, KeyState>()
     for (let i = 0; i < keys.length; i += MERGE_READ_CONCURRENCY) {
       await Promise.all(keys.slice(i, i + MERGE_READ_CONCURRENCY).map(async key => {
-        const [stored, current] = await Promise.all([this.liveElements(key), this.get(key)])
-        out.set(key, { stored, current })
+        out.set(key, await this.readKey(key))
       }))
     }
     return out
   }
 
   /**
+   * Stages in `batch` the merge of a delta whose id (its CID) is `id`, and returns the changes
+   * of visible values it makes once committed. Reads only committed data, so the caller may
+   * add its own writes (block, heads) to the batch and commit all at once. Idempotent:
+   * merging a delta again changes nothing.
    * `known`: the keys' stored state when the caller just read it (a local delta); its id is
    * new then, so no tombstone can cover its elements yet.
    */
@@ -119,7 +112,7 @@ export class ORSet {
         const value = added.get(key)
         const pre = known?.get(key)
         const live = value !== undefined && !(tombed.get(key)?.has(id) === true || (pre === undefined && await this.ds.has(this.keys.tombstone(key, id))))
-        const { stored, current } = pre ?? { stored: await this.liveElements(key), current: await this.get(key) }
+        const { stored, current } = pre ?? await this.readKey(key)
         return { key, value, live, stored, current }
       }))
       for (const { key, value, live, stored, current } of reads) {
@@ -143,6 +136,17 @@ export class ORSet {
       }
     }
     return changes
+  }
+
+  /**
+   * A key's live elements and visible value. A key without a visible value has no live element
+   * (merge keeps the value as the best live element, and deletes it with the last one), so its
+   * elements are listed only when it has a value: a range query costs a LevelDB iterator,
+   * a point read does not, and most keys a commit touches are new.
+   */
+  private async readKey (key: string): Promise<KeyState> {
+    const current = await this.get(key)
+    return { stored: current === undefined ? [] : await this.liveElements(key), current }
   }
 
   /** The stored live elements of a key: [element id, element]. */

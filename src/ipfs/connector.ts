@@ -18,6 +18,8 @@ export interface CallOptions {
   signal?: AbortSignal
 }
 
+export type PinTypeLookup = (cid: string) => Promise<IpfsPinType | undefined>
+
 export interface IpfsConnector {
   start (): Promise<void>
   stop (): Promise<void>
@@ -31,6 +33,12 @@ export interface IpfsConnector {
   pinLs (types: Array<'recursive' | 'direct'>, opts?: CallOptions): AsyncIterable<IpfsPinEntry>
   /** How cid is pinned, or undefined when it is not pinned. */
   pinLsCid (cid: string, opts?: CallOptions): Promise<IpfsPinType | undefined>
+  /**
+   * pinLsCid for a walk over a whole pinset (status of every pin, recover). The embedded node
+   * answers each CID from its pin index; kubo would take a request per CID, so its lookup
+   * lists every pin once and answers from memory.
+   */
+  pinTypes (opts?: CallOptions): Promise<PinTypeLookup>
   /** Stores blocks as they arrive (the adder's BlockStream). */
   blockStream (blocks: AsyncIterable<IpfsBlock>, opts?: CallOptions): Promise<void>
   blockPut (block: IpfsBlock, opts?: CallOptions): Promise<void>

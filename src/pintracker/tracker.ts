@@ -5,8 +5,8 @@ import type { Logger } from 'pino'
 import type { Pin, PinInfo, TrackerStatusName } from '../api/types.js'
 import { TrackerStatus } from '../api/types.js'
 import { isRemotePin } from '../api/pin.js'
-import { errorMessage, NotFoundError } from '../api/errors.js'
-import type { IpfsConnector, IpfsPinType } from '../ipfs/connector.js'
+import { errorMessage } from '../api/errors.js'
+import type { IpfsConnector, IpfsPinType, PinTypeLookup } from '../ipfs/connector.js'
 import type { PinTrackerConfig } from './config.js'
 import { Operation } from './operation.js'
 import type { OperationType } from './operation.js'
@@ -14,7 +14,7 @@ import { OperationQueue } from './queue.js'
 
 /** Read access to the shared pinset (the consensus state). */
 export interface PinsetReader {
-  get (cid: string, opts?: { signal?: AbortSignal }): Promise<Pin>
+  find (cid: string, opts?: { signal?: AbortSignal }): Promise<Pin | undefined>
   list (opts?: { signal?: AbortSignal }): AsyncIterable<Pin>
 }
 
@@ -128,12 +128,7 @@ export class StatelessPinTracker {
     try {
       if (op.type === 'pin') {
         // the operation keeps only the CID: the pin (depth, origins) is the pinset's
-        let pin = op.pin
-        try {
-          pin = await this.state.get(op.cid, { signal: op.abort.signal })
-        } catch (err) {
-          if (!(err instanceof NotFoundError)) throw err
-        }
+        const pin = await this.state.find(op.cid, { signal: op.abort.signal }) ?? op.pin
         await this.ipfs.pin(pin, { signal: op.abort.signal })
       } else {
         await this.ipfs.unpin(op.cid, { signal: op.abort.signal })
@@ -151,24 +146,24 @@ export class StatelessPinTracker {
     const op = this.ops.get(cid)
     let pin: Pin | undefined
     try {
-      pin = await this.state.get(cid, opts)
+      pin = await this.state.find(cid, opts)
     } catch (err) {
-      if (!(err instanceof NotFoundError)) return this.info(cid, undefined, 'cluster_error', errorMessage(err))
+      return this.info(cid, undefined, 'cluster_error', errorMessage(err))
     }
     if (op != null) return this.infoOfOp(op, pin)
     if (pin == null) return this.info(cid, undefined, 'unpinned')
     try {
-      const type = await this.ipfs.pinLsCid(pin.cid, opts)
-      return this.classify(pin, type)
+      return await this.classify(pin, async cid => await this.ipfs.pinLsCid(cid, opts))
     } catch (err) {
       return this.info(cid, pin, 'cluster_error', errorMessage(err))
     }
   }
 
-  private classify (pin: Pin, ipfsType: IpfsPinType | undefined): PinInfo {
+  /** The status of a pin no operation is working on; IPFS is asked only about pins held here. */
+  private async classify (pin: Pin, pinType: PinTypeLookup): Promise<PinInfo> {
     if (pin.type === 'meta-pin') return this.info(pin.cid, pin, 'sharded')
     if (isRemotePin(pin, this.self.peer)) return this.info(pin.cid, pin, 'remote')
-    if (isPinnedForDepth(ipfsType, pin.max_depth)) return this.info(pin.cid, pin, 'pinned')
+    if (isPinnedForDepth(await pinType(pin.cid), pin.max_depth)) return this.info(pin.cid, pin, 'pinned')
     return this.info(pin.cid, pin, 'unexpectedly_unpinned', UNEXPECTEDLY_UNPINNED)
   }
 
@@ -183,8 +178,7 @@ export class StatelessPinTracker {
       }
       return
     }
-    const ipfsPins = new Map<string, IpfsPinType>()
-    for await (const p of this.ipfs.pinLs(['recursive', 'direct'], opts)) ipfsPins.set(p.cid, p.type)
+    const pinType = await this.ipfs.pinTypes(opts)
     // Entries come in CID order (the state's order in the datastore), so that the cluster can
     // merge the streams of every peer without holding them: the operations on CIDs that left
     // the pinset (unpins in flight or failed) are slotted in at their place.
@@ -202,7 +196,7 @@ export class StatelessPinTracker {
     for await (const pin of this.state.list(opts)) {
       yield * orphansBefore.call(this, pin.cid)
       const op = this.ops.get(pin.cid)
-      const info = op != null ? this.infoOfOp(op, pin) : this.classify(pin, ipfsPins.get(pin.cid))
+      const info = op != null ? this.infoOfOp(op, pin) : await this.classify(pin, pinType)
       if (matches(info.status)) yield info
     }
     yield * orphansBefore.call(this, undefined)
@@ -227,12 +221,8 @@ export class StatelessPinTracker {
 
   private async recoverInfo (info: PinInfo): Promise<boolean> {
     if (info.status === 'pin_error' || info.status === 'unexpectedly_unpinned') {
-      let pin: Pin
-      try {
-        pin = await this.state.get(info.cid)
-      } catch {
-        return false
-      }
+      const pin = await this.state.find(info.cid).catch(() => undefined)
+      if (pin === undefined) return false
       this.enqueue('pin', pin)
       return true
     }

@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { LevelDatastore } from 'datastore-level'
+import { LevelStore } from '../../src/datastore/level-store.js'
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
 import { crdtConfigSection } from '../../src/consensus/config.js'
@@ -25,8 +25,8 @@ export async function tempDir (): Promise<{ path: string, remove: () => Promise<
   return { path, remove: async () => { await rm(path, { recursive: true, force: true }) } }
 }
 
-export async function openStore (path: string): Promise<LevelDatastore> {
-  const ds = new LevelDatastore(path)
+export async function openStore (path: string): Promise<LevelStore> {
+  const ds = new LevelStore(path)
   await ds.open()
   return ds
 }
@@ -135,7 +135,7 @@ export class TestNetwork {
 export interface TestPeer {
   id: string
   consensus: CrdtConsensus
-  store: LevelDatastore
+  store: LevelStore
   dir: string
   puts: Pin[]
   deletes: string[]

@@ -87,7 +87,7 @@ export async function runConnectorSuite (t: import('node:test').TestContext, api
       assert.equal(await c.resolve(`/ipfs/${dir.cid}/f`), blocks[0].cid)
     })
 
-    await t.test('pin recursive and direct; pinLsCid and pinLs report them; unpin (twice) removes', async () => {
+    await t.test('pin recursive and direct; pinLsCid, pinLs and pinTypes report them; unpin (twice) removes', async () => {
       const rec = newPin(dir.cid, defaultPinOptions())
       const direct = newPin(blocks[1].cid, { ...defaultPinOptions(), mode: 'direct' })
       await c.pin(rec)
@@ -105,6 +105,10 @@ export async function runConnectorSuite (t: import('node:test').TestContext, api
       const all: string[] = []
       for await (const p of c.pinLs(['recursive', 'direct'])) all.push(p.cid)
       assert.ok(all.includes(blocks[1].cid))
+      const pinType = await c.pinTypes()
+      assert.equal(await pinType(dir.cid), 'recursive')
+      assert.equal(await pinType(blocks[1].cid), 'direct')
+      assert.equal(await pinType(blocks[0].cid), undefined)
       // pinning again is a no-op
       await c.pin(rec)
       await c.unpin(dir.cid)

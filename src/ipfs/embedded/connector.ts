@@ -6,7 +6,6 @@ import { statfs } from 'node:fs/promises'
 import { createHeliaLight } from 'helia'
 import type { Helia } from 'helia'
 import { withBitswap } from '@helia/bitswap'
-import { LevelDatastore } from 'datastore-level'
 import { CID } from 'multiformats/cid'
 import * as dagCbor from '@ipld/dag-cbor'
 import * as json from 'multiformats/codecs/json'
@@ -15,11 +14,12 @@ import { sha3224, sha3256, sha3384, sha3512, keccak256, keccak512 } from '@multi
 import { exporter } from 'ipfs-unixfs-exporter'
 import type { Logger } from 'pino'
 import type { IPFSID, IPFSRepoGC, IPFSRepoStat, Pin } from '../../api/types.js'
-import type { CallOptions, IpfsBlock, IpfsConnector, IpfsPinEntry, IpfsPinType, SwarmConnection } from '../connector.js'
+import type { CallOptions, IpfsBlock, IpfsConnector, IpfsPinEntry, IpfsPinType, PinTypeLookup, SwarmConnection } from '../connector.js'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { ClusterHost } from '../../host/host.js'
 import type { EmbeddedIpfsConfig } from './config.js'
 import { SizedBlockstore } from './sized-blockstore.js'
+import { LevelStore } from '../../datastore/level-store.js'
 import { Pinset } from './pinset.js'
 import { RecentBlocks } from './recent-blocks.js'
 import { RWLock } from '../../common/rwlock.js'
@@ -35,7 +35,7 @@ export class EmbeddedIpfs implements IpfsConnector {
   private readonly host: ClusterHost
   private readonly log: Logger
   private readonly blockstore: SizedBlockstore
-  private readonly datastore: LevelDatastore
+  private readonly datastore: LevelStore
   private helia?: Helia
   private pins!: Pinset
   private readonly gcLock = new RWLock()
@@ -49,7 +49,7 @@ export class EmbeddedIpfs implements IpfsConnector {
     this.repoDir = join(init.configDir, init.config.repo_folder)
     this.recent = new RecentBlocks(init.config.gc_grace_period)
     this.blockstore = new SizedBlockstore(join(this.repoDir, 'blocks'))
-    this.datastore = new LevelDatastore(join(this.repoDir, 'datastore'))
+    this.datastore = new LevelStore(join(this.repoDir, 'datastore'))
   }
 
   async start (): Promise<void> {
@@ -120,6 +120,10 @@ export class EmbeddedIpfs implements IpfsConnector {
   async pinLsCid (cid: string): Promise<IpfsPinType | undefined> {
     const pin = await this.pins.get(CID.parse(cid))
     return pin == null ? undefined : typeOfDepth(pin.depth)
+  }
+
+  async pinTypes (): Promise<PinTypeLookup> {
+    return async cid => await this.pinLsCid(cid)
   }
 
   /**

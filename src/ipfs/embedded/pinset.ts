@@ -5,7 +5,7 @@
 //   /cluster-pins/p/<cidv1>    → {cid: the pinned CID as given, depth}
 //   /cluster-pins/b/<mh b32>   → CBOR list of the CIDs (bytes) of the pins that reach the block
 import { Key } from 'interface-datastore'
-import type { Datastore } from 'interface-datastore'
+import type { LevelStore } from '../../datastore/level-store.js'
 import { CID } from 'multiformats/cid'
 import { base32 } from 'multiformats/bases/base32'
 import * as dagPb from '@ipld/dag-pb'
@@ -63,12 +63,13 @@ export function linksOf (cid: CID, bytes: Uint8Array): CID[] {
 }
 
 export class Pinset {
-  private readonly ds: Datastore
+  /** a LevelStore: its reads see a write as soon as it is made (see mark) */
+  private readonly ds: LevelStore
   private readonly blocks: BlockSource
   /** read-modify-write of block entries is serialised: concurrent pins share blocks */
   private chain: Promise<void> = Promise.resolve()
 
-  constructor (datastore: Datastore, blocks: BlockSource) {
+  constructor (datastore: LevelStore, blocks: BlockSource) {
     this.ds = datastore
     this.blocks = blocks
   }
@@ -79,14 +80,25 @@ export class Pinset {
     return await run
   }
 
-  async get (cid: CID): Promise<StoredPin | undefined> {
+  /**
+   * The value under a key, or undefined. Most reads miss (a new pin, a block no pin reaches
+   * yet): has() answers those without building the NotFoundError a get() throws.
+   */
+  private async read (key: Key): Promise<Uint8Array | undefined> {
+    if (!(await this.ds.has(key))) return undefined
     try {
-      const v = decode(await this.ds.get(pinKey(cid))) as { cid: string, depth: number | null }
-      return { cid: v.cid, depth: v.depth == null ? Infinity : v.depth }
+      return await this.ds.get(key)
     } catch (err: any) {
       if (err.name === 'NotFoundError') return undefined
       throw err
     }
+  }
+
+  async get (cid: CID): Promise<StoredPin | undefined> {
+    const bytes = await this.read(pinKey(cid))
+    if (bytes === undefined) return undefined
+    const v = decode(bytes) as { cid: string, depth: number | null }
+    return { cid: v.cid, depth: v.depth == null ? Infinity : v.depth }
   }
 
   async * list (opts: { signal?: AbortSignal } = {}): AsyncIterable<StoredPin> {
@@ -138,22 +150,21 @@ export class Pinset {
 
   /** Adds or removes the pin from the block's set; true when the set changed. */
   private async mark (block: CID, pin: CID, add: boolean): Promise<boolean> {
-    return await this.locked(async () => {
+    // The lock covers the read and the staging of the write (the datastore's reads see staged
+    // writes at once), not the wait for the disk: concurrent pins' marks are written together.
+    const written = await this.locked(async () => {
       const key = blockKey(block)
-      let by: Uint8Array[] = []
-      try {
-        by = decode(await this.ds.get(key)) as Uint8Array[]
-      } catch (err: any) {
-        if (err.name !== 'NotFoundError') throw err
-      }
+      const stored = await this.read(key)
+      let by = stored === undefined ? [] : decode(stored) as Uint8Array[]
       const present = by.some(b => equals(b, pin.bytes))
       if (add && !present) by.push(pin.bytes)
       else if (!add && present) by = by.filter(b => !equals(b, pin.bytes))
-      else return false
-      if (by.length === 0) await this.ds.delete(key)
-      else await this.ds.put(key, encode(by))
-      return true
+      else return undefined
+      return { done: by.length === 0 ? this.ds.delete(key) : this.ds.put(key, encode(by)) }
     })
+    if (written === undefined) return false
+    await written.done
+    return true
   }
 
   /** Visits each block of the DAG once (a block repeated in the DAG is marked once). */

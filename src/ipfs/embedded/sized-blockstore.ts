@@ -8,7 +8,7 @@
 // written with one callback-style writeFile (no FileHandle objects) to a temporary name and
 // renamed into place, so a reader never sees half a block.
 import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises'
-import { writeFile } from 'node:fs'
+import { existsSync, writeFile } from 'node:fs'
 import { join } from 'node:path'
 import { FsBlockstore } from 'blockstore-fs'
 import { NextToLast } from 'blockstore-fs/sharding'
@@ -47,9 +47,20 @@ export class SizedBlockstore extends FsBlockstore {
     return this.size
   }
 
+  /**
+   * Whether the block's file exists, asked synchronously: an access() of a cached directory
+   * entry takes a microsecond or two, the thread-pool round trip of fs.promises.access tens of
+   * them, and every pin asks it for each block it reaches (every add for each block it writes).
+   */
+  override async has (key: CID, options?: AbortOptions): Promise<boolean> {
+    options?.signal?.throwIfAborted()
+    const { dir, file } = this.layout.encode(key)
+    return existsSync(join(this.path, dir, file))
+  }
+
   override async put (key: CID, val: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>, options?: AbortOptions): Promise<CID> {
     if (!(val instanceof Uint8Array)) return await super.put(key, val, options)
-    if (await super.has(key, options)) return key
+    if (await this.has(key, options)) return key
     options?.signal?.throwIfAborted()
     const { dir, file } = this.layout.encode(key)
     const folder = join(this.path, dir)

@@ -7,7 +7,7 @@ import type { Logger } from 'pino'
 import { CID } from 'multiformats/cid'
 import { base16 } from 'multiformats/bases/base16'
 import type { IPFSID, IPFSRepoGC, IPFSRepoStat, Pin } from '../../api/types.js'
-import type { CallOptions, IpfsBlock, IpfsConnector, IpfsPinEntry, IpfsPinType } from '../connector.js'
+import type { CallOptions, IpfsBlock, IpfsConnector, IpfsPinEntry, IpfsPinType, PinTypeLookup } from '../connector.js'
 import { IpfsError } from '../errors.js'
 import { withProgressTimeout, withTimeout } from '../timeouts.js'
 import { withTimeout as timeoutSignal } from '../../common/signal.js'
@@ -170,6 +170,12 @@ export class KuboConnector implements IpfsConnector {
         throw err
       }
     })
+  }
+
+  async pinTypes (opts: CallOptions = {}): Promise<PinTypeLookup> {
+    const types = new Map<string, IpfsPinType>()
+    for await (const p of this.pinLs(['recursive', 'direct'], opts)) types.set(p.cid, p.type)
+    return async cid => types.get(cid)
   }
 
   async blockStream (blocks: AsyncIterable<IpfsBlock>, opts: CallOptions = {}): Promise<void> {

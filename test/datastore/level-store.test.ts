@@ -1,0 +1,108 @@
+// The peer's level datastore: writes of one event-loop turn go to LevelDB as one batch in the
+// order they were made, reads see staged writes at once, each writer's promise settles once its
+// write is on disk, and everything staged is written before the store closes.
+import { describe, it, afterEach } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Key } from 'interface-datastore'
+import { LevelStore } from '../../src/datastore/level-store.js'
+
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
+const text = (b: Uint8Array): string => new TextDecoder().decode(b)
+
+describe('LevelStore', () => {
+  const dirs: string[] = []
+  afterEach(async () => { for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true }) })
+
+  async function open (dir?: string): Promise<{ store: LevelStore, dir: string }> {
+    dir ??= await mkdtemp(join(tmpdir(), 'level-store-'))
+    if (!dirs.includes(dir)) dirs.push(dir)
+    const store = new LevelStore(dir)
+    await store.open()
+    return { store, dir }
+  }
+
+  it('reads a staged write at once; a range query sees it once written', async () => {
+    const { store } = await open()
+    const written = store.put(new Key('/a/1'), bytes('one'))
+    assert.equal(text(await store.get(new Key('/a/1'))), 'one')
+    assert.equal(await store.has(new Key('/a/1')), true)
+    const before = []
+    for await (const e of store.query({ prefix: '/a/' })) before.push(e.key.toString())
+    assert.deepEqual(before, [], 'not on disk yet')
+    await written
+    const after = []
+    for await (const e of store.query({ prefix: '/a/' })) after.push(e.key.toString())
+    assert.deepEqual(after, ['/a/1'])
+    await store.close()
+  })
+
+  it('keeps the order of writes made in one turn: the last write of a key wins', async () => {
+    const { store, dir } = await open()
+    const k = new Key('/k')
+    const writes = [
+      store.put(k, bytes('first')),
+      store.delete(k),
+      store.put(k, bytes('second')),
+      store.put(new Key('/gone'), bytes('x')),
+      store.delete(new Key('/gone'))
+    ]
+    assert.equal(text(await store.get(k)), 'second')
+    await assert.rejects(store.get(new Key('/gone')), { name: 'NotFoundError' })
+    await Promise.all(writes)
+    await store.close()
+    const { store: again } = await open(dir)
+    assert.equal(text(await again.get(k)), 'second')
+    assert.equal(await again.has(new Key('/gone')), false)
+    await again.close()
+  })
+
+  it('writes a batch whole, after the writes staged before it', async () => {
+    const { store, dir } = await open()
+    const single = store.put(new Key('/b/1'), bytes('single'))
+    const batch = store.batch()
+    for (let i = 0; i < 1000; i++) batch.put(new Key(`/b/${i}`), bytes(`batch ${i}`))
+    batch.delete(new Key('/b/999'))
+    const committed = batch.commit()
+    await Promise.all([single, committed])
+    await store.close()
+    const { store: again } = await open(dir)
+    assert.equal(text(await again.get(new Key('/b/1'))), 'batch 1', 'the batch came after the single put')
+    let n = 0
+    for await (const _ of again.queryKeys({ prefix: '/b/' })) n++ // eslint-disable-line @typescript-eslint/no-unused-vars
+    assert.equal(n, 999)
+    await again.close()
+  })
+
+  it('writes what is staged when it closes', async () => {
+    const { store, dir } = await open()
+    for (let i = 0; i < 100; i++) void store.put(new Key(`/c/${i}`), bytes(String(i)))
+    await store.close()
+    const { store: again } = await open(dir)
+    assert.equal(text(await again.get(new Key('/c/99'))), '99')
+    await again.close()
+  })
+
+  it('rejects the writes of a failed group and forgets them', async () => {
+    const { store } = await open()
+    await store.put(new Key('/d'), bytes('kept'))
+    const bad = store.put(new Key('/d'), bytes('lost'))
+    const other = store.batch()
+    other.put(new Key('/e'), bytes('same group'))
+    const otherCommitted = other.commit() as Promise<void>
+    const settled = Promise.allSettled([bad, otherCommitted])
+    // LevelDB closed under the staged group: its batch fails
+    await store.db.close()
+    const [a, b] = await settled
+    assert.ok(a.status === 'rejected' && a.reason.name === 'PutFailedError', 'the put fails')
+    assert.ok(b.status === 'rejected' && /not open/.test(String(b.reason)), 'the batch in its group fails')
+    await store.db.open()
+    assert.equal(text(await store.get(new Key('/d'))), 'kept')
+    assert.equal(await store.has(new Key('/e')), false)
+    await store.put(new Key('/e'), bytes('later'))
+    assert.equal(text(await store.get(new Key('/e'))), 'later')
+    await store.close()
+  })
+})
