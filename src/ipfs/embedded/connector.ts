@@ -118,7 +118,7 @@ export class EmbeddedIpfs implements IpfsConnector {
   }
 
   async pinLsCid (cid: string): Promise<IpfsPinType | undefined> {
-    const pin = await this.pins.get(CID.parse(cid))
+    const pin = await this.pins.get(cid)
     return pin == null ? undefined : typeOfDepth(pin.depth)
   }
 

@@ -37,7 +37,12 @@ export interface BlockSource {
   has (cid: CID): Promise<boolean>
 }
 
-function pinKey (cid: CID): Key {
+/** a CIDv1 in base32, as the cluster's state writes CIDs: already the key's form */
+const BASE32_CIDV1 = /^b[a-z2-7]+$/
+
+function pinKey (cid: CID | string): Key {
+  // the status of a whole pinset looks up every pin: no parse and re-encode for those
+  if (typeof cid === 'string') return BASE32_CIDV1.test(cid) ? new Key(PIN_PREFIX + cid) : pinKey(CID.parse(cid))
   return new Key(PIN_PREFIX + cid.toV1().toString(base32))
 }
 
@@ -94,7 +99,7 @@ export class Pinset {
     }
   }
 
-  async get (cid: CID): Promise<StoredPin | undefined> {
+  async get (cid: CID | string): Promise<StoredPin | undefined> {
     const bytes = await this.read(pinKey(cid))
     if (bytes === undefined) return undefined
     const v = decode(bytes) as { cid: string, depth: number | null }

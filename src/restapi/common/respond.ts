@@ -19,8 +19,14 @@ export function setCommonHeaders (res: ServerResponse, profile: ApiProfile): voi
  * JSON as Go's json.Encoder writes it: one value and a newline, with <, >, & and the JS line
  * separators escaped (Go's default HTML-safe encoding), so that bodies are byte-identical.
  */
+const HTML_UNSAFE = /[<>&\u2028\u2029]/
+const HTML_UNSAFE_ALL = /[<>&\u2028\u2029]/g
+
 export function jsonLine (value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n'
+  const json = JSON.stringify(value)
+  // most lines have none: a test costs less than a replace that copies the string
+  if (!HTML_UNSAFE.test(json)) return json + '\n'
+  return json.replace(HTML_UNSAFE_ALL, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n'
 }
 
 /**
