@@ -1,0 +1,57 @@
+// The embedded node's blockstore keeps the repo size: counted at open (from the size a clean
+// close saved, else by walking the blocks), kept current by writes and deletes.
+import { describe, it, afterEach } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { sha256 } from 'multiformats/hashes/sha2'
+import { SizedBlockstore } from '../../src/ipfs/embedded/sized-blockstore.js'
+
+async function block (i: number, size: number): Promise<{ cid: CID, bytes: Uint8Array }> {
+  const bytes = new Uint8Array(size).fill(i % 251)
+  bytes[0] = i & 0xff
+  bytes[1] = i >> 8
+  return { cid: CID.create(1, raw.code, await sha256.digest(bytes)), bytes }
+}
+
+describe('SizedBlockstore', () => {
+  const dirs: string[] = []
+  afterEach(async () => { for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true }) })
+
+  it('saves its size at a clean close and counts the blocks again after a crash', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sized-blockstore-'))
+    dirs.push(dir)
+    const path = join(dir, 'blocks')
+    const store = new SizedBlockstore(path)
+    await store.open()
+    let expected = 0
+    for (let i = 0; i < 50; i++) {
+      const b = await block(i, 100 + i)
+      await store.put(b.cid, b.bytes)
+      expected += b.bytes.byteLength
+    }
+    const gone = await block(0, 100)
+    await store.delete(gone.cid)
+    expected -= 100
+    assert.equal(store.repoSize, expected)
+    await store.close()
+    assert.ok(existsSync(`${path}.size`), 'the size is saved beside the blocks')
+
+    const reopened = new SizedBlockstore(path)
+    await reopened.open()
+    assert.equal(reopened.repoSize, expected, 'read back from the saved size')
+    assert.ok(!existsSync(`${path}.size`), 'taken at open: a crash before the next close leaves none')
+    const extra = await block(1000, 5000)
+    await reopened.put(extra.cid, extra.bytes)
+    // no close: the process "crashed"
+
+    const afterCrash = new SizedBlockstore(path)
+    await afterCrash.open()
+    assert.equal(afterCrash.repoSize, expected + 5000, 'counted by walking the blocks')
+    await afterCrash.close()
+  })
+})
