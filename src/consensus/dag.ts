@@ -10,6 +10,7 @@ import { DeltaFetchError } from './errors.js'
 import type { DeltaFetcher } from './interfaces.js'
 import type { CrdtKeys } from './keys.js'
 import { withTimeout } from '../common/signal.js'
+import { findValue } from '../datastore/level-store.js'
 
 /** How many delta fetches run at once while walking a branch (peers without branch requests). */
 const FETCH_CONCURRENCY = 16
@@ -35,12 +36,7 @@ export class DeltaDag {
   }
 
   async getBlock (cid: string): Promise<Uint8Array | undefined> {
-    try {
-      return await this.ds.get(this.keys.block(cid))
-    } catch (err: any) {
-      if (err?.name === 'NotFoundError') return undefined
-      throw err
-    }
+    return await findValue(this.ds, this.keys.block(cid))
   }
 
   async getDelta (cid: string): Promise<Delta | undefined> {

@@ -8,6 +8,7 @@ import type { Batch, Datastore } from 'interface-datastore'
 import { compareBytes, equalBytes } from './delta.js'
 import type { Delta } from './delta.js'
 import { CrdtKeys } from './keys.js'
+import { findValue } from '../datastore/level-store.js'
 
 /** A change of a key's visible value; value undefined = the key left the set. */
 export interface Change {
@@ -41,16 +42,7 @@ export class ORSet {
   }
 
   async get (key: string): Promise<Uint8Array | undefined> {
-    const k = this.keys.value(key)
-    // absent keys are the common read (every new pin): has() answers without the cost of
-    // building the NotFoundError a get() throws
-    if (!(await this.ds.has(k))) return undefined
-    try {
-      return await this.ds.get(k)
-    } catch (err: any) {
-      if (err?.name === 'NotFoundError') return undefined
-      throw err
-    }
+    return await findValue(this.ds, this.keys.value(key))
   }
 
   async has (key: string): Promise<boolean> {

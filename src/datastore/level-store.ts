@@ -14,7 +14,7 @@
 //   value (a read-modify-write under a caller's lock need not wait for the disk), range queries
 //   see only what is written. A batch's operations stay together in one LevelDB batch: atomic.
 import { LevelDatastore } from 'datastore-level'
-import type { Batch, Key } from 'interface-datastore'
+import type { Batch, Datastore, Key } from 'interface-datastore'
 import { DeleteFailedError, GetFailedError, NotFoundError, PutFailedError } from 'interface-store'
 import type { AbortOptions } from '@libp2p/interface'
 
@@ -39,28 +39,29 @@ export class LevelStore extends LevelDatastore {
   private writing: Promise<void> = Promise.resolve()
 
   private stage (ops: StagedOp[]): Promise<void> {
-    let group = this.filling
-    if (group === undefined) {
-      const g: WriteGroup = { ops: [], written: undefined as unknown as Promise<void> }
-      const previous = this.writing
-      g.written = new Promise<void>(resolve => { setImmediate(resolve) })
-        .then(async () => {
-          if (this.filling === g) this.filling = undefined
-          await previous.catch(() => {})
-          try {
-            await this.db.batch(g.ops.map(op => op.type === 'put' ? { type: 'put', key: op.key, value: op.value! } : { type: 'del', key: op.key }))
-          } finally {
-            for (const op of g.ops) if (this.staged.get(op.key) === op) this.staged.delete(op.key)
-          }
-        })
-      this.writing = g.written
-      this.filling = group = g
+    if (this.filling === undefined) {
+      const group: WriteGroup = { ops: [], written: Promise.resolve() }
+      group.written = this.writeAfterTurn(group, this.writing)
+      this.writing = group.written
+      this.filling = group
     }
     for (const op of ops) {
-      group.ops.push(op)
+      this.filling.ops.push(op)
       this.staged.set(op.key, op)
     }
-    return group.written
+    return this.filling.written
+  }
+
+  /** Writes the group once the current turn ends and the group before it is written. */
+  private async writeAfterTurn (group: WriteGroup, previous: Promise<void>): Promise<void> {
+    await new Promise<void>(resolve => { setImmediate(resolve) })
+    if (this.filling === group) this.filling = undefined
+    await previous.catch(() => {})
+    try {
+      await this.db.batch(group.ops.map(op => op.type === 'put' ? { type: 'put', key: op.key, value: op.value! } : { type: 'del', key: op.key }))
+    } finally {
+      for (const op of group.ops) if (this.staged.get(op.key) === op) this.staged.delete(op.key)
+    }
   }
 
   override async put (key: Key, value: Uint8Array, options?: AbortOptions): Promise<Key> {
@@ -94,8 +95,8 @@ export class LevelStore extends LevelDatastore {
     }
   }
 
-  /** The staged or stored value of a key (undefined: absent or deleted). */
-  private read (key: Key): Uint8Array | undefined {
+  /** The staged or stored value of a key; undefined when absent or deleted (no NotFoundError). */
+  find (key: Key): Uint8Array | undefined {
     const k = key.toString()
     const op = this.staged.get(k)
     if (op !== undefined) return op.value
@@ -108,18 +109,33 @@ export class LevelStore extends LevelDatastore {
 
   override async get (key: Key, options?: AbortOptions): Promise<Uint8Array> {
     options?.signal?.throwIfAborted()
-    const data = this.read(key)
+    const data = this.find(key)
     if (data === undefined) throw new NotFoundError()
     return data
   }
 
   override async has (key: Key, options?: AbortOptions): Promise<boolean> {
     options?.signal?.throwIfAborted()
-    return this.read(key) !== undefined
+    return this.find(key) !== undefined
   }
 
   override async close (): Promise<void> {
     await this.writing.catch(() => {})
     await super.close()
+  }
+}
+
+/**
+ * The value under a key, or undefined when it is absent. Most state reads miss (a new pin, a
+ * block no pin reaches yet): a LevelStore answers without the NotFoundError a get() builds (a
+ * stack trace per absent key); any other datastore through get().
+ */
+export async function findValue (ds: Datastore, key: Key): Promise<Uint8Array | undefined> {
+  if (ds instanceof LevelStore) return ds.find(key)
+  try {
+    return await ds.get(key)
+  } catch (err: any) {
+    if (err?.name === 'NotFoundError') return undefined
+    throw err
   }
 }

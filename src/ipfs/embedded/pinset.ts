@@ -85,22 +85,8 @@ export class Pinset {
     return await run
   }
 
-  /**
-   * The value under a key, or undefined. Most reads miss (a new pin, a block no pin reaches
-   * yet): has() answers those without building the NotFoundError a get() throws.
-   */
-  private async read (key: Key): Promise<Uint8Array | undefined> {
-    if (!(await this.ds.has(key))) return undefined
-    try {
-      return await this.ds.get(key)
-    } catch (err: any) {
-      if (err.name === 'NotFoundError') return undefined
-      throw err
-    }
-  }
-
   async get (cid: CID | string): Promise<StoredPin | undefined> {
-    const bytes = await this.read(pinKey(cid))
+    const bytes = this.ds.find(pinKey(cid))
     if (bytes === undefined) return undefined
     const v = decode(bytes) as { cid: string, depth: number | null }
     return { cid: v.cid, depth: v.depth == null ? Infinity : v.depth }
@@ -159,7 +145,7 @@ export class Pinset {
     // writes at once), not the wait for the disk: concurrent pins' marks are written together.
     const written = await this.locked(async () => {
       const key = blockKey(block)
-      const stored = await this.read(key)
+      const stored = this.ds.find(key)
       let by = stored === undefined ? [] : decode(stored) as Uint8Array[]
       const present = by.some(b => equals(b, pin.bytes))
       if (add && !present) by.push(pin.bytes)

@@ -15,13 +15,13 @@ export function setCommonHeaders (res: ServerResponse, profile: ApiProfile): voi
   res.setHeader('Content-Type', 'application/json')
 }
 
+const HTML_UNSAFE = /[<>&\u2028\u2029]/
+const HTML_UNSAFE_ALL = /[<>&\u2028\u2029]/g
+
 /**
  * JSON as Go's json.Encoder writes it: one value and a newline, with <, >, & and the JS line
  * separators escaped (Go's default HTML-safe encoding), so that bodies are byte-identical.
  */
-const HTML_UNSAFE = /[<>&\u2028\u2029]/
-const HTML_UNSAFE_ALL = /[<>&\u2028\u2029]/g
-
 export function jsonLine (value: unknown): string {
   const json = JSON.stringify(value)
   // most lines have none: a test costs less than a replace that copies the string
