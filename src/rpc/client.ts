@@ -36,9 +36,17 @@ export class RpcClient {
     try {
       stream = await this.host.dialProtocol(id, RPC_PROTOCOL_ID, { signal })
     } catch (err: any) {
-      // A peer heard of through gossip but never met: learn its addresses, then retry once.
-      if (err?.name !== 'NoValidAddressesError' || this.findPeer == null || !(await this.findPeer(peer))) throw err
-      this.log.debug({ peer }, 'rpc: learned the peer\'s addresses by peer exchange')
+      signal.throwIfAborted()
+      if (err?.name === 'NoValidAddressesError') {
+        // A peer heard of through gossip but never met: learn its addresses, then retry once.
+        if (this.findPeer == null || !(await this.findPeer(peer))) throw err
+        this.log.debug({ peer }, 'rpc: learned the peer\'s addresses by peer exchange')
+      } else {
+        // Nothing was sent yet, so any call may open once more: the connection picked may have
+        // been closing (the peer restarted, or a duplicate connection was pruned) or the stream
+        // reset while its protocol was negotiated. A peer that is really gone fails again.
+        this.log.debug({ peer, err: err?.message }, 'rpc: opening a stream failed; once more')
+      }
       stream = await this.host.dialProtocol(id, RPC_PROTOCOL_ID, { signal })
     }
     return { frames: new FrameStream(stream, MAX_FRAME_BYTES), stream }

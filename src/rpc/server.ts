@@ -41,7 +41,9 @@ export class RpcServer {
   async start (): Promise<void> {
     await this.host.handle(RPC_PROTOCOL_ID, (stream: any, connection: any) => {
       void this.serve(stream, connection.remotePeer.toString())
-    }, { maxInboundStreams: 1024, runOnLimitedConnection: false })
+      // the same bound both ways: libp2p's default of 64 outbound streams per protocol and
+      // connection fails calls at once when many are in flight or still closing to one peer
+    }, { maxInboundStreams: 1024, maxOutboundStreams: 1024, runOnLimitedConnection: false })
   }
 
   async stop (): Promise<void> {

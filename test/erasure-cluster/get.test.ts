@@ -72,6 +72,22 @@ async function restartPeers (peers: DaemonHandle[]): Promise<void> {
   await cluster.waitPeerset(6, [P[0]])
 }
 
+/** Stops `peers` for the time of fn and restarts them even when fn fails: a failed test must not leave the next one short of peers. */
+async function whileStopped (peers: DaemonHandle[], fn: () => Promise<void>): Promise<void> {
+  await stopPeers(peers)
+  try {
+    await fn()
+  } finally {
+    await restartPeers(peers)
+  }
+}
+
+/** A failed ecget's output with the API peer's last warnings and errors (why a holder counted as lost). */
+function why (r: { stdout: string, stderr: string }): string {
+  const warnings = P[0].log().split('\n').filter(l => /"level":(40|50)/.test(l)).slice(-20)
+  return [r.stdout, r.stderr, 'API peer warnings:', ...warnings].join('\n')
+}
+
 async function ecget (cid: string, out: string, d = P[0]): Promise<{ code: number, stdout: string, stderr: string, summary?: any }> {
   mkdirSync(out, { recursive: true })
   const r = await runCtl(['--enc=json', 'ecget', cid, '-o', out], { host: d.apiMultiaddr, timeoutMs: 180_000 })
@@ -105,27 +121,27 @@ test('README scenario: seq 1 250000, a holder stopped, ipfs gc, ecget is byte fo
 
   const before = await shardsOf(P[0], root)
   const [victim] = await holdersOfStripe(root, 0)
-  await stopPeers([victim])
-  await ctlOk(['ipfs', 'gc'], { host: P[0].apiMultiaddr, timeoutMs: 120_000 })
-  const out = join(work, 'readme')
-  const r = await ecget(root, out)
-  assert.equal(r.code, 0, r.stdout + r.stderr)
+  await whileStopped([victim], async () => {
+    await ctlOk(['ipfs', 'gc'], { host: P[0].apiMultiaddr, timeoutMs: 120_000 })
+    const out = join(work, 'readme')
+    const r = await ecget(root, out)
+    assert.equal(r.code, 0, why(r))
   assert.ok(readFileSync(join(out, root)).equals(Buffer.from(content)), 'ecget output equals tmpfile')
   assert.deepEqual(readdirSync(out), [root], 'no temporary file left behind')
   // every shard of the stopped peer is lost as "down" (on a loaded machine another peer's ping
   // may lapse too: its shards are then "down" as well, never anything else)
-  const lostHere = before.filter(s => s.holder === victim.peerId)
-  const lost = r.summary.repair.lost
-  for (const s of lostHere) assert.ok(lost.some((l: any) => l.cid === s.cid && l.reason === 'down'), JSON.stringify({ lost, victim: victim.peerId }))
-  assert.ok(lost.every((l: any) => l.reason === 'down'), JSON.stringify(lost))
-  // a rebuilt shard only moves to a live peer holding no other shard of its stripe
-  const after = await shardsOf(P[0], root)
-  for (const moved of r.summary.repair.rebuilt) {
-    const others = after.filter(s => s.stripe === moved.stripe && s.cid !== moved.cid).map(s => s.holder)
-    assert.ok(!others.includes(moved.holder), 'distinct holders per stripe')
-    assert.equal(after.find(s => s.cid === moved.cid)?.holder, moved.holder, 'shard pin allocation updated')
-  }
-  await restartPeers([victim])
+    const lostHere = before.filter(s => s.holder === victim.peerId)
+    const lost = r.summary.repair.lost
+    for (const s of lostHere) assert.ok(lost.some((l: any) => l.cid === s.cid && l.reason === 'down'), JSON.stringify({ lost, victim: victim.peerId }))
+    assert.ok(lost.every((l: any) => l.reason === 'down'), JSON.stringify(lost))
+    // a rebuilt shard only moves to a live peer holding no other shard of its stripe
+    const after = await shardsOf(P[0], root)
+    for (const moved of r.summary.repair.rebuilt) {
+      const others = after.filter(s => s.stripe === moved.stripe && s.cid !== moved.cid).map(s => s.holder)
+      assert.ok(!others.includes(moved.holder), 'distinct holders per stripe')
+      assert.equal(after.find(s => s.cid === moved.cid)?.holder, moved.holder, 'shard pin allocation updated')
+    }
+  })
 })
 
 /** Adds `size` random bytes with `args`, stops `down` holders of stripe 0, reads it back exactly. */
@@ -135,12 +151,12 @@ async function readsBackWithHoldersDown (args: string[], size: number, down: num
   added.push({ root, content })
   const victims = (await holdersOfStripe(root, 0)).slice(0, down)
   assert.equal(victims.length, down)
-  await stopPeers(victims)
-  const r = await ecget(root, join(work, out))
-  assert.equal(r.code, 0, r.stdout + r.stderr)
-  assert.ok(readFileSync(join(work, out, root)).equals(content))
-  assert.ok(r.summary.degraded.includes(0))
-  await restartPeers(victims)
+  await whileStopped(victims, async () => {
+    const r = await ecget(root, join(work, out))
+    assert.equal(r.code, 0, why(r))
+    assert.ok(readFileSync(join(work, out, root)).equals(content))
+    assert.ok(r.summary.degraded.includes(0))
+  })
 }
 
 test('4+2 with two holders stopped: still byte for byte', async () => {
@@ -152,13 +168,13 @@ test('p+1 holders of a stripe stopped: fails before writing, names the stripe, l
   const root = await ecAdd(P[0], ['--shard-size', String(CHUNK), input(content)])
   added.push({ root, content: Buffer.from(content) })
   const victims = (await holdersOfStripe(root, 0)).slice(0, 3)
-  await stopPeers(victims)
-  const out = join(work, 'three-down')
-  const r = await ecget(root, out)
-  assert.notEqual(r.code, 0)
-  assert.match(r.stdout + r.stderr, /unrecoverable stripes 0\b/)
-  assert.deepEqual(readdirSync(out), [], 'nothing written')
-  await restartPeers(victims)
+  await whileStopped(victims, async () => {
+    const out = join(work, 'three-down')
+    const r = await ecget(root, out)
+    assert.notEqual(r.code, 0)
+    assert.match(r.stdout + r.stderr, /unrecoverable stripes 0\b/)
+    assert.deepEqual(readdirSync(out), [], 'nothing written')
+  })
 })
 
 test('a directory comes back as the same tree', async () => {
@@ -173,14 +189,14 @@ test('a directory comes back as the same tree', async () => {
   const root = await ecAdd(P[0], ['-r', '--data-shards', '3', '--parity-shards', '2', '--shard-size', String(CHUNK), src])
   added.push({ root, tree: src })
   const [victim] = await holdersOfStripe(root, 0)
-  await stopPeers([victim])
-  const out = join(work, 'tree-out')
-  const r = await ecget(root, out)
-  assert.equal(r.code, 0, r.stdout + r.stderr)
-  assert.equal(r.summary.kind, 'directory')
-  assert.ok(statSync(join(out, root)).isDirectory())
-  assert.deepEqual(treeOf(join(out, root)), treeOf(src))
-  await restartPeers([victim])
+  await whileStopped([victim], async () => {
+    const out = join(work, 'tree-out')
+    const r = await ecget(root, out)
+    assert.equal(r.code, 0, why(r))
+    assert.equal(r.summary.kind, 'directory')
+    assert.ok(statSync(join(out, root)).isDirectory())
+    assert.deepEqual(treeOf(join(out, root)), treeOf(src))
+  })
 })
 
 /** The file of a peer's blockstore holding exactly these bytes. */
@@ -216,7 +232,7 @@ test('a corrupted block on a holder is never returned, and its shard is repaired
 
   const out = join(work, 'corrupt')
   const r = await ecget(root, out)
-  assert.equal(r.code, 0, r.stdout + r.stderr)
+  assert.equal(r.code, 0, why(r))
   assert.ok(readFileSync(join(out, root)).equals(content), 'the corrupt bytes were never returned')
   const lost = r.summary.repair.lost
   assert.deepEqual(lost.map((l: any) => [l.stripe, l.position, l.reason]), [[target.stripe, target.shard, 'corrupt']])
@@ -233,7 +249,7 @@ test('a corrupted block on a holder is never returned, and its shard is repaired
     return gpi.peer_map[moved.holder]?.status === 'pinned' ? true : undefined
   }, 60_000)
   const again = await ecget(root, join(work, 'corrupt-again'))
-  assert.equal(again.code, 0, again.stdout + again.stderr)
+  assert.equal(again.code, 0, why(again))
   assert.deepEqual(again.summary.repair.lost, [])
   assert.ok(existsSync(join(work, 'corrupt-again', root)))
 })
@@ -254,14 +270,14 @@ test('0-byte and 1-byte inputs are replicated p+1 times and read back from a sur
       return pin.allocations.every((h: string) => gpi.peer_map[h]?.status === 'pinned') ? true : undefined
     }, 60_000)
     const victim = peerOf(pin.allocations.find((h: string) => h !== P[0].peerId))
-    await stopPeers([victim])
-    const out = join(work, `tiny-${name}`)
-    const r = await ecget(root, out)
-    assert.equal(r.code, 0, r.stdout + r.stderr)
-    assert.equal(r.summary.kind, 'file')
-    assert.equal(r.summary.bytes, content.byteLength)
-    assert.ok(readFileSync(join(out, root)).equals(content))
-    await restartPeers([victim])
+    await whileStopped([victim], async () => {
+      const out = join(work, `tiny-${name}`)
+      const r = await ecget(root, out)
+      assert.equal(r.code, 0, why(r))
+      assert.equal(r.summary.kind, 'file')
+      assert.equal(r.summary.bytes, content.byteLength)
+      assert.ok(readFileSync(join(out, root)).equals(content))
+    })
   }
 })
 
@@ -273,7 +289,7 @@ test('a plain pin of CIDv0 content (dag-pb leaves, data inline) reads back throu
     assert.match(root, /^Qm/)
     const out = join(work, name)
     const r = await ecget(root, out)
-    assert.equal(r.code, 0, r.stdout + r.stderr)
+    assert.equal(r.code, 0, why(r))
     assert.equal(r.summary.bytes, content.byteLength)
     assert.ok(readFileSync(join(out, root)).equals(content))
   }

@@ -11,6 +11,7 @@ import type { EcFile } from './status-files.js'
 import { shardKey } from './status-files.js'
 import { missingOn } from './get-fetch.js'
 import { withTimeout } from '../../common/signal.js'
+import { errorMessage } from '../../api/errors.js'
 
 const STATUS_TIMEOUT = 15_000
 const STATUS_CONCURRENCY = 8
@@ -71,9 +72,11 @@ export class HolderStatus {
       this.answered.add(holder)
       if (info == null) return 'pending'
       return verdictOf(info.status)
-    } catch {
+    } catch (err) {
       opts.signal?.throwIfAborted()
-      return this.slow.has(holder) ? 'slow' : 'unreachable'
+      if (this.slow.has(holder)) return 'slow'
+      this.ctx.logger.warn({ holder, cid, err: errorMessage(err) }, 'erasure: a holder\'s status could not be read')
+      return 'unreachable'
     }
   }
 
@@ -220,8 +223,9 @@ export async function probeHolders (ctx: ErasureContext, manifest: Manifest, sta
     const cids = opts.full === false ? [st.cid] : [st.cid, ...ref.blocks.map(([c]) => c.toString())]
     try {
       if ((await missingOn(ctx, st.holder, cids, opts.signal)).length > 0) st.verdict = 'missing'
-    } catch {
+    } catch (err) {
       opts.signal?.throwIfAborted()
+      ctx.logger.warn({ holder: st.holder, cid: st.cid, err: errorMessage(err) }, 'erasure: a holder could not say which blocks it holds')
       st.verdict = 'unreachable'
     }
   })
