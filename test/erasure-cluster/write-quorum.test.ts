@@ -115,10 +115,23 @@ function assertWhole (shards: Array<{ stripe: number, holder: string }>, stripes
   }
 }
 
+/**
+ * Waits until the API peer's peerset and freespace metrics (what the allocator ranks) are
+ * exactly the live peers: a count alone can be met by peers killed a moment ago whose metrics
+ * have not expired yet while a new peer's first one is still to come, and the add then has
+ * fewer real spare peers than the test gave it.
+ */
 async function waitAllLive (n: number): Promise<void> {
+  const want = live().map(p => p.peerId).sort()
+  assert.equal(want.length, n)
   await cluster.waitPeerset(n, live())
-  // the allocator ranks peers by their freespace metric: every live peer must have one
-  await cluster.waitMetric('freespace', n, [P[0]])
+  await waitFor(async () => {
+    const id = JSON.parse(await ctlOk(['--enc=json', 'id'], { host: P[0].apiMultiaddr }))
+    const metrics = JSON.parse(await ctlOk(['--enc=json', 'health', 'metrics', 'freespace'], { host: P[0].apiMultiaddr }))
+    const peerset = [...id.cluster_peers].sort()
+    const ranked = [...new Set<string>(metrics.map((m: { peer: string }) => m.peer))].sort()
+    return JSON.stringify(peerset) === JSON.stringify(want) && JSON.stringify(ranked) === JSON.stringify(want) ? true : undefined
+  }, 90_000)
 }
 
 test('one holder of 4+2 on 6 peers killed mid-add: the add succeeds degraded, reads back, ecrecovery restores 6/6', async t => {
