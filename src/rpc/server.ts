@@ -39,10 +39,10 @@ export class RpcServer {
   }
 
   async start (): Promise<void> {
+    // the same bound both ways: libp2p's default of 64 outbound streams per protocol and
+    // connection fails calls at once when many are in flight or still closing to one peer
     await this.host.handle(RPC_PROTOCOL_ID, (stream: any, connection: any) => {
       void this.serve(stream, connection.remotePeer.toString())
-      // the same bound both ways: libp2p's default of 64 outbound streams per protocol and
-      // connection fails calls at once when many are in flight or still closing to one peer
     }, { maxInboundStreams: 1024, maxOutboundStreams: 1024, runOnLimitedConnection: false })
   }
 

@@ -126,10 +126,10 @@ test('README scenario: seq 1 250000, a holder stopped, ipfs gc, ecget is byte fo
     const out = join(work, 'readme')
     const r = await ecget(root, out)
     assert.equal(r.code, 0, why(r))
-  assert.ok(readFileSync(join(out, root)).equals(Buffer.from(content)), 'ecget output equals tmpfile')
-  assert.deepEqual(readdirSync(out), [root], 'no temporary file left behind')
-  // every shard of the stopped peer is lost as "down" (on a loaded machine another peer's ping
-  // may lapse too: its shards are then "down" as well, never anything else)
+    assert.ok(readFileSync(join(out, root)).equals(Buffer.from(content)), 'ecget output equals tmpfile')
+    assert.deepEqual(readdirSync(out), [root], 'no temporary file left behind')
+    // every shard of the stopped peer is lost as "down" (on a loaded machine another peer's ping
+    // may lapse too: its shards are then "down" as well, never anything else)
     const lostHere = before.filter(s => s.holder === victim.peerId)
     const lost = r.summary.repair.lost
     for (const s of lostHere) assert.ok(lost.some((l: any) => l.cid === s.cid && l.reason === 'down'), JSON.stringify({ lost, victim: victim.peerId }))
