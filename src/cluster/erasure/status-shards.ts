@@ -50,6 +50,8 @@ export class HolderStatus {
   /** holders that answered at least once */
   private readonly answered = new Set<string>()
   private readonly deadlines = new Map<string, AbortController>()
+  /** holders whose failed read was logged: once per run, not once per shard */
+  private readonly unreadable = new Set<string>()
 
   constructor (ctx: ErasureContext, opts: { bulk?: boolean, patience?: number } = {}) {
     this.ctx = ctx
@@ -75,7 +77,10 @@ export class HolderStatus {
     } catch (err) {
       opts.signal?.throwIfAborted()
       if (this.slow.has(holder)) return 'slow'
-      this.ctx.logger.warn({ holder, cid, err: errorMessage(err) }, 'erasure: a holder\'s status could not be read')
+      if (!this.unreadable.has(holder)) {
+        this.unreadable.add(holder)
+        this.ctx.logger.warn({ holder, cid, err: errorMessage(err) }, 'erasure: a holder\'s status could not be read')
+      }
       return 'unreachable'
     }
   }
