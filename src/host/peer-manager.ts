@@ -7,6 +7,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Logger } from 'pino'
+import type { PeerInfo } from '@libp2p/interface'
 import type { ClusterHost } from './host.js'
 import type { ClusterConfig } from '../cluster/config.js'
 import { errorMessage } from '../api/errors.js'
@@ -27,17 +28,7 @@ export class PeerManager {
     this.onConnect(peer).catch(err => this.log.debug({ peer, err: errorMessage(err) }, 'on-connect handler failed'))
   }
 
-  // mDNS (and any other discovery) only reports peers: upstream connects to them, so do we
-  private readonly discovered = (evt: CustomEvent<any>): void => {
-    const info = evt.detail
-    const peer = info.id.toString()
-    if (peer === this.host.peerId.toString()) return
-    for (const ma of info.multiaddrs ?? []) {
-      void this.remember(multiaddr(`${ma.toString().replace(/\/p2p\/[^/]+$/, '')}/p2p/${peer}`)).catch(() => {})
-    }
-    this.host.dial(info.id, { signal: AbortSignal.timeout(this.cfg.dial_peer_timeout) })
-      .catch(err => this.log.debug({ peer, err: errorMessage(err) }, 'cannot dial a discovered peer'))
-  }
+  private readonly discovered = (evt: CustomEvent<PeerInfo>): void => { this.adopt(evt.detail) }
 
   constructor (init: {
     host: ClusterHost
@@ -70,6 +61,12 @@ export class PeerManager {
     }
     this.host.addEventListener('peer:connect', this.listener)
     this.host.addEventListener('peer:discovery', this.discovered)
+    // libp2p reports a peer as discovered once, when it first enters the peer store, and mDNS
+    // runs from the host's start: peers found before this listener existed (peers started
+    // together find each other within milliseconds) are only in the peer store
+    for (const peer of await this.host.peerStore.all()) {
+      this.adopt({ id: peer.id, multiaddrs: peer.addresses.map(a => a.multiaddr) })
+    }
     void this.redial()
     this.timer = setInterval(() => { void this.redial() }, REDIAL_INTERVAL)
     this.timer.unref()
@@ -80,6 +77,17 @@ export class PeerManager {
     this.host.removeEventListener('peer:connect', this.listener)
     this.host.removeEventListener('peer:discovery', this.discovered)
     await this.save()
+  }
+
+  /** mDNS (and any other discovery) only reports peers: upstream connects to them, so do we */
+  private adopt (info: PeerInfo): void {
+    const peer = info.id.toString()
+    if (peer === this.host.peerId.toString()) return
+    for (const ma of info.multiaddrs) {
+      void this.remember(multiaddr(`${ma.toString().replace(/\/p2p\/[^/]+$/, '')}/p2p/${peer}`)).catch(() => {})
+    }
+    this.host.dial(info.id, { signal: AbortSignal.timeout(this.cfg.dial_peer_timeout) })
+      .catch(err => this.log.debug({ peer, err: errorMessage(err) }, 'cannot dial a discovered peer'))
   }
 
   private async remember (addr: Multiaddr): Promise<string> {
