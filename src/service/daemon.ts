@@ -34,6 +34,7 @@ import { pinSvcApiConfigSection, PinSvcApi } from '../pinsvcapi/index.js'
 import { metricsConfigSection, ClusterMetrics, metricsSourceOf, startMetrics } from '../observations/index.js'
 import { acquireLock } from './lock.js'
 import { startHeapTrimmer } from './heap-trim.js'
+import { setHeapGrowth } from './heap-growth.js'
 import { errorMessage } from '../api/errors.js'
 import { RpcServer } from '../rpc/server.js'
 import { RpcClient } from '../rpc/client.js'
@@ -86,6 +87,7 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
     const identity = await loadIdentity(o.dir)
     const peerId = identity.id
 
+    setHeapGrowth()
     const trimmer = await startHeapTrimmer(log)
     if (trimmer != null) teardown.push(['heap-trim', () => { trimmer.stop() }])
 

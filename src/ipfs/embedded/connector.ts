@@ -3,7 +3,6 @@
 // bitswap finds blocks among them without public routers.
 import { join } from 'node:path'
 import { statfs } from 'node:fs/promises'
-import { createHeliaLight } from 'helia'
 import type { Helia } from 'helia'
 import { withBitswap } from '@helia/bitswap'
 import { CID } from 'multiformats/cid'
@@ -19,6 +18,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { ClusterHost } from '../../host/host.js'
 import type { EmbeddedIpfsConfig } from './config.js'
 import { SizedBlockstore } from './sized-blockstore.js'
+import { createHeliaNode } from './helia-node.js'
 import { LevelStore } from '../../datastore/level-store.js'
 import { Pinset } from './pinset.js'
 import { RecentBlocks } from './recent-blocks.js'
@@ -55,12 +55,11 @@ export class EmbeddedIpfs implements IpfsConnector {
   async start (): Promise<void> {
     await this.blockstore.open()
     await this.datastore.open()
-    const helia = createHeliaLight({
+    const helia = await createHeliaNode({
       blockstore: this.blockstore,
       datastore: this.datastore,
       codecs: [dagCbor, json],
-      hashers: [sha512, sha3224, sha3256, sha3384, sha3512, keccak256, keccak512],
-      routers: []
+      hashers: [sha512, sha3224, sha3256, sha3384, sha3512, keccak256, keccak512]
     }) as any
     // Helia cannot be handed an existing libp2p node; expose ours and let bitswap run on it.
     Object.defineProperty(helia, 'libp2p', { value: this.host, enumerable: true })
