@@ -1,7 +1,7 @@
 // One in-flight tracker operation per CID (upstream optracker): what is being done to the CID on
 // this peer, how far it got, and how often it was tried. Kept small: a peer catching up on a
 // million pins queues a million of them. A pin operation keeps the CID and depth only (the
-// tracker reads the pin from the pinset when it runs); the abort controller exists once needed.
+// tracker reads the pin from the pinset when it runs); the abort controller exists once the operation runs.
 import type { Pin, TrackerStatusName } from '../api/types.js'
 
 export type OperationType = 'pin' | 'unpin'
@@ -19,6 +19,7 @@ export class Operation {
   error = ''
   private at = Date.now()
   private controller?: AbortController
+  private stopped = false
 
   constructor (type: OperationType, pin: Pin, attemptCount: number, priority: boolean) {
     this.type = type
@@ -43,9 +44,21 @@ export class Operation {
     return new Date(this.at).toISOString()
   }
 
-  get abort (): AbortController {
+  /** what a running operation's calls wait on (made when the operation starts) */
+  get signal (): AbortSignal {
     this.controller ??= new AbortController()
-    return this.controller
+    if (this.stopped) this.controller.abort()
+    return this.controller.signal
+  }
+
+  /**
+   * Stops the operation: a running one is aborted, a queued one is dropped by the worker that
+   * takes it. No controller is made for a queued one: the tracker of a peer catching up on a
+   * million pins cancels a million queued operations when it stops.
+   */
+  cancel (): void {
+    this.stopped = true
+    this.controller?.abort()
   }
 
   setPhase (phase: Phase, error = ''): void {
@@ -55,7 +68,7 @@ export class Operation {
   }
 
   get cancelled (): boolean {
-    return this.controller?.signal.aborted ?? false
+    return this.stopped
   }
 
   /** The tracker status this operation reports. */

@@ -59,7 +59,7 @@ export class StatelessPinTracker {
   async stop (): Promise<void> {
     this.pinQueue.close()
     this.unpinQueue.close()
-    for (const op of this.ops.values()) op.abort.abort()
+    for (const op of this.ops.values()) op.cancel()
     await this.workers
   }
 
@@ -95,7 +95,7 @@ export class StatelessPinTracker {
   private cancel (cid: string): void {
     const op = this.ops.get(cid)
     if (op != null) {
-      op.abort.abort()
+      op.cancel()
       this.ops.delete(cid)
     }
   }
@@ -128,10 +128,10 @@ export class StatelessPinTracker {
     try {
       if (op.type === 'pin') {
         // the operation keeps only the CID: the pin (depth, origins) is the pinset's
-        const pin = await this.state.find(op.cid, { signal: op.abort.signal }) ?? op.pin
-        await this.ipfs.pin(pin, { signal: op.abort.signal })
+        const pin = await this.state.find(op.cid, { signal: op.signal }) ?? op.pin
+        await this.ipfs.pin(pin, { signal: op.signal })
       } else {
-        await this.ipfs.unpin(op.cid, { signal: op.abort.signal })
+        await this.ipfs.unpin(op.cid, { signal: op.signal })
       }
       if (this.ops.get(op.cid) === op) this.ops.delete(op.cid)
     } catch (err) {
