@@ -122,16 +122,9 @@ function assertWhole (shards: Array<{ stripe: number, holder: string }>, stripes
  * fewer real spare peers than the test gave it.
  */
 async function waitAllLive (n: number): Promise<void> {
-  const want = live().map(p => p.peerId).sort()
-  assert.equal(want.length, n)
+  assert.equal(live().length, n)
   await cluster.waitPeerset(n, live())
-  await waitFor(async () => {
-    const id = JSON.parse(await ctlOk(['--enc=json', 'id'], { host: P[0].apiMultiaddr }))
-    const metrics = JSON.parse(await ctlOk(['--enc=json', 'health', 'metrics', 'freespace'], { host: P[0].apiMultiaddr }))
-    const peerset = [...id.cluster_peers].sort()
-    const ranked = [...new Set<string>(metrics.map((m: { peer: string }) => m.peer))].sort()
-    return JSON.stringify(peerset) === JSON.stringify(want) && JSON.stringify(ranked) === JSON.stringify(want) ? true : undefined
-  }, 90_000)
+  await cluster.waitExactly(live(), P[0])
 }
 
 test('one holder of 4+2 on 6 peers killed mid-add: the add succeeds degraded, reads back, ecrecovery restores 6/6', async t => {

@@ -27,6 +27,12 @@ export interface TestCluster {
    * the allocator has no peer to choose
    */
   waitMetric: (metric: string, n: number, among?: DaemonHandle[]) => Promise<void>
+  /**
+   * waits until `observer`'s peerset and the peers of its live `metrics` are exactly `live`: a
+   * count can be met by peers killed a moment ago whose metrics have not expired yet, while a
+   * new peer's first metric is still to come
+   */
+  waitExactly: (live: DaemonHandle[], observer: DaemonHandle, metrics?: string[]) => Promise<void>
   stopAll: () => Promise<void>
 }
 
@@ -99,6 +105,20 @@ export async function startCluster (n: number, opts: ClusterOptions = {}): Promi
           return Array.isArray(ms) && ms.length >= count ? true : undefined
         }, 120_000)
       }
+    },
+    waitExactly: async (live, observer, metrics = ['freespace']) => {
+      const want = JSON.stringify(live.map(p => p.peerId).sort())
+      let seen = ''
+      await waitFor(async () => {
+        const id = JSON.parse(await ctlOk(['--enc=json', 'id'], { host: observer.apiMultiaddr }))
+        const sets = [[...id.cluster_peers].sort()]
+        for (const m of metrics) {
+          const ms = JSON.parse(await ctlOk(['--enc=json', 'health', 'metrics', m], { host: observer.apiMultiaddr }))
+          sets.push([...new Set<string>(ms.map((x: { peer: string }) => x.peer))].sort())
+        }
+        seen = JSON.stringify(sets)
+        return sets.every(s => JSON.stringify(s) === want) ? true : undefined
+      }, 90_000).catch(err => { throw new Error(`${(err as Error).message}: ${observer.peerId} does not see exactly ${want} (peerset, ${metrics.join(', ')}): ${seen}`) })
     },
     stopAll: async () => {
       await Promise.all(peers.map(async p => { await p.kill() }))
