@@ -1,7 +1,7 @@
 // One in-flight tracker operation per CID (upstream optracker): what is being done to the CID on
 // this peer, how far it got, and how often it was tried. Kept small: a peer catching up on a
 // million pins queues a million of them. A pin operation keeps the CID and depth only (the
-// tracker reads the pin from the pinset when it runs); the abort controller exists once the operation runs.
+// tracker reads the pin from the pinset when it runs); its abort controller is made when it runs.
 import type { Pin, TrackerStatusName } from '../api/types.js'
 
 export type OperationType = 'pin' | 'unpin'
