@@ -87,7 +87,8 @@ export async function runDaemon (o: DaemonOptions): Promise<number> {
     const identity = await loadIdentity(o.dir)
     const peerId = identity.id
 
-    setHeapGrowth()
+    const growth = setHeapGrowth()
+    if (growth != null) teardown.push(['heap-growth', () => { growth.stop() }])
     const trimmer = await startHeapTrimmer(log)
     if (trimmer != null) teardown.push(['heap-trim', () => { trimmer.stop() }])
 
