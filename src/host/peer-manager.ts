@@ -28,7 +28,13 @@ export class PeerManager {
     this.onConnect(peer).catch(err => this.log.debug({ peer, err: errorMessage(err) }, 'on-connect handler failed'))
   }
 
-  private readonly discovered = (evt: CustomEvent<PeerInfo>): void => { this.adopt(evt.detail) }
+  // mDNS (and any other discovery) only reports peers: upstream connects to them, so do we
+  private readonly discovered = (evt: CustomEvent<PeerInfo>): void => {
+    const info = evt.detail
+    if (!this.rememberPeer(info)) return
+    this.host.dial(info.id, { signal: AbortSignal.timeout(this.cfg.dial_peer_timeout) })
+      .catch(err => this.log.debug({ peer: info.id.toString(), err: errorMessage(err) }, 'cannot dial a discovered peer'))
+  }
 
   constructor (init: {
     host: ClusterHost
@@ -63,9 +69,10 @@ export class PeerManager {
     this.host.addEventListener('peer:discovery', this.discovered)
     // libp2p reports a peer as discovered once, when it first enters the peer store, and mDNS
     // runs from the host's start: peers found before this listener existed (peers started
-    // together find each other within milliseconds) are only in the peer store
+    // together find each other within milliseconds) are only in the peer store. Remembered
+    // here, the redial below dials them with the rest.
     for (const peer of await this.host.peerStore.all()) {
-      this.adopt({ id: peer.id, multiaddrs: peer.addresses.map(a => a.multiaddr) })
+      this.rememberPeer({ id: peer.id, multiaddrs: peer.addresses.map(a => a.multiaddr) })
     }
     void this.redial()
     this.timer = setInterval(() => { void this.redial() }, REDIAL_INTERVAL)
@@ -79,15 +86,17 @@ export class PeerManager {
     await this.save()
   }
 
-  /** mDNS (and any other discovery) only reports peers: upstream connects to them, so do we */
-  private adopt (info: PeerInfo): void {
+  /**
+   * Remembers the addresses of a peer that discovery reported (known at once: the redial loop
+   * sees it from now on); false for this peer itself.
+   */
+  private rememberPeer (info: PeerInfo): boolean {
     const peer = info.id.toString()
-    if (peer === this.host.peerId.toString()) return
+    if (peer === this.host.peerId.toString()) return false
     for (const ma of info.multiaddrs) {
       void this.remember(multiaddr(`${ma.toString().replace(/\/p2p\/[^/]+$/, '')}/p2p/${peer}`)).catch(() => {})
     }
-    this.host.dial(info.id, { signal: AbortSignal.timeout(this.cfg.dial_peer_timeout) })
-      .catch(err => this.log.debug({ peer, err: errorMessage(err) }, 'cannot dial a discovered peer'))
+    return true
   }
 
   private async remember (addr: Multiaddr): Promise<string> {

@@ -32,8 +32,8 @@ export function growingPercentFor (liveBytes: number): number {
 }
 
 export class HeapGrowth {
-  /** the percent in force */
-  percent: number
+  /** the percent in force (0, V8's own factor, until the first choice) */
+  percent = 0
   private readonly observer: PerformanceObserver
 
   constructor () {
