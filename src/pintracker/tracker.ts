@@ -209,12 +209,14 @@ export class StatelessPinTracker {
     return await this.status(cid, opts)
   }
 
-  /** Re-queues every failed or lost pin; yields only those it re-queued. */
+  /**
+   * Re-queues every failed or lost pin as the pinset is walked; yields only those it re-queued.
+   * Streamed: re-queuing a CID changes only that CID's operation, never one the walk has yet to
+   * reach, so nothing is collected first (a whole pinset's PinInfos at 1M pins).
+   */
   async * recoverAll (opts: { signal?: AbortSignal } = {}): AsyncIterable<PinInfo> {
     const filter = TrackerStatus.pin_error | TrackerStatus.unpin_error | TrackerStatus.unexpectedly_unpinned
-    const infos: PinInfo[] = []
-    for await (const info of this.statusAll(filter, opts)) infos.push(info)
-    for (const info of infos) {
+    for await (const info of this.statusAll(filter, opts)) {
       if (await this.recoverInfo(info)) yield await this.status(info.cid, opts)
     }
   }

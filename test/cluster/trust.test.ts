@@ -10,6 +10,9 @@ import type { TestCluster } from '../harness/cluster.js'
 import { startDaemon } from '../harness/daemon.js'
 import { ctlOk, runCtl } from '../harness/ctl.js'
 import { parseStream, waitFor } from '../harness/wait.js'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { sha256 } from 'multiformats/hashes/sha2'
 
 let cluster: TestCluster
 
@@ -74,6 +77,34 @@ test('ipfs gc and recover run on every peer', async () => {
   assert.equal(Object.keys(rec.peer_map).length, 3)
   const local = JSON.parse(await ctlOk(['--enc=json', 'recover', '--local', cid], { host: p0.apiMultiaddr }))
   assert.deepEqual(Object.keys(local.peer_map), [p0.peerId])
+})
+
+test('recover with no CID re-queues every failed pin', async () => {
+  const [p0] = cluster.peers
+  const contents = ['lost one\n', 'lost two\n', 'lost three\n']
+  // single raw leaves: the CID of each file is the raw CID of its bytes
+  const cids = await Promise.all(contents.map(async c => CID.create(1, raw.code, await sha256.digest(Buffer.from(c))).toString()))
+  // allocated to peer0 alone, whose blocks come from its own node below (not over bitswap)
+  for (const cid of cids) await ctlOk(['pin', 'add', '--no-status', '-r', '1', '--allocations', p0.peerId, cid], { host: p0.apiMultiaddr })
+  const statuses = async (): Promise<Map<string, string | undefined>> => {
+    const all = parseStream(await ctlOk(['--enc=json', 'status'], { host: p0.apiMultiaddr }))
+    return new Map(all.map(g => [g.cid, g.peer_map[p0.peerId]?.status]))
+  }
+  // no peer has the blocks: every attempt ends at the pin timeout
+  await waitFor(async () => {
+    const s = await statuses()
+    return cids.every(c => s.get(c) === 'pin_error') ? true : undefined
+  }, 30_000)
+  contents.forEach((c, i) => { writeFileSync(join(p0.dir, `lost${i}.txt`), c) })
+  for (let i = 0; i < contents.length; i++) {
+    await ctlOk(['add', '-Q', '--no-pin', '--local', '--raw-leaves', '--cid-version', '1', join(p0.dir, `lost${i}.txt`)], { host: p0.apiMultiaddr })
+  }
+  const recovered = parseStream(await ctlOk(['--enc=json', 'recover'], { host: p0.apiMultiaddr })).map(g => g.cid)
+  for (const cid of cids) assert.ok(recovered.includes(cid), `recover re-queued ${cid}`)
+  await waitFor(async () => {
+    const s = await statuses()
+    return cids.every(c => s.get(c) === 'pinned') ? true : undefined
+  }, 30_000)
 })
 
 test('peers rm behaves as upstream with CRDT', async () => {
