@@ -1,6 +1,7 @@
 // bench/pinset: a 3-peer local cluster takes N pins (default 20,000) through the REST API, then a
 // 4th peer joins and catches up. Prints JSON: pins/s committed through REST, seconds until every
-// peer holds every pin (after the first request and after the last commit), the late joiner's
+// peer holds every pin (after the first request and after the last commit), seconds until every
+// peer's pin queue is empty (its tracker pinned them) and the deepest queue seen, the late joiner's
 // catch-up seconds and pins/s, pin ls and status items/s (streamed), peak RSS per daemon (and its
 // anonymous part, without mapped files),
 // restart-to-ready seconds of a peer holding the pinset, and whether the joiner's
@@ -110,6 +111,25 @@ async function waitHolds (p: DaemonHandle, last: string, t0: number, timeoutS = 
   return (at - t0) / 1000
 }
 
+/** The pinqueue metrics as peer `p` receives them (one cheap request); `peak` keeps the deepest per peer. */
+async function sampleQueues (p: DaemonHandle, peak: Map<string, number>): Promise<Array<{ peer: string, value: string }>> {
+  const res = await request(`${p.apiUrl}/monitor/metrics/pinqueue`, 'GET')
+  const metrics = res.status === 200 ? JSON.parse(res.body.toString()) as Array<{ peer: string, value: string }> : []
+  for (const m of metrics) peak.set(m.peer, Math.max(peak.get(m.peer) ?? 0, Number(m.value)))
+  return metrics
+}
+
+/** Waits until the pin queue of every one of `peers` peers is empty; returns seconds since t0. */
+async function waitQueuesEmpty (p: DaemonHandle, peers: number, t0: number, peak: Map<string, number>, timeoutS = 3600): Promise<number> {
+  const deadline = performance.now() + timeoutS * 1000
+  while (true) {
+    const metrics = await sampleQueues(p, peak)
+    if (metrics.length >= peers && metrics.every(m => m.value === '0')) return (performance.now() - t0) / 1000
+    if (performance.now() > deadline) throw new Error('the pin queues did not empty')
+    await sleep(1000)
+  }
+}
+
 /** `cluster-service state export` of a stopped peer, sorted (with sort(1): no pinset in memory). */
 async function sortedExport (p: DaemonHandle, out: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
@@ -146,6 +166,8 @@ try {
 
   const cpu0 = cluster.peers.map(p => cpuSeconds(p.proc.pid))
   const start = performance.now()
+  const queuePeaks = new Map<string, number>()
+  const queueWatch = setInterval(() => { void sampleQueues(p0, queuePeaks).catch(() => {}) }, 5000)
   let next = 0
   let failures = 0
   let lastDone = ''
@@ -169,6 +191,12 @@ try {
   const converged = Math.max(...await Promise.all(cluster.peers.map(async p => await waitHolds(p, lastDone, start))))
   result.seconds_until_all_peers_hold_all_pins = Number(converged.toFixed(2))
   result.seconds_after_last_commit_until_all_hold = Number(Math.max(0, converged - commitSeconds).toFixed(2))
+  // and has pinned it: every peer's tracker has worked through its queue (the listings and
+  // status below are then measured on a quiet cluster)
+  clearInterval(queueWatch)
+  const drained = await waitQueuesEmpty(p0, cluster.peers.length, start, queuePeaks)
+  result.seconds_after_last_commit_until_pin_queues_empty = Number(Math.max(0, drained - commitSeconds).toFixed(2))
+  result.peak_pin_queue_per_daemon = cluster.peers.map(p => queuePeaks.get(p.peerId) ?? 0)
   result.cpu_seconds_ingest_per_daemon = cluster.peers.map((p, i) => Number((cpuSeconds(p.proc.pid) - cpu0[i]).toFixed(1)))
 
   t = performance.now()
