@@ -16,6 +16,8 @@ import { equals } from 'uint8arrays/equals'
 const PIN_PREFIX = '/cluster-pins/p/'
 const BLOCK_PREFIX = '/cluster-pins/b/'
 const FETCH_CONCURRENCY = 16
+/** block marks per LevelDB batch (a pin of a large DAG is marked in several) */
+const MARK_BATCH = 4096
 
 export interface StoredPin {
   cid: string
@@ -105,29 +107,27 @@ export class Pinset {
 
   /**
    * Walks the DAG down to `depth`, fetching missing blocks (from peers, through the block
-   * source), marks every block as reached by this pin, then records the pin. Calls progress
-   * for each block so a stalled fetch can be told apart from a long one. Re-pinning at another
-   * depth keeps the blocks both depths reach marked the whole time. A walk that fails takes
-   * back exactly the marks it added.
+   * source), then marks every block as reached by this pin and records the pin in one LevelDB
+   * batch (atomic: never a pin without its marks). Calls progress for each block so a stalled
+   * fetch can be told apart from a long one. The caller holds off garbage collection for the
+   * whole call, so blocks are marked after the walk: a walk that fails has marked nothing, and
+   * a pin of a block already here waits for one write, not one per block and one for the pin
+   * (at a million pins, on a busy peer, those waits set the tracker's pace). Re-pinning at
+   * another depth keeps the blocks both depths reach marked the whole time.
    */
   async add (cid: CID, depth: number, opts: { signal?: AbortSignal, progress?: () => void } = {}): Promise<void> {
     const existing = await this.get(cid)
-    const added: CID[] = []
-    let reached: Set<string>
-    try {
-      reached = await this.walk(cid, depth, opts, async block => {
-        if (await this.mark(block, cid, true)) added.push(block)
-      })
-    } catch (err) {
-      for (const block of added) await this.mark(block, cid, false)
-      throw err
-    }
-    await this.ds.put(pinKey(cid), encode({ cid: cid.toString(), depth: Number.isFinite(depth) ? depth : null }))
+    const blocks: CID[] = []
+    const reached = await this.walk(cid, depth, opts, async block => { blocks.push(block) })
+    const record = { key: pinKey(cid), value: encode({ cid: cid.toString(), depth: Number.isFinite(depth) ? depth : null }) }
+    await this.markAll(blocks, cid, true, record)
     if (existing != null && existing.depth > depth) {
       // the pin got shallower: blocks only the old depth reached are released
+      const released: CID[] = []
       await this.walk(cid, existing.depth, { ...opts, offline: true }, async block => {
-        if (!reached.has(base32.encode(block.multihash.bytes))) await this.mark(block, cid, false)
+        if (!reached.has(base32.encode(block.multihash.bytes))) released.push(block)
       })
+      await this.markAll(released, cid, false)
     }
   }
 
@@ -136,26 +136,44 @@ export class Pinset {
     const pin = await this.get(cid)
     if (pin == null) return
     await this.ds.delete(pinKey(cid))
-    await this.walk(cid, pin.depth, { ...opts, offline: true }, async block => { await this.mark(block, cid, false) })
+    const blocks: CID[] = []
+    await this.walk(cid, pin.depth, { ...opts, offline: true }, async block => { blocks.push(block) })
+    await this.markAll(blocks, cid, false)
   }
 
-  /** Adds or removes the pin from the block's set; true when the set changed. */
-  private async mark (block: CID, pin: CID, add: boolean): Promise<boolean> {
-    // The lock covers the read and the staging of the write (the datastore's reads see staged
-    // writes at once), not the wait for the disk: concurrent pins' marks are written together.
-    const written = await this.locked(async () => {
-      const key = blockKey(block)
-      const stored = this.ds.find(key)
-      let by = stored === undefined ? [] : decode(stored) as Uint8Array[]
-      const present = by.some(b => equals(b, pin.bytes))
-      if (add && !present) by.push(pin.bytes)
-      else if (!add && present) by = by.filter(b => !equals(b, pin.bytes))
-      else return undefined
-      return { done: by.length === 0 ? this.ds.delete(key) : this.ds.put(key, encode(by)) }
-    })
-    if (written === undefined) return false
-    await written.done
-    return true
+  /**
+   * Adds the pin to (or removes it from) the set of every block, MARK_BATCH blocks per LevelDB
+   * batch; `record` (the pin itself) goes in the last batch, after every mark it needs.
+   */
+  private async markAll (blocks: CID[], pin: CID, add: boolean, record?: { key: Key, value: Uint8Array }): Promise<void> {
+    for (let i = 0; i === 0 || i < blocks.length; i += MARK_BATCH) {
+      const last = i + MARK_BATCH >= blocks.length
+      // The lock covers the reads and the staging of the batch (the datastore's reads see
+      // staged writes at once), not the wait for the disk: concurrent pins' batches are
+      // written together.
+      const written = await this.locked(async () => {
+        const batch = this.ds.batch()
+        let writes = 0
+        for (const block of blocks.slice(i, i + MARK_BATCH)) {
+          const key = blockKey(block)
+          const stored = this.ds.find(key)
+          let by = stored === undefined ? [] : decode(stored) as Uint8Array[]
+          const present = by.some(b => equals(b, pin.bytes))
+          if (add && !present) by.push(pin.bytes)
+          else if (!add && present) by = by.filter(b => !equals(b, pin.bytes))
+          else continue
+          if (by.length === 0) batch.delete(key)
+          else batch.put(key, encode(by))
+          writes++
+        }
+        if (last && record !== undefined) {
+          batch.put(record.key, record.value)
+          writes++
+        }
+        return { done: writes > 0 ? batch.commit() : Promise.resolve() }
+      })
+      await written.done
+    }
   }
 
   /** Visits each block of the DAG once (a block repeated in the DAG is marked once). */

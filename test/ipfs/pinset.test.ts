@@ -1,0 +1,119 @@
+// The embedded node's pin index (src/ipfs/embedded/pinset.ts) on a real LevelDB: which blocks a
+// pin reaches, blocks shared by two pins or repeated in one DAG, a pin that gets shallower, a
+// walk that fails, and a DAG with more blocks than one write batch takes.
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import * as dagPb from '@ipld/dag-pb'
+import { sha256 } from 'multiformats/hashes/sha2'
+import { LevelStore } from '../../src/datastore/level-store.js'
+import { Pinset } from '../../src/ipfs/embedded/pinset.js'
+import type { BlockSource } from '../../src/ipfs/embedded/pinset.js'
+
+/** Blocks held in memory; `get` of a missing block fails as a fetch that finds nobody does. */
+class MemoryBlocks implements BlockSource {
+  readonly blocks = new Map<string, Uint8Array>()
+  async get (cid: CID): Promise<Uint8Array> {
+    const b = this.blocks.get(cid.toString())
+    if (b === undefined) throw new Error(`block ${cid.toString()} not found`)
+    return b
+  }
+
+  async has (cid: CID): Promise<boolean> {
+    return this.blocks.has(cid.toString())
+  }
+
+  async leaf (text: string): Promise<CID> {
+    const bytes = new TextEncoder().encode(text)
+    const cid = CID.create(1, raw.code, await sha256.digest(bytes))
+    this.blocks.set(cid.toString(), bytes)
+    return cid
+  }
+
+  async node (links: CID[]): Promise<CID> {
+    const bytes = dagPb.encode(dagPb.prepare({ Links: links.map(l => ({ Hash: l, Tsize: 1 })) }))
+    const cid = CID.create(1, dagPb.code, await sha256.digest(bytes))
+    this.blocks.set(cid.toString(), bytes)
+    return cid
+  }
+}
+
+describe('Pinset', () => {
+  let dir: string
+  let ds: LevelStore
+  let blocks: MemoryBlocks
+  let pins: Pinset
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pinset-'))
+    ds = new LevelStore(dir)
+    await ds.open()
+    blocks = new MemoryBlocks()
+    pins = new Pinset(ds, blocks)
+  })
+  after(async () => {
+    await ds.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('marks every block a pin reaches; a block shared with another pin stays marked when one goes', async () => {
+    const shared = await blocks.leaf('shared')
+    const a = await blocks.node([await blocks.leaf('a1'), shared, shared])
+    const b = await blocks.node([await blocks.leaf('b1'), shared])
+    await pins.add(a, Infinity)
+    await pins.add(b, Infinity)
+    assert.equal((await pins.get(a))?.depth, Infinity)
+    assert.ok(await pins.isPinned(shared))
+    await pins.rm(a)
+    assert.equal(await pins.get(a), undefined)
+    assert.equal(await pins.isPinned(a), false)
+    assert.equal(await pins.isPinned(await blocks.leaf('a1')), false)
+    assert.ok(await pins.isPinned(shared), 'b still reaches the shared block')
+    await pins.rm(b)
+    assert.equal(await pins.isPinned(shared), false, 'a block repeated in a DAG is unmarked once for all')
+  })
+
+  it('releases the blocks below when a pin gets shallower, keeps them when it gets deeper', async () => {
+    const leaf = await blocks.leaf('deep leaf')
+    const root = await blocks.node([await blocks.node([leaf])])
+    await pins.add(root, Infinity)
+    assert.ok(await pins.isPinned(leaf))
+    await pins.add(root, 0)
+    assert.equal((await pins.get(root))?.depth, 0)
+    assert.ok(await pins.isPinned(root))
+    assert.equal(await pins.isPinned(leaf), false)
+    await pins.add(root, Infinity)
+    assert.ok(await pins.isPinned(leaf))
+    await pins.rm(root)
+    assert.equal(await pins.isPinned(root), false)
+  })
+
+  it('marks nothing and records no pin when a block cannot be fetched', async () => {
+    const present = await blocks.leaf('present')
+    const missing = CID.create(1, raw.code, await sha256.digest(new TextEncoder().encode('nobody has this')))
+    const root = await blocks.node([present, missing])
+    await assert.rejects(pins.add(root, Infinity), /not found/)
+    assert.equal(await pins.get(root), undefined)
+    assert.equal(await pins.isPinned(root), false)
+    assert.equal(await pins.isPinned(present), false)
+  })
+
+  it('pins a DAG of more blocks than one write batch, and unpins it', async () => {
+    const leaves: CID[] = []
+    for (let i = 0; i < 5000; i++) leaves.push(await blocks.leaf(`leaf ${i}`))
+    const root = await blocks.node([await blocks.node(leaves.slice(0, 2500)), await blocks.node(leaves.slice(2500))])
+    await pins.add(root, Infinity)
+    for (const l of [leaves[0], leaves[2499], leaves[4999]]) assert.ok(await pins.isPinned(l))
+    let n = 0
+    for await (const { key } of ds.query({ prefix: '/cluster-pins/b/' })) if (key != null) n++
+    assert.equal(n, 5003)
+    await pins.rm(root)
+    n = 0
+    for await (const { key } of ds.query({ prefix: '/cluster-pins/b/' })) if (key != null) n++
+    assert.equal(n, 0)
+  })
+})
