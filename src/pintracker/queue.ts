@@ -43,6 +43,8 @@ export class OperationQueue {
   private readonly priority = new Fifo<Operation>()
   private readonly normal = new Fifo<Operation>()
   private readonly waiters: Array<() => void> = []
+  /** callers of below(), woken when an operation is taken */
+  private readonly draining: Array<() => void> = []
   private readonly max: number
   private readonly kind: string
   private closed = false
@@ -74,6 +76,7 @@ export class OperationQueue {
             await new Promise<void>(resolve => this.waiters.push(resolve))
             continue
           }
+          for (const wake of this.draining.splice(0)) wake()
           if (op.cancelled) continue
           await run(op)
         }
@@ -82,8 +85,18 @@ export class OperationQueue {
     return Promise.all(loops)
   }
 
+  /** Resolves once fewer than `n` operations wait, or the queue is closed. */
+  async below (n: number): Promise<void> {
+    while (this.size >= n && !this.closed) await new Promise<void>(resolve => this.draining.push(resolve))
+  }
+
+  get isClosed (): boolean {
+    return this.closed
+  }
+
   close (): void {
     this.closed = true
     for (const w of this.waiters.splice(0)) w()
+    for (const w of this.draining.splice(0)) w()
   }
 }

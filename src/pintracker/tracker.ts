@@ -11,6 +11,8 @@ import type { PinTrackerConfig } from './config.js'
 import { Operation } from './operation.js'
 import type { OperationType } from './operation.js'
 import { OperationQueue } from './queue.js'
+import { Backlog } from './backlog.js'
+
 
 /** Read access to the shared pinset (the consensus state). */
 export interface PinsetReader {
@@ -37,6 +39,8 @@ export class StatelessPinTracker {
   private readonly pinQueue: OperationQueue
   private readonly unpinQueue: OperationQueue
   private workers?: Promise<unknown>
+  private readonly backlog = new Backlog()
+  private readonly stopping = new AbortController()
   private identity?: { at: number, value: { id?: string, addresses?: string[] } }
 
   constructor (init: { config: PinTrackerConfig, ipfs: IpfsConnector, state: PinsetReader, self: PeerInfo, logger: Logger }) {
@@ -52,11 +56,13 @@ export class StatelessPinTracker {
   start (): void {
     this.workers = Promise.all([
       this.pinQueue.run(this.cfg.concurrent_pins, async op => await this.execute(op)),
-      this.unpinQueue.run(1, async op => await this.execute(op))
+      this.unpinQueue.run(1, async op => await this.execute(op)),
+      this.backlog.run(async () => { await this.walkBacklog(this.stopping.signal) }, this.stopping.signal, this.log)
     ])
   }
 
   async stop (): Promise<void> {
+    this.stopping.abort()
     this.pinQueue.close()
     this.unpinQueue.close()
     for (const op of this.ops.values()) op.cancel()
@@ -69,7 +75,7 @@ export class StatelessPinTracker {
    * worker drops it.
    */
   pinQueueSize (): number {
-    return this.pinQueue.size
+    return this.pinQueue.size + this.backlog.size
   }
 
   /** A pin entered or changed in the pinset: pin it here, or make sure it is not pinned when remote. */
@@ -84,7 +90,44 @@ export class StatelessPinTracker {
       }
       return
     }
+    this.queuePin(pin)
+  }
+
+  /**
+   * Queues a pin operation, or leaves the pin to the backlog when max_queued_in_memory wait
+   * (~250 bytes each with its CID: a peer joining a cluster of a million pins otherwise held an
+   * operation for each). A max_pin_queue_size below it fails the pin as upstream does.
+   */
+  private queuePin (pin: Pin): void {
+    const inMemory = this.cfg.max_queued_in_memory
+    if (inMemory < this.cfg.max_pin_queue_size && this.pinQueue.size >= inMemory && !this.ops.has(pin.cid)) {
+      this.backlog.defer()
+      return
+    }
     this.enqueue('pin', pin)
+  }
+
+  /**
+   * Queues the pins left to the backlog: every pin of the pinset allocated here, not pinned
+   * and without an operation, in the pinset's order, keeping between half of
+   * max_queued_in_memory and all of it queued.
+   */
+  private async walkBacklog (signal: AbortSignal): Promise<void> {
+    const pinType = await this.ipfs.pinTypes({ signal })
+    let queued = 0
+    for await (const pin of this.state.list({ signal })) {
+      if (pin.type === 'meta-pin' || isRemotePin(pin, this.self.peer) || this.ops.has(pin.cid)) continue
+      if (isPinnedForDepth(await pinType(pin.cid), pin.max_depth)) continue
+      const inMemory = this.cfg.max_queued_in_memory
+      await this.pinQueue.below(inMemory)
+      if (this.pinQueue.isClosed) return
+      if (this.ops.has(pin.cid)) continue
+      this.enqueue('pin', pin)
+      this.backlog.queued()
+      queued++
+      if (this.pinQueue.size >= inMemory) await this.pinQueue.below(Math.ceil(inMemory / 2))
+    }
+    this.log.info({ queued }, 'queued the pins left in the pinset')
   }
 
   /** A pin left the pinset: unpin it here. */
@@ -164,13 +207,17 @@ export class StatelessPinTracker {
     if (pin.type === 'meta-pin') return this.info(pin.cid, pin, 'sharded')
     if (isRemotePin(pin, this.self.peer)) return this.info(pin.cid, pin, 'remote')
     if (isPinnedForDepth(await pinType(pin.cid), pin.max_depth)) return this.info(pin.cid, pin, 'pinned')
+    // while pins wait in the pinset, one not pinned yet is one of them
+    if (this.backlog.active) return this.info(pin.cid, pin, 'pin_queued')
     return this.info(pin.cid, pin, 'unexpectedly_unpinned', UNEXPECTEDLY_UNPINNED)
   }
 
   /** Status of every pin of the pinset (and every operation) matching the filter bitmask. */
   async * statusAll (filter: number, opts: { signal?: AbortSignal } = {}): AsyncIterable<PinInfo> {
     const matches = (s: TrackerStatusName): boolean => filter === 0 || (TrackerStatus[s] & filter) !== 0
-    const needsIpfs = filter === 0 || (filter & (TrackerStatus.pinned | TrackerStatus.unexpectedly_unpinned | TrackerStatus.sharded | TrackerStatus.remote)) !== 0
+    const needsIpfs = filter === 0 || (filter & (TrackerStatus.pinned | TrackerStatus.unexpectedly_unpinned | TrackerStatus.sharded | TrackerStatus.remote)) !== 0 ||
+      // queued pins include those waiting in the pinset
+      (this.backlog.active && (filter & TrackerStatus.pin_queued) !== 0)
     if (!needsIpfs) {
       for (const op of [...this.ops.values()]) {
         const info = this.infoOfOp(op, op.pin)
@@ -225,7 +272,7 @@ export class StatelessPinTracker {
     if (info.status === 'pin_error' || info.status === 'unexpectedly_unpinned') {
       const pin = await this.state.find(info.cid).catch(() => undefined)
       if (pin === undefined) return false
-      this.enqueue('pin', pin)
+      this.queuePin(pin)
       return true
     }
     if (info.status === 'unpin_error') {
