@@ -13,7 +13,6 @@ import type { OperationType } from './operation.js'
 import { OperationQueue } from './queue.js'
 import { Backlog } from './backlog.js'
 
-
 /** Read access to the shared pinset (the consensus state). */
 export interface PinsetReader {
   find (cid: string, opts?: { signal?: AbortSignal }): Promise<Pin | undefined>
@@ -115,10 +114,10 @@ export class StatelessPinTracker {
   private async walkBacklog (signal: AbortSignal): Promise<void> {
     const pinType = await this.ipfs.pinTypes({ signal })
     let queued = 0
+    const inMemory = this.cfg.max_queued_in_memory
     for await (const pin of this.state.list({ signal })) {
       if (pin.type === 'meta-pin' || isRemotePin(pin, this.self.peer) || this.ops.has(pin.cid)) continue
       if (isPinnedForDepth(await pinType(pin.cid), pin.max_depth)) continue
-      const inMemory = this.cfg.max_queued_in_memory
       await this.pinQueue.below(inMemory)
       if (this.pinQueue.isClosed) return
       if (this.ops.has(pin.cid)) continue
