@@ -92,6 +92,19 @@ describe('Pinset', () => {
     assert.equal(await pins.isPinned(root), false)
   })
 
+  it('reads the depth of a pin from its record, whatever the depth', async () => {
+    const root = await blocks.node([await blocks.node([await blocks.leaf('depths')])])
+    assert.equal(await pins.depthOf(root), undefined)
+    for (const depth of [Infinity, 0, 1, 23, 24, 300]) {
+      await pins.add(root, depth)
+      assert.equal(await pins.depthOf(root), depth)
+      assert.equal(await pins.depthOf(root.toString()), depth)
+      assert.equal((await pins.get(root))?.depth, depth)
+    }
+    await pins.rm(root)
+    assert.equal(await pins.depthOf(root), undefined)
+  })
+
   it('marks nothing and records no pin when a block cannot be fetched', async () => {
     const present = await blocks.leaf('present')
     const missing = CID.create(1, raw.code, await sha256.digest(new TextEncoder().encode('nobody has this')))

@@ -117,8 +117,8 @@ export class EmbeddedIpfs implements IpfsConnector {
   }
 
   async pinLsCid (cid: string): Promise<IpfsPinType | undefined> {
-    const pin = await this.pins.get(cid)
-    return pin == null ? undefined : typeOfDepth(pin.depth)
+    const depth = await this.pins.depthOf(cid)
+    return depth === undefined ? undefined : typeOfDepth(depth)
   }
 
   async pinTypes (): Promise<PinTypeLookup> {
