@@ -69,9 +69,9 @@ export class StatelessPinTracker {
   }
 
   /**
-   * Number of pin operations waiting in the queue (the pinqueue metric). The queue's length, not
-   * a walk of every operation (a million of them at each metric); a cancelled pin counts until a
-   * worker drops it.
+   * Number of pins waiting (the pinqueue metric): the queue's length, not a walk of every
+   * operation (a million of them at each metric), plus the pins left in the pinset for the
+   * backlog's walk (an estimate); a cancelled pin counts until a worker drops it.
    */
   pinQueueSize (): number {
     return this.pinQueue.size + this.backlog.size
