@@ -95,7 +95,7 @@ export class EmbeddedIpfs implements IpfsConnector {
   async pin (pin: Pin, opts: CallOptions = {}): Promise<void> {
     const cid = CID.parse(pin.cid)
     const depth = pin.max_depth < 0 ? Infinity : pin.max_depth
-    if ((await this.pins.get(cid))?.depth === depth) return
+    if ((await this.pins.depthOf(cid)) === depth) return
     await this.gcLock.read(async () => {
       await withProgressTimeout(this.cfg.pin_timeout, opts.signal, async (signal, progress) => {
         await this.pins.add(cid, depth, { signal, progress })
@@ -105,7 +105,7 @@ export class EmbeddedIpfs implements IpfsConnector {
 
   async unpin (cid: string, opts: CallOptions = {}): Promise<void> {
     const c = CID.parse(cid)
-    if ((await this.pins.get(c)) == null) return
+    if ((await this.pins.depthOf(c)) === undefined) return
     await withTimeout(this.cfg.unpin_timeout, opts.signal, async signal => { await this.pins.rm(c, { signal }) })
   }
 
@@ -239,8 +239,8 @@ export class EmbeddedIpfs implements IpfsConnector {
     await this.gcLock.write(async () => {
       if (!(await this.blockstore.has(c))) throw new IpfsError('blockstore: block not found')
       if (await this.pins.isPinned(c)) {
-        const direct = await this.pins.get(c)
-        throw new IpfsError(`pinned: ${direct == null ? 'indirect' : typeOfDepth(direct.depth)}`)
+        const depth = await this.pins.depthOf(c)
+        throw new IpfsError(`pinned: ${depth === undefined ? 'indirect' : typeOfDepth(depth)}`)
       }
       await this.blockstore.delete(c, { signal: opts.signal })
     })

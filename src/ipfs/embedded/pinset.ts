@@ -98,14 +98,10 @@ export class Pinset {
     return await run
   }
 
-  async get (cid: CID | string): Promise<StoredPin | undefined> {
-    const bytes = this.ds.find(pinKey(cid))
-    return bytes === undefined ? undefined : decodeRecord(bytes)
-  }
-
   /**
-   * The depth a CID is pinned at; undefined when it is not pinned. The status of a whole
-   * pinset asks it for every pin, and decoding each record was a tenth of the status's CPU: a
+   * The depth a CID is pinned at; undefined when it is not pinned (all a pin's record is read
+   * for). The status of a whole pinset asks it for every pin, and decoding each record was a
+   * tenth of the status's CPU: a
    * record is the CBOR map {cid, depth}, whose last key is "depth", so a depth of null
    * (recursive) or 0-23 is its last byte.
    */
@@ -140,15 +136,15 @@ export class Pinset {
    * another depth keeps the blocks both depths reach marked the whole time.
    */
   async add (cid: CID, depth: number, opts: { signal?: AbortSignal, progress?: () => void } = {}): Promise<void> {
-    const existing = await this.get(cid)
+    const existing = await this.depthOf(cid)
     const blocks: CID[] = []
     const reached = await this.walk(cid, depth, opts, async block => { blocks.push(block) })
     const record = { key: pinKey(cid), value: encode({ cid: cid.toString(), depth: Number.isFinite(depth) ? depth : null }) }
     await this.markAll(blocks, cid, true, record)
-    if (existing != null && existing.depth > depth) {
+    if (existing !== undefined && existing > depth) {
       // the pin got shallower: blocks only the old depth reached are released
       const released: CID[] = []
-      await this.walk(cid, existing.depth, { ...opts, offline: true }, async block => {
+      await this.walk(cid, existing, { ...opts, offline: true }, async block => {
         if (!reached.has(base32.encode(block.multihash.bytes))) released.push(block)
       })
       await this.markAll(released, cid, false)
@@ -157,11 +153,11 @@ export class Pinset {
 
   /** Removes the pin and its marks; blocks no pin reaches become garbage. */
   async rm (cid: CID, opts: { signal?: AbortSignal, progress?: () => void } = {}): Promise<void> {
-    const pin = await this.get(cid)
-    if (pin == null) return
+    const depth = await this.depthOf(cid)
+    if (depth === undefined) return
     await this.ds.delete(pinKey(cid))
     const blocks: CID[] = []
-    await this.walk(cid, pin.depth, { ...opts, offline: true }, async block => { blocks.push(block) })
+    await this.walk(cid, depth, { ...opts, offline: true }, async block => { blocks.push(block) })
     await this.markAll(blocks, cid, false)
   }
 
