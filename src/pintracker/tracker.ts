@@ -108,23 +108,21 @@ export class StatelessPinTracker {
 
   /**
    * Queues the pins left to the backlog: every pin of the pinset allocated here, not pinned
-   * and without an operation, in the pinset's order, keeping between half of
-   * max_queued_in_memory and all of it queued.
+   * and without an operation, in the pinset's order; when max_queued_in_memory wait, it waits
+   * until half of them are taken.
    */
   private async walkBacklog (signal: AbortSignal): Promise<void> {
     const pinType = await this.ipfs.pinTypes({ signal })
     let queued = 0
     const inMemory = this.cfg.max_queued_in_memory
     for await (const pin of this.state.list({ signal })) {
-      if (pin.type === 'meta-pin' || isRemotePin(pin, this.self.peer) || this.ops.has(pin.cid)) continue
-      if (isPinnedForDepth(await pinType(pin.cid), pin.max_depth)) continue
-      await this.pinQueue.below(inMemory)
+      if (this.ops.has(pin.cid) || await this.placeOf(pin, pinType) !== 'missing') continue
+      if (this.pinQueue.size >= inMemory) await this.pinQueue.below(Math.ceil(inMemory / 2))
       if (this.pinQueue.isClosed) return
       if (this.ops.has(pin.cid)) continue
       this.enqueue('pin', pin)
       this.backlog.queued()
       queued++
-      if (this.pinQueue.size >= inMemory) await this.pinQueue.below(Math.ceil(inMemory / 2))
     }
     this.log.info({ queued }, 'queued the pins left in the pinset')
   }
@@ -201,11 +199,20 @@ export class StatelessPinTracker {
     }
   }
 
-  /** The status of a pin no operation is working on; IPFS is asked only about pins held here. */
+  /**
+   * Where a pin of the pinset stands on this peer apart from any operation: a meta-pin, another
+   * peer's, pinned here, or missing here. IPFS is asked only about pins held here.
+   */
+  private async placeOf (pin: Pin, pinType: PinTypeLookup): Promise<'sharded' | 'remote' | 'pinned' | 'missing'> {
+    if (pin.type === 'meta-pin') return 'sharded'
+    if (isRemotePin(pin, this.self.peer)) return 'remote'
+    return isPinnedForDepth(await pinType(pin.cid), pin.max_depth) ? 'pinned' : 'missing'
+  }
+
+  /** The status of a pin no operation is working on. */
   private async classify (pin: Pin, pinType: PinTypeLookup): Promise<PinInfo> {
-    if (pin.type === 'meta-pin') return this.info(pin.cid, pin, 'sharded')
-    if (isRemotePin(pin, this.self.peer)) return this.info(pin.cid, pin, 'remote')
-    if (isPinnedForDepth(await pinType(pin.cid), pin.max_depth)) return this.info(pin.cid, pin, 'pinned')
+    const place = await this.placeOf(pin, pinType)
+    if (place !== 'missing') return this.info(pin.cid, pin, place)
     // while pins wait in the pinset, one not pinned yet is one of them
     if (this.backlog.active) return this.info(pin.cid, pin, 'pin_queued')
     return this.info(pin.cid, pin, 'unexpectedly_unpinned', UNEXPECTEDLY_UNPINNED)
