@@ -20,6 +20,7 @@ import { sha256 } from 'multiformats/hashes/sha2'
 import { startCluster } from '../test/harness/cluster.js'
 import type { DaemonHandle } from '../test/harness/daemon.js'
 import { NODE, SERVICE_BIN } from '../test/harness/paths.js'
+import { waitFor } from '../test/harness/wait.js'
 import { cpuSeconds, profileEnv } from './proc.js'
 
 const PINS = Number(process.argv[2] ?? 20_000)
@@ -120,14 +121,11 @@ async function sampleQueues (p: DaemonHandle, peak: Map<string, number>): Promis
 }
 
 /** Waits until the pin queue of every one of `peers` peers is empty; returns seconds since t0. */
-async function waitQueuesEmpty (p: DaemonHandle, peers: number, t0: number, peak: Map<string, number>, timeoutS = 3600): Promise<number> {
-  const deadline = performance.now() + timeoutS * 1000
-  while (true) {
+async function waitQueuesEmpty (p: DaemonHandle, peers: number, t0: number, peak: Map<string, number>): Promise<number> {
+  return await waitFor(async () => {
     const metrics = await sampleQueues(p, peak)
-    if (metrics.length >= peers && metrics.every(m => m.value === '0')) return (performance.now() - t0) / 1000
-    if (performance.now() > deadline) throw new Error('the pin queues did not empty')
-    await sleep(1000)
-  }
+    return metrics.length >= peers && metrics.every(m => m.value === '0') ? (performance.now() - t0) / 1000 : undefined
+  }, 3_600_000)
 }
 
 /** `cluster-service state export` of a stopped peer, sorted (with sort(1): no pinset in memory). */
