@@ -99,11 +99,10 @@ export class Pinset {
   }
 
   /**
-   * The depth a CID is pinned at; undefined when it is not pinned (all a pin's record is read
-   * for). The status of a whole pinset asks it for every pin, and decoding each record was a
-   * tenth of the status's CPU: a
-   * record is the CBOR map {cid, depth}, whose last key is "depth", so a depth of null
-   * (recursive) or 0-23 is its last byte.
+   * The depth a CID is pinned at; undefined when it is not pinned (the depth is all a pin's
+   * record is read for). The status of a whole pinset asks it for every pin, and decoding each
+   * record was a tenth of the status's CPU: a record is the CBOR map {cid, depth}, whose last
+   * key is "depth", so a depth of null (recursive) or 0-23 is its last byte.
    */
   async depthOf (cid: CID | string): Promise<number | undefined> {
     const bytes = this.ds.find(pinKey(cid))
