@@ -11,6 +11,7 @@ import { gossipsub } from '@libp2p/gossipsub'
 import { mdns } from '@libp2p/mdns'
 import { privateNetwork } from './pnet.js'
 import { sendWindowUpdatesAtHalfWindow } from './yamux-window.js'
+import { fastMessageId } from './gossip-message-id.js'
 import type { ClusterConfig } from '../cluster/config.js'
 import type { BandwidthMeter } from './bandwidth.js'
 
@@ -27,7 +28,9 @@ export async function createClusterHost (cfg: ClusterConfig, privateKey: Private
     pubsub: gossipsub({
       // a lone peer still publishes (metrics, CRDT heads): nobody listening is not an error
       allowPublishToZeroTopicPeers: true,
-      emitSelf: false
+      emitSelf: false,
+      // a copy of a message already seen is dropped before its signature is checked again
+      fastMsgIdFn: fastMessageId
     })
   }
   const node = await createLibp2p({
