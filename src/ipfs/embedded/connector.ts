@@ -68,7 +68,8 @@ export class EmbeddedIpfs implements IpfsConnector {
     this.helia = helia as Helia
     this.pins = new Pinset(this.datastore, {
       get: async (cid, o) => await this.readBlock(cid, o.offline === true ? this.blockstore : this.node.blockstore, o.signal),
-      has: async cid => await this.blockstore.has(cid)
+      has: async cid => await this.blockstore.has(cid),
+      head: (cid, bytes) => this.blockstore.head(cid, bytes)
     })
     this.log.info({ repo: this.repoDir }, 'embedded IPFS node started')
   }

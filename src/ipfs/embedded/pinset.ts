@@ -37,6 +37,33 @@ export interface BlockSource {
   get (cid: CID, opts: WalkOptions): Promise<Uint8Array>
   /** whether the block is stored locally */
   has (cid: CID): Promise<boolean>
+  /**
+   * The first `bytes` bytes of a block stored locally and its whole size, without reading the
+   * rest; undefined when it is not stored here (or cannot be read so: the walk then gets it).
+   */
+  head?: (cid: CID, bytes: number) => { head: Uint8Array, size: number } | undefined
+}
+
+/** a dag-pb block's first field key and the longest length varint of a block (10 bytes) */
+const DAG_PB_HEAD_BYTES = 11
+/** protobuf key of PBNode.Data: field 1, wire type 2 */
+const DAG_PB_DATA_KEY = 0x0a
+
+/**
+ * Whether a dag-pb block of `size` bytes that starts with `head` is one Data field and nothing
+ * else: a node without links (every UnixFS leaf of a CIDv0 add). Its links, when it has any,
+ * come before or after that field, so a Data field that ends exactly at the end of the block
+ * leaves no room for one; anything else (links first, a head cut short) is read in full.
+ */
+export function isDataOnlyDagPb (head: Uint8Array, size: number): boolean {
+  if (size === 0) return true
+  if (head[0] !== DAG_PB_DATA_KEY) return false
+  let length = 0
+  for (let i = 1, shift = 0; i < head.length && shift < 64; i++, shift += 7) {
+    length += (head[i] & 0x7f) * 2 ** shift
+    if (head[i] < 0x80) return i + 1 + length === size
+  }
+  return false
 }
 
 /** a CIDv1 in base32, as the cluster's state writes CIDs: already the key's form */
@@ -195,6 +222,17 @@ export class Pinset {
     }
   }
 
+  /**
+   * Whether the block is a dag-pb node without links stored here, told from its first bytes:
+   * a walk then needs nothing more of it. Pinning or unpinning a CIDv0 file otherwise read
+   * every leaf whole (a 1 GiB file: 1 GiB read back from disk) only to find no links in it.
+   */
+  private storedLeaf (cid: CID): boolean {
+    if (cid.code !== dagPb.code || this.blocks.head === undefined) return false
+    const stored = this.blocks.head(cid, DAG_PB_HEAD_BYTES)
+    return stored !== undefined && isDataOnlyDagPb(stored.head, stored.size)
+  }
+
   /** Visits each block of the DAG once (a block repeated in the DAG is marked once). */
   private async walk (root: CID, depth: number, opts: WalkOptions, visit: (cid: CID) => Promise<void>): Promise<Set<string>> {
     const seen = new Set<string>()
@@ -211,7 +249,7 @@ export class Pinset {
         await Promise.all(todo.slice(i, i + FETCH_CONCURRENCY).map(async c => {
           opts.signal?.throwIfAborted()
           await visit(c)
-          const hasLinks = d < depth && (c.code === dagPb.code || c.code === dagCbor.code)
+          const hasLinks = d < depth && (c.code === dagPb.code || c.code === dagCbor.code) && !this.storedLeaf(c)
           if (hasLinks) {
             let bytes: Uint8Array
             try {
