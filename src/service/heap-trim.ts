@@ -10,11 +10,10 @@
 // When: while the daemon works (it used more than BUSY_SHARE of a core since the last look),
 // only once its resident size has grown GROWTH_BYTES past what it was after the last trim; once
 // it rests, as soon as it holds STEP_BYTES more than then; and at least every IDLE_MS. Trimming
-// on every look while data moved (as this did first) gave back pages the very next buffers
-// took again: each came back as a page fault and a zeroed page, ~10-15% of the API peer's main
-// thread in an erasure add (perf), for no lower peak. Where there is no glibc (musl, macOS,
-// Windows) or the FFI module koffi is not installed (it is an optional dependency), it does
-// nothing.
+// at every look while data moves gives back pages that the very next buffers take again, each
+// as a page fault and a zeroed page: ~10-15% of the API peer's main thread in an erasure add
+// (perf), for no lower peak (bench/erasure). Where there is no glibc (musl, macOS, Windows) or
+// the FFI module koffi is not installed (it is an optional dependency), it does nothing.
 import type { Logger } from 'pino'
 import { errorMessage } from '../api/errors.js'
 
