@@ -18,9 +18,9 @@ import type { Logger } from 'pino'
 import { errorMessage } from '../api/errors.js'
 
 const CHECK_MS = 500
-const IDLE_MS = 30_000
-const STEP_BYTES = 4 * 1024 * 1024
-const GROWTH_BYTES = 48 * 1024 * 1024
+export const IDLE_MS = 30_000
+export const STEP_BYTES = 4 * 1024 * 1024
+export const GROWTH_BYTES = 48 * 1024 * 1024
 /** share of one core above which the daemon counts as working */
 const BUSY_SHARE = 0.05
 
@@ -41,24 +41,40 @@ export async function loadMallocTrim (): Promise<MallocTrim | undefined> {
   return libc.func('int malloc_trim(size_t pad)') as MallocTrim
 }
 
+/** What the trimmer reads of its process: resident bytes, CPU time used and a clock (ms). */
+export interface TrimProbe {
+  rss: () => number
+  cpuMs: () => number
+  nowMs: () => number
+}
+
+const processProbe: TrimProbe = {
+  rss: () => process.memoryUsage.rss(),
+  cpuMs: () => { const c = process.cpuUsage(); return (c.user + c.system) / 1000 },
+  nowMs: () => performance.now()
+}
+
 export class HeapTrimmer {
   private readonly trim: MallocTrim
+  private readonly probe: TrimProbe
   private timer?: NodeJS.Timeout
   /** resident size after the last trim (or lower, when it fell since) */
-  private floor = 0
-  private lastTrim = 0
-  private lastCpu = process.cpuUsage()
-  private lastCheck = 0
+  private floor: number
+  private lastTrim: number
+  private lastCpu: number
+  private lastCheck: number
   /** calls made and bytes handed back, for tests and logs */
   readonly stats = { trims: 0, releasedBytes: 0 }
 
-  constructor (trim: MallocTrim) {
+  constructor (trim: MallocTrim, probe: TrimProbe = processProbe) {
     this.trim = trim
+    this.probe = probe
+    this.floor = probe.rss()
+    this.lastCpu = probe.cpuMs()
+    this.lastCheck = this.lastTrim = probe.nowMs()
   }
 
   start (): void {
-    this.floor = process.memoryUsage.rss()
-    this.lastCheck = performance.now()
     this.timer = setInterval(() => { this.check() }, CHECK_MS)
     // never what keeps the process alive
     this.timer.unref()
@@ -71,10 +87,10 @@ export class HeapTrimmer {
 
   /** Trims now: returns the bytes of resident memory given back. */
   trimNow (): number {
-    const before = process.memoryUsage.rss()
+    const before = this.probe.rss()
     this.trim(0)
-    const after = process.memoryUsage.rss()
-    this.lastTrim = Date.now()
+    const after = this.probe.rss()
+    this.lastTrim = this.probe.nowMs()
     this.floor = after
     const released = Math.max(0, before - after)
     this.stats.trims++
@@ -82,16 +98,17 @@ export class HeapTrimmer {
     return released
   }
 
-  private check (): void {
-    const rss = process.memoryUsage.rss()
+  /** One look (every CHECK_MS once started): trims when the rule in the header says so. */
+  check (): void {
+    const rss = this.probe.rss()
     this.floor = Math.min(this.floor, rss)
-    const now = performance.now()
-    const cpu = process.cpuUsage(this.lastCpu)
-    const busy = (cpu.user + cpu.system) / 1000 > BUSY_SHARE * (now - this.lastCheck)
-    this.lastCpu = process.cpuUsage()
+    const now = this.probe.nowMs()
+    const cpu = this.probe.cpuMs()
+    const busy = cpu - this.lastCpu > BUSY_SHARE * (now - this.lastCheck)
+    this.lastCpu = cpu
     this.lastCheck = now
     const grown = rss - this.floor
-    if (grown > (busy ? GROWTH_BYTES : STEP_BYTES) || Date.now() - this.lastTrim > IDLE_MS) this.trimNow()
+    if (grown > (busy ? GROWTH_BYTES : STEP_BYTES) || now - this.lastTrim > IDLE_MS) this.trimNow()
   }
 }
 

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import v8 from 'node:v8'
 import vm from 'node:vm'
-import { HeapTrimmer, hasGlibc, loadMallocTrim } from '../../src/service/heap-trim.js'
+import { GROWTH_BYTES, HeapTrimmer, IDLE_MS, STEP_BYTES, hasGlibc, loadMallocTrim } from '../../src/service/heap-trim.js'
 
 // glibc machines (these, and the Docker image) must have it: elsewhere it is a no-op
 const glibc = hasGlibc()
@@ -26,5 +26,34 @@ describe('HeapTrimmer', () => {
     assert.ok(released > 50 * 1024 * 1024, `released only ${released} bytes`)
     assert.equal(trimmer.stats.trims, 1)
     assert.equal(keep.every(b => b[0] === 1 && b[b.length - 1] === 1), true)
+  })
+
+  it('trims a working process only once it grew GROWTH_BYTES, a resting one once it grew STEP_BYTES', () => {
+    const MiB = 1024 * 1024
+    // a process whose memory, CPU and clock the test moves; a trim gives back what is free
+    const p = { rss: 200 * MiB, free: 0, cpu: 0, now: 0 }
+    let calls = 0
+    const trimmer = new HeapTrimmer(() => { calls++; p.rss -= p.free; p.free = 0; return 1 }, { rss: () => p.rss, cpuMs: () => p.cpu, nowMs: () => p.now })
+    const look = (grow: number, cpuMs: number): void => {
+      p.rss += grow
+      p.free += grow
+      p.cpu += cpuMs
+      p.now += 500
+      trimmer.check()
+    }
+    look(GROWTH_BYTES - MiB, 400)
+    assert.equal(calls, 0, 'busy, grown less than GROWTH_BYTES: freed memory stays for the next buffers')
+    look(2 * MiB, 400)
+    assert.equal(calls, 1, 'busy and past GROWTH_BYTES')
+    assert.equal(p.rss, 200 * MiB)
+    look(STEP_BYTES + MiB, 400)
+    assert.equal(calls, 1)
+    look(0, 1)
+    assert.equal(calls, 2, 'at rest, holding more than STEP_BYTES: given back')
+    look(STEP_BYTES - MiB, 1)
+    assert.equal(calls, 2, 'at rest, less than STEP_BYTES')
+    p.now += IDLE_MS
+    look(0, 1)
+    assert.equal(calls, 3, 'and at least every IDLE_MS')
   })
 })
