@@ -249,8 +249,10 @@ export class Pinset {
         await Promise.all(todo.slice(i, i + FETCH_CONCURRENCY).map(async c => {
           opts.signal?.throwIfAborted()
           await visit(c)
-          const hasLinks = d < depth && (c.code === dagPb.code || c.code === dagCbor.code) && !this.storedLeaf(c)
-          if (hasLinks) {
+          const mayLink = d < depth && (c.code === dagPb.code || c.code === dagCbor.code)
+          if (mayLink && this.storedLeaf(c)) {
+            // stored here (its head was just read) and nothing below it
+          } else if (mayLink) {
             let bytes: Uint8Array
             try {
               bytes = await this.blocks.get(c, opts)
