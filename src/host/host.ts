@@ -10,6 +10,7 @@ import { ping } from '@libp2p/ping'
 import { gossipsub } from '@libp2p/gossipsub'
 import { mdns } from '@libp2p/mdns'
 import { privateNetwork } from './pnet.js'
+import { noiseCrypto } from './noise-crypto.js'
 import { sendWindowUpdatesAtHalfWindow } from './yamux-window.js'
 import { fastMessageId } from './gossip-message-id.js'
 import type { ClusterConfig } from '../cluster/config.js'
@@ -41,7 +42,7 @@ export async function createClusterHost (cfg: ClusterConfig, privateKey: Private
       announce: cfg.announce_multiaddress
     },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noise({ crypto: noiseCrypto })],
     // A reader that falls behind pauses its stream (rpc/frame-stream.ts); what the sender had
     // in flight, up to one window, still lands in the stream's read buffer, which must hold it.
     streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: MAX_STREAM_WINDOW, maxReadBufferLength: 2 * MAX_STREAM_WINDOW } })],

@@ -6,33 +6,18 @@
 //   noble-js   @noble/ciphers' pure JS (0.4 GB/s; its block counter stops at 2^32 blocks,
 //              256 GiB a direction, where the others carry on as libsodium and Go do)
 // CLUSTER_PNET_XSALSA20=<name> asks for one (when it loads); CLUSTER_PNET_JS=1 means noble-js.
-import { createRequire } from 'node:module'
 import { xsalsa20 } from '@noble/ciphers/salsa.js'
 import { Salsa20Simd, xsalsa20KeyNonce } from './xsalsa20/simd.js'
+import { sodium as sodiumNative } from './sodium.js'
 
 const BLOCK = 64
-
-/** The part of sodium-native used here: libsodium's crypto_stream (XSalsa20) streaming XOR. */
-interface Sodium {
-  crypto_stream_xor_STATEBYTES: number
-  crypto_stream_xor_init: (state: Uint8Array, nonce: Uint8Array, key: Uint8Array) => void
-  crypto_stream_xor_update: (state: Uint8Array, out: Uint8Array, data: Uint8Array) => void
-}
 
 export type XSalsa20Implementation = 'libsodium' | 'wasm-simd' | 'noble-js'
 
 const wanted: string | undefined = process.env.CLUSTER_PNET_JS === '1' ? 'noble-js' : process.env.CLUSTER_PNET_XSALSA20
 
-function loadSodium (): Sodium | undefined {
-  try {
-    const sodium = createRequire(import.meta.url)('sodium-native') as Sodium & { crypto_stream_PRIMITIVE?: string }
-    return sodium.crypto_stream_PRIMITIVE === 'xsalsa20' ? sodium : undefined
-  } catch {
-    return undefined // not installed (optional) or no build for this platform
-  }
-}
-
-const sodium = loadSodium()
+/** libsodium's crypto_stream (streaming XOR), where it loaded and is XSalsa20 */
+const sodium = sodiumNative?.crypto_stream_PRIMITIVE === 'xsalsa20' ? sodiumNative : undefined
 const simd = Salsa20Simd.load()
 
 /** The implementations that loaded in this process. */

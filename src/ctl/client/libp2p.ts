@@ -11,6 +11,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { Duplex } from 'node:stream'
 import { LIBP2P_HTTP_PROTOCOL, StreamSocket } from '../../restapi/common/libp2p-http.js'
 import { privateNetwork } from '../../host/pnet.js'
+import { noiseCrypto } from '../../host/noise-crypto.js'
 
 const nodes = new Map<string, Promise<Libp2p>>()
 
@@ -20,7 +21,7 @@ function clientNode (secret: Uint8Array | undefined): Promise<Libp2p> {
   if (node == null) {
     node = createLibp2p({
       transports: [tcp()],
-      connectionEncrypters: [noise()],
+      connectionEncrypters: [noise({ crypto: noiseCrypto })],
       streamMuxers: [yamux()],
       ...(secret != null ? { connectionProtector: privateNetwork(secret) } : {})
     })

@@ -11,6 +11,7 @@ import type { Libp2p, Stream } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@libp2p/noise'
 import { yamux } from '@libp2p/yamux'
+import { noiseCrypto } from '../../host/noise-crypto.js'
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import type { Logger } from 'pino'
 import type { HttpApiConfig } from './config.js'
@@ -87,7 +88,7 @@ export class Libp2pHttpEndpoint {
       privateKey,
       addresses: { listen: cfg.libp2p_listen_multiaddress },
       transports: [tcp()],
-      connectionEncrypters: [noise()],
+      connectionEncrypters: [noise({ crypto: noiseCrypto })],
       streamMuxers: [yamux()]
     })
     const server = createServer({ maxHeaderSize: cfg.max_header_bytes }, handler)
