@@ -11,14 +11,20 @@ import { InvalidArgumentError } from '../api/errors.js'
 export interface Hasher {
   name: string
   code: number
-  digest: (bytes: Uint8Array) => MultihashDigest
+  /** the digest of the bytes, given whole or as the pieces they arrived in */
+  digest: (bytes: Uint8Array | Iterable<Uint8Array>) => MultihashDigest
 }
 
 function nodeHasher (name: string, code: number, algo: string): Hasher {
   return {
     name,
     code,
-    digest: (bytes) => createDigest(code, new Uint8Array(createHash(algo).update(bytes).digest()))
+    digest: (bytes) => {
+      const hash = createHash(algo)
+      if (bytes instanceof Uint8Array) hash.update(bytes)
+      else for (const piece of bytes) hash.update(piece)
+      return createDigest(code, new Uint8Array(hash.digest()))
+    }
   }
 }
 
@@ -37,17 +43,24 @@ register(nodeHasher('sha3-224', 0x17, 'sha3-224'))
 register(nodeHasher('sha3-256', 0x16, 'sha3-256'))
 register(nodeHasher('sha3-384', 0x15, 'sha3-384'))
 register(nodeHasher('sha3-512', 0x14, 'sha3-512'))
+/** An incremental hash over the bytes or each of their pieces. */
+function incremental (hash: { update: (b: Uint8Array) => unknown, digest: () => Uint8Array }, bytes: Uint8Array | Iterable<Uint8Array>): Uint8Array {
+  if (bytes instanceof Uint8Array) hash.update(bytes)
+  else for (const piece of bytes) hash.update(piece)
+  return hash.digest()
+}
+
 // go-multihash registers blake2b-8 … blake2b-512 (0xb201 … 0xb240) and blake2s-8 … blake2s-256
 // (0xb241 … 0xb260): one code per 8 bits of digest length.
 for (let bits = 8; bits <= 512; bits += 8) {
   const code = 0xb200 + bits / 8
   const dkLen = bits / 8
-  register({ name: `blake2b-${bits}`, code, digest: (b) => createDigest(code, blake2b(b, { dkLen })) })
+  register({ name: `blake2b-${bits}`, code, digest: (b) => createDigest(code, incremental(blake2b.create({ dkLen }), b)) })
 }
 for (let bits = 8; bits <= 256; bits += 8) {
   const code = 0xb240 + bits / 8
   const dkLen = bits / 8
-  register({ name: `blake2s-${bits}`, code, digest: (b) => createDigest(code, blake2s(b, { dkLen })) })
+  register({ name: `blake2s-${bits}`, code, digest: (b) => createDigest(code, incremental(blake2s.create({ dkLen }), b)) })
 }
 
 /** The hasher for a multihash name (case-insensitive); unknown names are the client's error. */

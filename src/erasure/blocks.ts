@@ -5,19 +5,21 @@ import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { equals } from 'uint8arrays/equals'
 import { hasherByCode } from '../adder/hashes.js'
+import type { Uint8ArrayList } from 'uint8arraylist'
 import type { BlockRef, RawBlock } from './types.js'
 
 const IDENTITY = 0x00
+
+/** A copy of the bytes in memory of its own (Buffer.slice would give a view). */
+export function copyOf (bytes: Uint8Array): Uint8Array {
+  return Uint8Array.prototype.slice.call(bytes)
+}
 
 /**
  * Writes the blocks one after the other at the start of `out` (the rest stays as it is). A
  * block that already is the view of `out` at its place (fetched straight into the stripe) is
  * left as it is: copying a buffer onto itself would first clone it.
  */
-/** A copy of the bytes in memory of its own (Buffer.slice would give a view). */
-export function copyOf (bytes: Uint8Array): Uint8Array {
-  return Uint8Array.prototype.slice.call(bytes)
-}
 
 export function joinInto (out: Uint8Array, blocks: ReadonlyArray<{ bytes: Uint8Array }>): Uint8Array {
   let off = 0
@@ -70,12 +72,12 @@ export function splitByRefs (bytes: Uint8Array, refs: readonly BlockRef[]): RawB
 }
 
 /**
- * True when bytes hash to cid. Unknown hash functions are reported as false: a block we cannot
- * verify is never handed out as verified.
+ * True when bytes hash to cid (given whole or as the pieces they arrived in). Unknown hash
+ * functions are reported as false: a block we cannot verify is never handed out as verified.
  */
-export async function verifyBlock (cid: CID, bytes: Uint8Array): Promise<boolean> {
+export async function verifyBlock (cid: CID, bytes: Uint8Array | Uint8ArrayList): Promise<boolean> {
   const mh = cid.multihash
-  if (mh.code === IDENTITY) return equals(mh.digest, bytes)
+  if (mh.code === IDENTITY) return equals(mh.digest, bytes.subarray())
   const hasher = hasherByCode(mh.code)
   if (hasher == null) return false
   const digest = hasher.digest(bytes)

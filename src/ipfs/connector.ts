@@ -1,3 +1,4 @@
+import type { Uint8ArrayList } from 'uint8arraylist'
 // The IPFS connector: everything the cluster asks of its IPFS daemon. Two implementations:
 // the embedded Helia node (default) and kubo over its RPC API.
 import type { IPFSID, IPFSRepoGC, IPFSRepoStat, Pin } from '../api/types.js'
@@ -11,7 +12,8 @@ export interface IpfsPinEntry {
 
 export interface IpfsBlock {
   cid: string
-  bytes: Uint8Array
+  /** a block received from another peer stays in the pieces it arrived in (rpc/frames.ts) */
+  bytes: Uint8Array | Uint8ArrayList
 }
 
 export interface CallOptions {

@@ -80,6 +80,54 @@ export function decodeFrame (bytes: Uint8ArrayList | Uint8Array): Frame {
   return decode(data, { tokenizer: new Tokenizer(data) }) as Frame
 }
 
+/**
+ * An item frame of a block stream. A block as encodeFrame splices it ({i: {cid, bytes}}, its
+ * bytes last) keeps its bytes in the pieces they arrived in (a Uint8ArrayList, views of the
+ * connection's decrypted reads): the stream's bytes are hashed and written piece by piece, where
+ * decodeFrame would first join every block into a new buffer. Any other frame is decoded whole.
+ */
+export function decodeItemFrame (frame: Uint8ArrayList | Uint8Array): Frame {
+  if (frame instanceof Uint8Array) return decodeFrame(frame)
+  return splicedBlockItem(frame) ?? decodeFrame(frame)
+}
+
+/** CBOR of the start of a spliced block item: a map of one, "i", a map of two, "cid" */
+const BLOCK_ITEM_START = [0xa1, 0x61, 0x69, 0xa2, 0x63, 0x63, 0x69, 0x64]
+/** CBOR of the "bytes" key */
+const BYTES_KEY = [0x65, 0x62, 0x79, 0x74, 0x65, 0x73]
+/** bytes of a block item before its block: its start, a CID string and two headers fit */
+const BLOCK_ITEM_HEAD = 256
+const utf8 = new TextDecoder()
+
+/** {i: {cid, bytes}} with `bytes` the frame's last bytes, or undefined when the frame is not one. */
+function splicedBlockItem (frame: Uint8ArrayList): Frame | undefined {
+  if (frame.byteLength < SPLICE_BYTES) return undefined
+  const head = frame.subarray(0, Math.min(frame.byteLength, BLOCK_ITEM_HEAD))
+  let at = 0
+  const expect = (bytes: number[]): boolean => bytes.every(b => head[at++] === b)
+  /** a CBOR length of the major type `major` at `at`, or -1 */
+  const length = (major: number): number => {
+    const b = head[at++] ?? -1
+    if (b >> 5 !== major) return -1
+    const info = b & 0x1f
+    if (info < 24) return info
+    const size = info === 24 ? 1 : info === 25 ? 2 : info === 26 ? 4 : 0
+    if (size === 0 || at + size > head.byteLength) return -1
+    let n = 0
+    for (let k = 0; k < size; k++) n = n * 256 + head[at++]
+    return n
+  }
+  if (!expect(BLOCK_ITEM_START)) return undefined
+  const cidLength = length(3)
+  if (cidLength < 0 || at + cidLength > head.byteLength) return undefined
+  const cid = utf8.decode(head.subarray(at, at + cidLength))
+  at += cidLength
+  if (!expect(BYTES_KEY)) return undefined
+  const bytesLength = length(2)
+  if (bytesLength < 0 || at + bytesLength !== frame.byteLength) return undefined
+  return { i: { cid, bytes: frame.sublist(at) } }
+}
+
 function stripUndefined (v: unknown): unknown {
   if (Array.isArray(v)) return v.map(stripUndefined)
   if (v != null && typeof v === 'object' && !(v instanceof Uint8Array)) {

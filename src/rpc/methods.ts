@@ -9,6 +9,7 @@ import { ClusterError } from '../api/errors.js'
 import { localBlocks } from '../ipfs/local-blocks.js'
 import { verifyBlock } from '../erasure/blocks.js'
 import { CID } from 'multiformats/cid'
+import { isUint8ArrayList } from 'uint8arraylist'
 
 export interface RpcTargets {
   cluster: Cluster
@@ -28,7 +29,7 @@ async function * verified (items: AsyncIterable<IpfsBlock>): AsyncGenerator<Ipfs
     } catch {
       throw new ClusterError(`BlockStream: invalid CID ${String(b?.cid)}`, 400)
     }
-    if (!(b.bytes instanceof Uint8Array) || !(await verifyBlock(cid, b.bytes))) throw new ClusterError(`BlockStream: block ${b.cid} does not match its CID`, 400)
+    if (!(b.bytes instanceof Uint8Array || isUint8ArrayList(b.bytes)) || !(await verifyBlock(cid, b.bytes))) throw new ClusterError(`BlockStream: block ${b.cid} does not match its CID`, 400)
     yield b
   }
 }

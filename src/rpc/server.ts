@@ -4,7 +4,7 @@
 import type { Logger } from 'pino'
 import type { ClusterHost } from '../host/host.js'
 import { errorMessage, statusOf } from '../api/errors.js'
-import { RPC_PROTOCOL_ID, MAX_FRAME_BYTES, decodeFrame, encodeFrame, RpcPermissionError } from './frames.js'
+import { RPC_PROTOCOL_ID, MAX_FRAME_BYTES, decodeFrame, decodeItemFrame, encodeFrame, RpcPermissionError } from './frames.js'
 import type { Frame } from './frames.js'
 import { FrameStream } from './frame-stream.js'
 
@@ -80,9 +80,10 @@ export class RpcServer {
         for await (const item of spec.handler(req.a, ctx)) await write({ i: item })
         await write({ z: true })
       } else {
+        // a block keeps the pieces it arrived in (decodeItemFrame)
         const items = (async function * () {
           while (true) {
-            const f = await read()
+            const f = decodeItemFrame(await frames.readRequired('before the call was complete', { signal }))
             if (f.z === true) return
             if (f.e != null) throw new Error(f.e)
             yield f.i

@@ -8,6 +8,7 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import * as dagPb from '@ipld/dag-pb'
 import { sha256 } from 'multiformats/hashes/sha2'
+import { Uint8ArrayList } from 'uint8arraylist'
 import { UnixFS } from 'ipfs-unixfs'
 import { pino } from 'pino'
 import { KuboConnector } from '../../src/ipfs/kubo/connector.js'
@@ -29,7 +30,7 @@ export function makeConnector (nodeMultiaddress: string, overrides: Record<strin
   return new KuboConnector({ config, logger: pino({ level: 'silent' }) })
 }
 
-async function rawBlock (size = 1000): Promise<IpfsBlock> {
+async function rawBlock (size = 1000): Promise<IpfsBlock & { bytes: Uint8Array }> {
   const bytes = randomBytes(size)
   return { cid: CID.createV1(raw.code, await sha256.digest(bytes)).toString(), bytes }
 }
@@ -61,8 +62,10 @@ export async function runConnectorSuite (t: import('node:test').TestContext, api
     })
 
     const blocks = await Promise.all([rawBlock(), rawBlock(2000), rawBlock(300_000)])
-    await t.test('blockStream stores many blocks in one request; blockStat/blockGet read them', async () => {
-      await c.blockStream((async function * () { yield * blocks })())
+    await t.test('blockStream stores many blocks in one request, one given as the pieces it arrived in; blockStat/blockGet read them', async () => {
+      const [whole, ...rest] = blocks
+      const pieces = { cid: whole.cid, bytes: new Uint8ArrayList(whole.bytes.subarray(0, 100), whole.bytes.subarray(100)) }
+      await c.blockStream((async function * () { yield pieces; yield * rest })())
       for (const b of blocks) {
         assert.equal(await c.blockStat(b.cid), b.bytes.byteLength)
         assert.deepEqual(Buffer.from(await c.blockGet(b.cid)), Buffer.from(b.bytes))

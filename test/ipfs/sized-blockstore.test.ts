@@ -1,5 +1,6 @@
 // The embedded node's blockstore keeps the repo size: counted at open (from the size a clean
-// close saved, else by walking the blocks), kept current by writes and deletes.
+// close saved, else by walking the blocks), kept current by writes and deletes; a block given as
+// the pieces it arrived in is written from them.
 import { describe, it, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
@@ -9,6 +10,7 @@ import { join } from 'node:path'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
+import { Uint8ArrayList } from 'uint8arraylist'
 import { SizedBlockstore } from '../../src/ipfs/embedded/sized-blockstore.js'
 
 async function block (i: number, size: number): Promise<{ cid: CID, bytes: Uint8Array }> {
@@ -69,6 +71,27 @@ describe('SizedBlockstore', () => {
     const whole = store.head(small.cid, 11)
     assert.deepEqual(whole && { head: [...whole.head], size: whole.size }, { head: [...small.bytes], size: 4 }, 'a block shorter than asked comes whole')
     assert.equal(store.head((await block(9, 10)).cid, 11), undefined)
+    await store.close()
+  })
+
+  it('writes a block given as the pieces it arrived in, one after the other, and counts its size', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sized-blockstore-'))
+    dirs.push(dir)
+    const store = new SizedBlockstore(join(dir, 'blocks'))
+    await store.open()
+    const before = store.repoSize
+    for (const [i, cuts] of [[], [1], [100, 65_536, 65_550], [262_143]].entries()) {
+      const b = await block(20 + i, 262_144)
+      const list = new Uint8ArrayList()
+      let from = 0
+      for (const cut of [...cuts, b.bytes.byteLength]) { list.append(b.bytes.subarray(from, cut)); from = cut }
+      await store.put(b.cid, list)
+      const chunks: Uint8Array[] = []
+      for await (const c of store.get(b.cid)) chunks.push(c)
+      const back = Buffer.concat(chunks)
+      assert.ok(back.equals(b.bytes), `cut at ${cuts.join(',')}`)
+    }
+    assert.equal(store.repoSize - before, 4 * 262_144)
     await store.close()
   })
 })

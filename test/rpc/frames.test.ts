@@ -1,10 +1,12 @@
 // RPC frames: a block's bytes are sent as they are after the frame's head, and the pieces
-// joined are exactly the CBOR of the whole frame, which decodes back to the same frame.
+// joined are exactly the CBOR of the whole frame, which decodes back to the same frame; a block
+// item read off a stream keeps its bytes in the pieces they arrived in, any other frame decodes whole.
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { encode } from 'cborg'
-import { decodeFrame, encodeFrame } from '../../src/rpc/frames.js'
+import { Uint8ArrayList } from 'uint8arraylist'
+import { decodeFrame, decodeItemFrame, encodeFrame } from '../../src/rpc/frames.js'
 import type { Frame } from '../../src/rpc/frames.js'
 
 const join = (pieces: Uint8Array[]): Buffer => Buffer.concat(pieces)
@@ -44,5 +46,42 @@ describe('rpc frames', () => {
     const frame = join(encodeFrame({ i: { cid: 'bafy', bytes: new Uint8Array(randomBytes(8192)) } }))
     const f = decodeFrame(frame) as { i: { bytes: Uint8Array } }
     assert.equal(f.i.bytes.buffer, frame.buffer)
+  })
+
+  it('decodes a block item off a stream as the pieces it arrived in, however they were cut', () => {
+    const cid = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
+    for (const size of [4096, 70_000, 256 * 1024, 1024 * 1024 + 7]) {
+      const bytes = new Uint8Array(randomBytes(size))
+      const whole = join(encodeFrame({ i: { cid, bytes } }))
+      for (const cuts of [[], [1], [3, 70], [whole.length - size], [whole.length - size + 1, whole.length - 5]]) {
+        const list = new Uint8ArrayList()
+        let from = 0
+        for (const cut of [...cuts, whole.length]) { list.append(whole.subarray(from, cut)); from = cut }
+        const f = decodeItemFrame(list) as { i: { cid: string, bytes: Uint8ArrayList } }
+        assert.equal(f.i.cid, cid)
+        assert.ok(f.i.bytes instanceof Uint8ArrayList, `${size} cut at ${cuts.join(',')}`)
+        assert.ok(Buffer.from(f.i.bytes.subarray()).equals(bytes))
+        for (const piece of f.i.bytes) assert.equal(piece.buffer, whole.buffer, 'a view of what arrived, not a copy')
+      }
+    }
+  })
+
+  it('decodes any other frame off a stream whole, as decodeFrame does', () => {
+    const others: Frame[] = [
+      { i: { cid: 'bafkqaaa', bytes: new Uint8Array(randomBytes(100)) } },
+      { i: new Uint8Array(randomBytes(70_000)) },
+      { i: { cid: 'x', bytes: new Uint8Array(randomBytes(100_000)), extra: 1 } },
+      { i: 'a string item of some length'.repeat(500) },
+      { z: true },
+      { e: 'boom', c: 404 }
+    ]
+    for (const f of others) {
+      const whole = join(encodeFrame(f))
+      const list = new Uint8ArrayList(whole.subarray(0, 2), whole.subarray(2))
+      assert.deepEqual(Buffer.from(encode(decodeItemFrame(list))), Buffer.from(encode(f)))
+    }
+    // a block item whose length does not end at the frame's end is no block item: CBOR says what is wrong
+    const whole = join(encodeFrame({ i: { cid: 'bafy', bytes: new Uint8Array(randomBytes(8192)) } }))
+    assert.throws(() => decodeItemFrame(new Uint8ArrayList(whole.subarray(0, whole.length - 1))))
   })
 })

@@ -169,7 +169,7 @@ export class PeerStreams {
   async put (s: BlockStream, block: RawBlock | IpfsBlock): Promise<boolean> {
     this.signal.throwIfAborted()
     this.bytesByPeer.set(s.peer, (this.bytesByPeer.get(s.peer) ?? 0) + block.bytes.byteLength)
-    if (s.peer === this.stores.self && block.bytes.buffer instanceof SharedArrayBuffer) block = { cid: block.cid, bytes: copyOf(block.bytes) } as typeof block
+    if (s.peer === this.stores.self && block.bytes instanceof Uint8Array && block.bytes.buffer instanceof SharedArrayBuffer) block = { cid: block.cid, bytes: copyOf(block.bytes) } as typeof block
     const ok = await s.put(block)
     this.signal.throwIfAborted()
     return ok

@@ -8,7 +8,8 @@
 // written with one callback-style writeFile (no FileHandle objects) to a temporary name and
 // renamed into place, so a reader never sees half a block.
 import { mkdir, rename, unlink } from 'node:fs/promises'
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFile, writeFileSync } from 'node:fs'
+import { close, closeSync, existsSync, fstatSync, open, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFile, writeFileSync, writev } from 'node:fs'
+import { isUint8ArrayList } from 'uint8arraylist'
 import { join } from 'node:path'
 import { FsBlockstore } from 'blockstore-fs'
 import { NextToLast } from 'blockstore-fs/sharding'
@@ -112,7 +113,14 @@ export class SizedBlockstore extends FsBlockstore {
   }
 
   override async put (key: CID, val: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>, options?: AbortOptions): Promise<CID> {
+    // a block received from another peer comes as the pieces it arrived in (rpc/frames.ts)
+    if (isUint8ArrayList(val)) return await this.putPieces(key, [...val], options)
     if (!(val instanceof Uint8Array)) return await super.put(key, val, options)
+    return await this.putPieces(key, [val], options)
+  }
+
+  /** Writes the block's file from its pieces, in order (one writev: they are never joined). */
+  private async putPieces (key: CID, pieces: Uint8Array[], options?: AbortOptions): Promise<CID> {
     if (await this.has(key, options)) return key
     options?.signal?.throwIfAborted()
     const { dir, file } = this.layout.encode(key)
@@ -123,8 +131,11 @@ export class SizedBlockstore extends FsBlockstore {
     }
     const target = join(folder, file)
     const tmp = `${target}.${process.pid}.${tmpCounter++}.tmp`
+    let bytes = 0
+    for (const piece of pieces) bytes += piece.byteLength
     try {
-      await new Promise<void>((resolve, reject) => { writeFile(tmp, val, err => { if (err == null) resolve(); else reject(err) }) })
+      if (pieces.length === 1) await new Promise<void>((resolve, reject) => { writeFile(tmp, pieces[0], err => { if (err == null) resolve(); else reject(err) }) })
+      else await writePieces(tmp, pieces)
       await rename(tmp, target)
     } catch (err: any) {
       await unlink(tmp).catch(() => {})
@@ -132,7 +143,7 @@ export class SizedBlockstore extends FsBlockstore {
       if (err?.code === 'ENOENT') this.folders.delete(dir)
       throw new PutFailedError(String(err))
     }
-    this.size += val.byteLength
+    this.size += bytes
     return key
   }
 
@@ -165,6 +176,28 @@ export class SizedBlockstore extends FsBlockstore {
     }
     return total
   }
+}
+
+/** A new file of the pieces one after the other (writev: a short write goes on where it stopped). */
+async function writePieces (path: string, pieces: Uint8Array[]): Promise<void> {
+  const fd = await new Promise<number>((resolve, reject) => { open(path, 'w', (err, fd) => { if (err == null) resolve(fd); else reject(err) }) })
+  try {
+    let left = pieces
+    while (left.length > 0) {
+      const written = await new Promise<number>((resolve, reject) => { writev(fd, left, (err, n) => { if (err == null) resolve(n); else reject(err) }) })
+      left = after(left, written)
+    }
+  } finally {
+    await new Promise<void>(resolve => { close(fd, () => { resolve() }) })
+  }
+}
+
+/** The pieces past the first `bytes` bytes. */
+function after (pieces: Uint8Array[], bytes: number): Uint8Array[] {
+  let i = 0
+  while (i < pieces.length && bytes >= pieces[i].byteLength) bytes -= pieces[i++].byteLength
+  if (i === pieces.length) return []
+  return [pieces[i].subarray(bytes), ...pieces.slice(i + 1)]
 }
 
 function folderSize (dir: string): number {

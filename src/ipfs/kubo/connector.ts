@@ -16,6 +16,7 @@ import { codecName, hashName } from './codec-names.js'
 import { KuboApiError } from './errors.js'
 import { KuboHttp } from './http.js'
 import { MultipartBody } from './multipart-body.js'
+import type { FilePart } from './multipart-body.js'
 import { parseNodeMultiaddr } from './node-address.js'
 import { ReadinessLoop } from './readiness.js'
 
@@ -197,7 +198,7 @@ export class KuboConnector implements IpfsConnector {
       const k = mhKey(CID.parse(c))
       sent.set(k, (sent.get(k) ?? 0) + 1)
     }
-    async function * parts (): AsyncIterable<{ name: string, bytes: Uint8Array }> {
+    async function * parts (): AsyncIterable<FilePart> {
       see(first.value.cid)
       yield { name: first.value.cid, bytes: first.value.bytes }
       while (true) {

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto'
 export interface FilePart {
   /** the part's filename (a CID for block/put) */
   name: string
-  bytes: Uint8Array
+  /** whole, or the pieces a block arrived in (sent one after the other, not joined) */
+  bytes: Uint8Array | Iterable<Uint8Array>
 }
 
 export class MultipartBody {
@@ -22,7 +23,8 @@ export class MultipartBody {
       yield enc.encode(`--${this.boundary}\r\n` +
         `Content-Disposition: form-data; name="file"; filename="${encodeURIComponent(p.name)}"\r\n` +
         'Content-Type: application/octet-stream\r\n\r\n')
-      yield p.bytes
+      if (p.bytes instanceof Uint8Array) yield p.bytes
+      else yield * p.bytes
       yield enc.encode('\r\n')
     }
     yield enc.encode(`--${this.boundary}--\r\n`)
