@@ -5,19 +5,13 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { createLibp2p } from 'libp2p'
-import type { Libp2p } from '@libp2p/interface'
-import { tcp } from '@libp2p/tcp'
-import { noise } from '@libp2p/noise'
 import type { ICryptoInterface } from '@libp2p/noise'
 import { defaultCrypto } from '@libp2p/noise/crypto'
-import { yamux } from '@libp2p/yamux'
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { sodiumNoiseCrypto } from '../../src/host/noise-crypto.js'
+import { echo, echoHost } from '../harness/echo-host.js'
 
 const skip = sodiumNoiseCrypto == null ? 'sodium-native did not load here' : false
-const ECHO = '/test/echo/1.0.0'
 
 function nonce (n: number): Uint8Array {
   const out = new Uint8Array(12)
@@ -73,42 +67,13 @@ test('libsodium opens in place into the dst noise passes, joined or not; a forge
   assert.throws(() => sodium.chaCha20Poly1305Decrypt(new Uint8ArrayList(sealed.subarray(0, 15)), nonce(7), new Uint8Array(0), k), 'shorter than a tag')
 })
 
-async function host (crypto?: ICryptoInterface): Promise<Libp2p> {
-  const node = await createLibp2p({
-    privateKey: await generateKeyPair('Ed25519'),
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise({ crypto })],
-    streamMuxers: [yamux()]
-  })
-  await node.handle(ECHO, async (stream: any) => {
-    for await (const chunk of stream) {
-      if (!(stream.send(chunk) as boolean)) await stream.onDrain()
-    }
-    await stream.close()
-  })
-  return node
-}
-
-async function echo (from: Libp2p, to: Libp2p, bytes: Uint8Array): Promise<Buffer> {
-  const stream: any = await from.dialProtocol(to.getMultiaddrs()[0], ECHO, { signal: AbortSignal.timeout(10_000) })
-  const back: Buffer[] = []
-  const reading = (async () => { for await (const c of stream) back.push(Buffer.from(c.subarray())) })()
-  for (let at = 0; at < bytes.length; at += 100_000) {
-    if (!(stream.send(bytes.subarray(at, at + 100_000)) as boolean)) await stream.onDrain()
-  }
-  await stream.close()
-  await reading
-  return Buffer.concat(back)
-}
-
 test('a host on libsodium and one on noise\'s default move megabytes both ways', { skip }, async () => {
-  const a = await host(sodiumNoiseCrypto)
-  const b = await host()
+  const a = await echoHost({ crypto: sodiumNoiseCrypto })
+  const b = await echoHost()
   try {
     const data = randomBytes(5 * 1024 * 1024 + 13)
-    assert.ok((await echo(a, b, data)).equals(data), 'libsodium -> default')
-    assert.ok((await echo(b, a, data)).equals(data), 'default -> libsodium')
+    assert.ok((await echo(a, b, data, 100_000)).equals(data), 'libsodium -> default')
+    assert.ok((await echo(b, a, data, 100_000)).equals(data), 'default -> libsodium')
   } finally {
     await Promise.all([a.stop(), b.stop()])
   }

@@ -8,17 +8,11 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { xsalsa20 } from '@noble/ciphers/salsa.js'
-import { createLibp2p } from 'libp2p'
 import type { Libp2p } from '@libp2p/interface'
-import { tcp } from '@libp2p/tcp'
-import { noise } from '@libp2p/noise'
-import { yamux } from '@libp2p/yamux'
 import { preSharedKey } from '@libp2p/pnet'
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import { XSalsa20Stream, privateNetwork } from '../../src/host/pnet.js'
+import { echo, echoHost } from '../harness/echo-host.js'
 import { XSALSA20_AVAILABLE } from '../../src/host/xsalsa20.js'
-
-const ECHO = '/test/echo/1.0.0'
 
 test('XSalsa20Stream: Go x/crypto vector, and any split equals one pass', () => {
   const key = new TextEncoder().encode('this is 32-byte key for xsalsa20')
@@ -47,34 +41,7 @@ function swarmKey (hex: string): Uint8Array {
 }
 
 async function host (protector: any): Promise<Libp2p> {
-  const node = await createLibp2p({
-    privateKey: await generateKeyPair('Ed25519'),
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    connectionProtector: protector
-  })
-  await node.handle(ECHO, async (stream: any) => {
-    for await (const chunk of stream) {
-      if (!(stream.send(chunk) as boolean)) await stream.onDrain()
-    }
-    await stream.close()
-  })
-  return node
-}
-
-/** Sends `bytes` through an echo stream and returns what came back. */
-async function echo (from: Libp2p, to: Libp2p, bytes: Uint8Array): Promise<Buffer> {
-  const stream: any = await from.dialProtocol(to.getMultiaddrs()[0], ECHO, { signal: AbortSignal.timeout(10_000) })
-  const back: Buffer[] = []
-  const reading = (async () => { for await (const c of stream) back.push(Buffer.from(c.subarray())) })()
-  for (let at = 0; at < bytes.length; at += 65536) {
-    if (!(stream.send(bytes.subarray(at, at + 65536)) as boolean)) await stream.onDrain()
-  }
-  await stream.close()
-  await reading
-  return Buffer.concat(back)
+  return await echoHost({ protector })
 }
 
 for (const [i, impl] of XSALSA20_AVAILABLE.entries()) {
