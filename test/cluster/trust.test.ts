@@ -25,6 +25,9 @@ before(async () => {
       // the pins below have no blocks anywhere: each peer's pin attempt runs until this timeout,
       // and ipfs gc waits for pins in progress (as kubo's GC waits for its pin lock)
       json.ipfs_connector.embedded.pin_timeout = '10s'
+      // `recover` below must find the failed pins failed: the automatic recover (every 10 s with
+      // the harness's timers) could re-queue them first, once their blocks are there
+      json.cluster.pin_recover_interval = '1h'
     }
   })
 })
