@@ -58,8 +58,9 @@ function floor (): Record<string, number> {
       sodium?.crypto_aead_chacha20poly1305_ietf_encrypt_detached(sealed.subarray(0, m.byteLength), tag, m, null, null, nonce, key)
     }
   }
-  // in place, as the receiving side codes socket reads (the sender codes into its joined buffer)
-  const pnet = msPerMiB(bytes, buf => { xsalsa.xorInPlace(buf) })
+  // into a buffer of the connection's own, as each side codes (socket reads, its send buffer)
+  const coded = Buffer.allocUnsafe(MIB)
+  const pnet = msPerMiB(bytes, buf => { xsalsa.xorTo(buf, coded) })
   const aead = Math.min(msPerMiB(bytes, nodeAead), sodium != null ? msPerMiB(bytes, sodiumAead) : Infinity)
   const sha = msPerMiB(bytes, buf => { createHash('sha256').update(buf).digest() })
   return { pnet_xsalsa20: pnet, noise_chacha20poly1305: aead, sha256: sha, total: Number((pnet + aead + sha).toFixed(2)) }

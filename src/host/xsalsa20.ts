@@ -73,18 +73,11 @@ export class XSalsa20Stream {
   }
 
   /**
-   * XORs the keystream into `data` itself: no allocation, for bytes the caller owns (socket
-   * reads, a send buffer made for this write). Every buffer a connection allocates per byte
-   * moved adds to V8's external memory, and each 64 MB of it costs a full collection.
-   */
-  xorInPlace (data: Uint8Array): void {
-    this.xorTo(data, data)
-  }
-
-  /**
    * The next `data.byteLength` bytes of the stream: `out` = `data` XOR keystream. `out` is at
    * least as long (only its first `data.byteLength` bytes are written) and is either `data`
-   * itself or does not overlap it; `data` is only read.
+   * itself (in place) or does not overlap it; `data` is only read. Coding into a buffer the
+   * caller already has, not a new one, matters: every buffer a connection allocates per byte
+   * moved adds to V8's external memory, and each 64 MB of it costs a full collection.
    */
   xorTo (data: Uint8Array, out: Uint8Array): void {
     const length = data.byteLength

@@ -38,7 +38,7 @@ function codesAnySplit (impl: XSalsa20Implementation): void {
       const shift = trial % 4 // views at every 4-byte alignment
       const view = new Uint8Array(n + shift).subarray(shift)
       view.set(data.subarray(at, at + n))
-      if ((trial + at) % 2 === 0) stream.xorInPlace(view)
+      if ((trial + at) % 2 === 0) stream.xorTo(view, view)
       else view.set(stream.update(view))
       out.set(view, at)
       at += n
