@@ -15,16 +15,18 @@ export interface Hasher {
   digest: (bytes: Uint8Array | Iterable<Uint8Array>) => MultihashDigest
 }
 
+/** An incremental hash over the bytes or each of their pieces. */
+function incremental (hash: { update: (b: Uint8Array) => unknown, digest: () => Uint8Array }, bytes: Uint8Array | Iterable<Uint8Array>): Uint8Array {
+  if (bytes instanceof Uint8Array) hash.update(bytes)
+  else for (const piece of bytes) hash.update(piece)
+  return hash.digest()
+}
+
 function nodeHasher (name: string, code: number, algo: string): Hasher {
   return {
     name,
     code,
-    digest: (bytes) => {
-      const hash = createHash(algo)
-      if (bytes instanceof Uint8Array) hash.update(bytes)
-      else for (const piece of bytes) hash.update(piece)
-      return createDigest(code, new Uint8Array(hash.digest()))
-    }
+    digest: (bytes) => createDigest(code, new Uint8Array(incremental(createHash(algo), bytes)))
   }
 }
 
@@ -43,13 +45,6 @@ register(nodeHasher('sha3-224', 0x17, 'sha3-224'))
 register(nodeHasher('sha3-256', 0x16, 'sha3-256'))
 register(nodeHasher('sha3-384', 0x15, 'sha3-384'))
 register(nodeHasher('sha3-512', 0x14, 'sha3-512'))
-/** An incremental hash over the bytes or each of their pieces. */
-function incremental (hash: { update: (b: Uint8Array) => unknown, digest: () => Uint8Array }, bytes: Uint8Array | Iterable<Uint8Array>): Uint8Array {
-  if (bytes instanceof Uint8Array) hash.update(bytes)
-  else for (const piece of bytes) hash.update(piece)
-  return hash.digest()
-}
-
 // go-multihash registers blake2b-8 … blake2b-512 (0xb201 … 0xb240) and blake2s-8 … blake2s-256
 // (0xb241 … 0xb260): one code per 8 bits of digest length.
 for (let bits = 8; bits <= 512; bits += 8) {

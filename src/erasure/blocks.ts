@@ -20,7 +20,6 @@ export function copyOf (bytes: Uint8Array): Uint8Array {
  * block that already is the view of `out` at its place (fetched straight into the stripe) is
  * left as it is: copying a buffer onto itself would first clone it.
  */
-
 export function joinInto (out: Uint8Array, blocks: ReadonlyArray<{ bytes: Uint8Array }>): Uint8Array {
   let off = 0
   for (const b of blocks) {
