@@ -1,6 +1,6 @@
 // The embedded node's blockstore keeps the repo size: counted at open (from the size a clean
 // close saved, else by walking the blocks), kept current by writes and deletes; a block given as
-// the pieces it arrived in is written from them.
+// the pieces it arrived in is written from them; a block is read back whole, in one buffer.
 import { describe, it, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
@@ -11,6 +11,7 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { Uint8ArrayList } from 'uint8arraylist'
+import { NotFoundError } from 'interface-store'
 import { SizedBlockstore } from '../../src/ipfs/embedded/sized-blockstore.js'
 
 async function block (i: number, size: number): Promise<{ cid: CID, bytes: Uint8Array }> {
@@ -92,6 +93,29 @@ describe('SizedBlockstore', () => {
       assert.ok(back.equals(b.bytes), `cut at ${cuts.join(',')}`)
     }
     assert.equal(store.repoSize - before, 4 * 262_144)
+    await store.close()
+  })
+
+  it('reads a stored block back whole in one buffer, its size from its file, and refuses one it does not hold', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sized-blockstore-'))
+    dirs.push(dir)
+    const store = new SizedBlockstore(join(dir, 'blocks'))
+    await store.open()
+    for (const size of [0, 1, 65_536, 65_537, 1_048_576 + 3]) {
+      const b = await block(size % 200, size)
+      await store.put(b.cid, b.bytes)
+      const chunks: Uint8Array[] = []
+      for await (const c of store.get(b.cid)) chunks.push(c)
+      assert.equal(chunks.length, 1, `a block of ${size} bytes comes as one buffer`)
+      assert.ok(Buffer.from(chunks[0]).equals(b.bytes))
+      assert.equal(await store.byteSize(b.cid), size)
+    }
+    const absent = await block(300, 10)
+    await assert.rejects(async () => { for await (const c of store.get(absent.cid)) void c }, (err: Error) => err instanceof NotFoundError || err.name === 'NotFoundError')
+    assert.equal(await store.byteSize(absent.cid), 0)
+    const controller = new AbortController()
+    controller.abort(new Error('stop'))
+    await assert.rejects(async () => { for await (const c of store.get(absent.cid, { signal: controller.signal })) void c }, /stop/)
     await store.close()
   })
 })
