@@ -7,6 +7,7 @@ import { equals } from 'uint8arrays/equals'
 import { hasherByCode } from '../adder/hashes.js'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import type { BlockRef, RawBlock } from './types.js'
+import { copyInto } from '../common/copy-into.js'
 
 const IDENTITY = 0x00
 
@@ -23,7 +24,7 @@ export function copyOf (bytes: Uint8Array): Uint8Array {
 export function joinInto (out: Uint8Array, blocks: ReadonlyArray<{ bytes: Uint8Array }>): Uint8Array {
   let off = 0
   for (const b of blocks) {
-    if (!(b.bytes.buffer === out.buffer && b.bytes.byteOffset === out.byteOffset + off)) out.set(b.bytes, off)
+    if (!(b.bytes.buffer === out.buffer && b.bytes.byteOffset === out.byteOffset + off)) copyInto(out, b.bytes, off)
     off += b.bytes.byteLength
   }
   return out

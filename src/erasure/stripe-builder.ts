@@ -20,6 +20,7 @@ import { ErasureParamsError } from './errors.js'
 import { StripeBuffers } from './stripe-buffers.js'
 import { maxBlocksPerShard, validateShardCounts } from './limits.js'
 import type { DataShard, RawBlock, Stripe } from './types.js'
+import { copyInto } from '../common/copy-into.js'
 
 /** A data shard the builder closed: no block joins it any more. */
 export interface ClosedShard {
@@ -79,7 +80,7 @@ export class StripeBuilder {
     const shard = this.current ??= { blocks: [], length: 0 }
     const at = this.shards.length * this.shardSize + shard.length
     const buffer = this.buffer ??= this.newBuffer()
-    buffer.set(block.bytes, at)
+    copyInto(buffer, block.bytes, at)
     const placed = { cid: block.cid, bytes: buffer.subarray(at, at + len) }
     this.last = { stripe: this.nextIndex, shard: this.shards.length, block: placed }
     shard.blocks.push(placed)

@@ -9,6 +9,7 @@
 import { defaultCrypto } from '@libp2p/noise/crypto'
 import type { ICryptoInterface } from '@libp2p/noise'
 import type { Uint8ArrayList } from 'uint8arraylist'
+import { copyInto } from '../common/copy-into.js'
 import { sodium } from './sodium.js'
 import type { Sodium } from './sodium.js'
 
@@ -18,7 +19,7 @@ const TAG_BYTES = 16
 function gather (list: Uint8ArrayList, out: Uint8Array): void {
   let at = 0
   for (const piece of list) {
-    if (piece.buffer !== out.buffer || piece.byteOffset !== out.byteOffset + at) out.set(piece, at)
+    if (piece.buffer !== out.buffer || piece.byteOffset !== out.byteOffset + at) copyInto(out, piece, at)
     at += piece.byteLength
   }
 }

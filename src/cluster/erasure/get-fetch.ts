@@ -18,6 +18,7 @@ import { localBlocks } from '../../ipfs/local-blocks.js'
 import { withProgressTimeout } from '../../ipfs/timeouts.js'
 import { firstOf, sharedHedgeMemory } from './hedge.js'
 import type { HedgeMemory } from './hedge.js'
+import { copyInto } from '../../common/copy-into.js'
 
 /** One block must arrive within this time; a holder that takes longer counts as failed. */
 const BLOCK_TIMEOUT = 60_000
@@ -90,7 +91,7 @@ export function shardFetcher (ctx: ErasureContext, states: readonly ShardState[]
         // a block of the wrong length is handed back as it is: the reconstructor calls it corrupt
         if (slot == null || bytes.byteLength !== len) out.push(bytes)
         else {
-          slot.set(bytes, offset)
+          copyInto(slot, bytes, offset)
           out.push(slot.subarray(offset, offset + len))
         }
         offset += len ?? 0
