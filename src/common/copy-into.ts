@@ -14,8 +14,13 @@ const STAGE_MIN_BYTES = 4096
 const WORD = 8
 let stage: Uint8Array | undefined
 
-/** Copies `src` into `dst` at `at`, as `dst.set(src, at)` does, fast also to or from shared memory. */
+/**
+ * Copies `src` into `dst` at `at`, as `dst.set(src, at)` does, fast also to or from shared
+ * memory. A source that already is the view of `dst` at that place is left as it is (set would
+ * first clone it to copy it onto itself).
+ */
 export function copyInto (dst: Uint8Array, src: Uint8Array, at: number): void {
+  if (src.buffer === dst.buffer && src.byteOffset === dst.byteOffset + at && at + src.byteLength <= dst.byteLength) return
   const dstShared = dst.buffer instanceof SharedArrayBuffer
   const srcShared = src.buffer instanceof SharedArrayBuffer
   const aligned = ((src.byteOffset - dst.byteOffset - at) & (WORD - 1)) === 0

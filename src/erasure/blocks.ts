@@ -19,12 +19,12 @@ export function copyOf (bytes: Uint8Array): Uint8Array {
 /**
  * Writes the blocks one after the other at the start of `out` (the rest stays as it is). A
  * block that already is the view of `out` at its place (fetched straight into the stripe) is
- * left as it is: copying a buffer onto itself would first clone it.
+ * left as it is (copyInto).
  */
 export function joinInto (out: Uint8Array, blocks: ReadonlyArray<{ bytes: Uint8Array }>): Uint8Array {
   let off = 0
   for (const b of blocks) {
-    if (!(b.bytes.buffer === out.buffer && b.bytes.byteOffset === out.byteOffset + off)) copyInto(out, b.bytes, off)
+    copyInto(out, b.bytes, off)
     off += b.bytes.byteLength
   }
   return out

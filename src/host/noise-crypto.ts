@@ -19,7 +19,7 @@ const TAG_BYTES = 16
 function gather (list: Uint8ArrayList, out: Uint8Array): void {
   let at = 0
   for (const piece of list) {
-    if (piece.buffer !== out.buffer || piece.byteOffset !== out.byteOffset + at) copyInto(out, piece, at)
+    copyInto(out, piece, at)
     at += piece.byteLength
   }
 }

@@ -38,4 +38,16 @@ describe('copyInto', () => {
       assert.ok(dst.every(b => b === 0), 'nothing written')
     }
   })
+
+  it('leaves a source that already is the destination at its place, and still refuses one past its end', () => {
+    for (const shared of [true, false]) {
+      const whole = new Uint8Array(shared ? new SharedArrayBuffer(20_000) : new ArrayBuffer(20_000))
+      whole.set(randomBytes(20_000))
+      const before = Buffer.from(whole)
+      const dst = whole.subarray(100, 10_100)
+      copyInto(dst, whole.subarray(1_100, 9_100), 1_000)
+      assert.ok(Buffer.from(whole).equals(before))
+      assert.throws(() => { copyInto(dst, whole.subarray(1_100, 12_100), 1_000) }, RangeError)
+    }
+  })
 })

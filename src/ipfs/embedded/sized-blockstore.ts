@@ -77,6 +77,12 @@ export class SizedBlockstore extends FsBlockstore {
     return this.size
   }
 
+  /** The file a block is stored in (blockstore-fs's layout). */
+  private blockPath (key: CID): string {
+    const { dir, file } = this.layout.encode(key)
+    return join(this.path, dir, file)
+  }
+
   /**
    * Whether the block's file exists, asked synchronously: an access() of a cached directory
    * entry takes a microsecond or two, the thread-pool round trip of fs.promises.access tens of
@@ -84,8 +90,7 @@ export class SizedBlockstore extends FsBlockstore {
    */
   override async has (key: CID, options?: AbortOptions): Promise<boolean> {
     options?.signal?.throwIfAborted()
-    const { dir, file } = this.layout.encode(key)
-    return existsSync(join(this.path, dir, file))
+    return existsSync(this.blockPath(key))
   }
 
   /**
@@ -94,10 +99,9 @@ export class SizedBlockstore extends FsBlockstore {
    * dag-pb block they reach); undefined when the block is not stored or cannot be read.
    */
   head (key: CID, bytes: number): { head: Uint8Array, size: number } | undefined {
-    const { dir, file } = this.layout.encode(key)
     let fd: number
     try {
-      fd = openSync(join(this.path, dir, file), 'r')
+      fd = openSync(this.blockPath(key), 'r')
     } catch {
       return undefined
     }
@@ -121,9 +125,8 @@ export class SizedBlockstore extends FsBlockstore {
    */
   override async * get (key: CID, options?: AbortOptions): AsyncGenerator<Uint8Array> {
     options?.signal?.throwIfAborted()
-    const { dir, file } = this.layout.encode(key)
     yield await new Promise<Uint8Array>((resolve, reject) => {
-      readFile(join(this.path, dir, file), { signal: options?.signal }, (err, bytes) => {
+      readFile(this.blockPath(key), { signal: options?.signal }, (err, bytes) => {
         if (err == null) resolve(bytes)
         else reject(options?.signal?.aborted === true ? options.signal.reason : new NotFoundError(String(err)))
       })
@@ -186,9 +189,8 @@ export class SizedBlockstore extends FsBlockstore {
 
   /** Size of a stored block (its file's), 0 when absent. */
   async byteSize (key: CID): Promise<number> {
-    const { dir, file } = this.layout.encode(key)
     return await new Promise<number>(resolve => {
-      stat(join(this.path, dir, file), (err, st) => { resolve(err == null ? st.size : 0) })
+      stat(this.blockPath(key), (err, st) => { resolve(err == null ? st.size : 0) })
     })
   }
 }
