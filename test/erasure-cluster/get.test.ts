@@ -229,6 +229,9 @@ test('a corrupted block on a holder is never returned, and its shard is repaired
   const holder = peerOf(target.holder)
   const blockFile = await waitFor(async () => blockFileWith(holder, leaf), 30_000)
   writeFileSync(blockFile, randomBytes(leaf.byteLength))
+  // the repair's new home is the one peer holding no shard of the stripe: the API peer must
+  // count it live (its metrics in) when the ecget places the rebuilt shard
+  await cluster.waitMetric('freespace', 6, [P[0]])
 
   const out = join(work, 'corrupt')
   const r = await ecget(root, out)
@@ -236,7 +239,7 @@ test('a corrupted block on a holder is never returned, and its shard is repaired
   assert.ok(readFileSync(join(out, root)).equals(content), 'the corrupt bytes were never returned')
   const lost = r.summary.repair.lost
   assert.deepEqual(lost.map((l: any) => [l.stripe, l.position, l.reason]), [[target.stripe, target.shard, 'corrupt']])
-  assert.equal(r.summary.repair.rebuilt.length, 1)
+  assert.equal(r.summary.repair.rebuilt.length, 1, `${JSON.stringify(r.summary.repair)}\n${why(r)}`)
   const moved = r.summary.repair.rebuilt[0]
   assert.equal(moved.cid, target.cid)
   assert.notEqual(moved.holder, target.holder)
