@@ -65,8 +65,15 @@ export interface ReconstructStripeOptions {
   hedge?: HedgeRule | false
   /** hash fetched blocks against their CIDs (default true; false when the fetch verifies) */
   verifyFetched?: boolean
-  /** where the buffer of a stripe with losses comes from (default: a new one) */
+  /** where a stripe buffer comes from (default: a new one) */
   buffers?: StripeBuffers
+  /**
+   * Lay a healthy stripe out too, in a buffer from `buffers`: each fetched block is copied
+   * into its slot as it arrives, so the buffers it came in are garbage at once. Kept instead
+   * for as long as the stripe is handed out, they outlive young collections, are promoted, and
+   * every few tens of MiB of them start a full collection of the whole heap.
+   */
+  layoutHealthy?: boolean
   signal?: AbortSignal
 }
 
@@ -84,8 +91,9 @@ export interface StripeResult {
    */
   hedged: ShardId[]
   /**
-   * The stripe buffer every block of a stripe with losses is a view of: give it back to the
-   * StripeBuffers pool once the blocks are not needed. Absent for a healthy stripe.
+   * The stripe buffer every block is a view of, for a stripe with losses or one laid out
+   * (layoutHealthy): give it back to the StripeBuffers pool once the blocks are not needed.
+   * Absent for a healthy stripe whose blocks are as they were fetched.
    */
   buffer?: ArrayBuffer | SharedArrayBuffer
 }
@@ -148,8 +156,10 @@ export async function reconstructStripe (
   const padded = Math.max(...stripe.data.map(s => s.length))
   const layout = (): Uint8Array | undefined => padded > 0 ? (opts.buffers?.take((d + p) * padded) ?? new Uint8Array((d + p) * padded)) : undefined
   // a stripe that needs the codec whatever arrives (known losses, data read around a slow
-  // holder) is laid out from the start: fetched blocks go straight to their slots
-  let whole = lost.length > 0 || order.slice(0, bd).some(s => s.kind !== 'data') ? layout() : undefined
+  // holder), or a healthy one the caller wants laid out, is laid out from the start: fetched
+  // blocks go straight to their slots
+  const needsCodec = lost.length > 0 || order.slice(0, bd).some(s => s.kind !== 'data')
+  let whole = needsCodec || (opts.layoutHealthy === true && opts.buffers != null) ? layout() : undefined
 
   const verify = opts.verifyFetched ?? true
   const fetch: CheckedFetch = async (s, signal, onProgress) => {

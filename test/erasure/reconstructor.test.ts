@@ -6,6 +6,7 @@ import {
 import type { Codec, EncodedStripe, FetchShard, Manifest, RawBlock, ShardKind } from '../../src/erasure/index.js'
 import { codeFile, concat } from './helpers.js'
 import { isSlow } from '../../src/erasure/hedge-rule.js'
+import { StripeBuffers } from '../../src/erasure/stripe-buffers.js'
 import type { HedgeRule } from '../../src/erasure/hedge-rule.js'
 
 const K = 1024
@@ -83,6 +84,26 @@ describe('reconstructStripe', () => {
     const buffers = new Set(r.data.flatMap(s => s.map(b => b.bytes.buffer)))
     assert.equal(buffers.size, 1)
     assert.equal([...buffers][0].byteLength, (4 + 2) * 3 * K)
+  })
+
+  it('lays a healthy stripe out in a pooled buffer when asked, and rebuilds in it when a shard turns out corrupt', async () => {
+    const buffers = new StripeBuffers({ shared: true })
+    codec.calls = 0
+    const healthy = store(full, { into: true })
+    const r = await run(full, healthy, { buffers, layoutHealthy: true })
+    assert.deepEqual(bytesOf(r.data), expect(full))
+    assert.deepEqual(healthy.slots.sort(), ['d0', 'd1', 'd2', 'd3'])
+    assert.equal(codec.calls, 0)
+    assert.ok(r.buffer instanceof SharedArrayBuffer)
+    assert.ok(r.data.every(s => s.every(b => b.bytes.buffer === r.buffer)), 'every block a view of the stripe buffer')
+    // the next stripe takes the same buffer back: a corrupt data shard found in it is rebuilt there
+    buffers.give(r.buffer)
+    const bad = store(full, { into: true, corrupt: ['d1'] })
+    const again = await run(full, bad, { buffers, layoutHealthy: true })
+    assert.equal(again.buffer, r.buffer)
+    assert.deepEqual(bytesOf(again.data), expect(full))
+    assert.deepEqual(again.lost.map(l => `${l.kind[0]}${l.index}:${l.reason}`), ['d1:corrupt'])
+    assert.equal(again.rebuilt.length, 1)
   })
 
   it('reads a healthy stripe without parity and without the codec', async () => {

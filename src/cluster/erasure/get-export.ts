@@ -10,8 +10,9 @@ import { tarStream } from './get-tar.js'
 import type { TarEntry } from './get-tar.js'
 
 /**
- * Whole blocks by CID, as a stripe reader hands them out: bytes the caller may keep (a block of
- * a reused stripe buffer comes as a copy).
+ * Whole blocks by CID, as a stripe reader hands them out. The bytes are valid until the next
+ * call: a leaf is a view of its stripe's buffer, which a later stripe reuses. fileBytes asks
+ * for the next block only once its consumer is done with the last one.
  */
 export interface BlockReader {
   block: (cid: CID, signal?: AbortSignal) => Promise<Uint8Array>

@@ -5,9 +5,14 @@
 // after the current one is read while the current one is handed out: two stripes in memory, and
 // the holders' disks and the network stay busy while the caller writes. A leaf the exporter asks for again (the same chunk twice in a file)
 // is read alone from its holder, or through its stripe when that fails (at most two stripes
-// are then in memory). A stripe that had to be rebuilt is one buffer that the next stripe
-// reuses, so the leaves handed to the exporter from it are copies. Every read of one walk
-// shares one HedgeMemory: a holder found slow in one stripe is read around in the next ones.
+// are then in memory). Every stripe, healthy or rebuilt, is laid out in one of two stripe
+// buffers that the walk's stripes take in turn: blocks are copied there as they arrive, so the
+// buffers they came in die young instead of piling up for a stripe's time (held, they were
+// promoted and cost the API peer a full collection every few tens of MiB). So a leaf is a view
+// of a buffer a later stripe reuses: `block` hands out views, valid until the next call;
+// `get`, which the exporter may read ahead of its consumer with, hands out copies. Every read
+// of one walk shares one HedgeMemory: a holder found slow in one stripe is read around in the
+// next ones.
 import type { CID } from 'multiformats/cid'
 import { ClusterError } from '../../api/errors.js'
 import type { Manifest } from '../../erasure/types.js'
@@ -49,7 +54,7 @@ export class StripeBlockSource {
   /** stripes read so far */
   readonly visited = new Set<number>()
   private current?: { index: number, blocks: Map<string, Uint8Array>, read: StripeRead }
-  /** the buffers of rebuilt stripes, one serving them all */
+  /** the stripe buffers: the current stripe's, and the spare the next stripe takes */
   private readonly buffers = new StripeBuffers({ shared: true })
   /** holders this walk hedged against (read last from then on) */
   readonly hedge: HedgeMemory
@@ -70,16 +75,20 @@ export class StripeBlockSource {
     for (const c of init.treeBlocks) this.tree.add(keyOf(c))
   }
 
-  /** interface-blockstore's get, as the exporter calls it */
+  /** interface-blockstore's get, as the exporter calls it: bytes it may keep */
   async * get (cid: CID, options: { signal?: AbortSignal } = {}): AsyncGenerator<Uint8Array> {
-    yield await this.block(cid, options.signal ?? this.init.signal)
+    const bytes = await this.block(cid, options.signal ?? this.init.signal)
+    // stripe buffers are the only shared memory here
+    yield bytes.buffer instanceof SharedArrayBuffer ? copyOf(bytes) : bytes
   }
+
+  /** A block by CID: a leaf is a view of its stripe's buffer, valid until the next call. */
 
   async block (cid: CID, signal?: AbortSignal): Promise<Uint8Array> {
     const k = keyOf(cid)
     if (this.tree.has(k)) return await blockFromHolders(this.init.ctx, this.treeHolders(), cid, this.treeFailed, signal, this.hedge)
     const held = this.current?.blocks.get(k)
-    if (held != null) return this.handOut(held)
+    if (held != null) return held
     const loc = this.leaves.get(k)
     if (loc == null) throw new ClusterError(`block ${cid.toString()} is neither in the file's stripes nor in its tree`, 500)
     if (this.current == null || loc.stripe > this.current.index) {
@@ -90,14 +99,9 @@ export class StripeBlockSource {
       this.readAhead(loc.stripe + 1, signal)
       const b = this.current.blocks.get(k)
       if (b == null) throw new ClusterError(`stripe ${loc.stripe} did not yield block ${cid.toString()}`, 500)
-      return this.handOut(b)
+      return b
     }
     return await this.again(cid, loc, signal)
-  }
-
-  /** A leaf of the current stripe as the exporter may keep it (past this stripe's reuse). */
-  private handOut (bytes: Uint8Array): Uint8Array {
-    return this.current?.read.result.buffer != null ? copyOf(bytes) : bytes
   }
 
   /** Tree holders cluster state does not call lost (asking a down peer would only wait). */
@@ -140,12 +144,10 @@ export class StripeBlockSource {
   }
 
   /**
-   * Starts reading stripe `index` now, when cluster state calls it healthy: its data shards come
-   * as they are, with no stripe buffer. A stripe known to have lost shards is rebuilt in a
-   * (d+p) x shard buffer, and two of those at once would pass the memory bound, so it is read
-   * when its turn comes. (A healthy stripe read around a slow holder takes a buffer too: then
-   * two stripe buffers are in memory, this one and the current stripe's, never more; a walk
-   * over a slow holder's stripes still overlaps its reads.)
+   * Starts reading stripe `index` now, when cluster state calls it healthy, into the spare
+   * stripe buffer (the current stripe has the other). A stripe known to have lost shards is
+   * read when its turn comes: rebuilding it while the current one is handed out would put a
+   * third stripe's worth of fetched shards and codec work in memory beside the two buffers.
    */
   private readAhead (index: number, signal?: AbortSignal): void {
     if (index >= this.init.manifest.stripes.length || signal?.aborted === true) return
@@ -156,7 +158,7 @@ export class StripeBlockSource {
   }
 
   private async read (index: number, signal?: AbortSignal, buffers?: StripeBuffers): Promise<StripeRead> {
-    return await readStripe(this.init.ctx, this.init.manifest, index, this.init.state.stripes[index], { signal, onBytes: this.init.onBytes, buffers, hedge: this.hedge })
+    return await readStripe(this.init.ctx, this.init.manifest, index, this.init.state.stripes[index], { signal, onBytes: this.init.onBytes, buffers, layoutHealthy: true, hedge: this.hedge })
   }
 
   /** Hands the stripe in memory to onStripeDone, then its buffer to the next stripe. */

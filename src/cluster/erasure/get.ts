@@ -49,6 +49,11 @@ export interface EcGetStream {
   stripes: number
   /** stripes with shards cluster state already knows are lost (they will be rebuilt) */
   degraded: number[]
+  /**
+   * The bytes. A chunk is valid until the next one is asked for: leaves are views of a stripe
+   * buffer that a later stripe reuses, so the consumer writes each out (not merely queues it)
+   * before it pulls the next.
+   */
   body: AsyncIterable<Uint8Array>
   /** what was lost and repaired; complete once body has been read to its end */
   report: EcRecoveryReport

@@ -98,6 +98,24 @@ export async function streamResponse (reply: FastifyReply, profile: ApiProfile, 
   out.end(errors)
 }
 
+/**
+ * Writes raw bytes and resolves once the socket has taken them (the write's callback), not
+ * merely queued them: the caller may then reuse the memory the chunk is a view of. False once
+ * the client is gone.
+ */
+export async function writeChunkFlushed (res: ServerResponse, chunk: Uint8Array): Promise<boolean> {
+  if (res.destroyed || res.writableEnded) return false
+  await new Promise<void>(resolve => {
+    const done = (): void => {
+      res.off('close', done)
+      resolve()
+    }
+    res.on('close', done)
+    res.write(chunk, done)
+  })
+  return !res.destroyed && !res.writableEnded
+}
+
 /** Writes raw bytes respecting backpressure; false once the client is gone. */
 export async function writeChunk (res: ServerResponse, chunk: Uint8Array): Promise<boolean> {
   if (res.destroyed || res.writableEnded) return false

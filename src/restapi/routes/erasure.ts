@@ -26,7 +26,7 @@ import { decodeCid } from '../../api/cid.js'
 import type { EcRecoveryReport } from '../../api/types.js'
 import type { EcRecoveryOptions } from '../../cluster/erasure/recover.js'
 import { setCommonHeaders } from '../common/respond.js'
-import { STREAM_ERROR_TRAILER, streamResponse, writeChunk } from '../common/stream.js'
+import { STREAM_ERROR_TRAILER, streamResponse, writeChunkFlushed } from '../common/stream.js'
 import type { RouteContext } from './context.js'
 import { hashParamsSchema } from './context.js'
 
@@ -85,7 +85,9 @@ export function erasureRoutes (app: FastifyInstance, { profile, cluster }: Route
       while (true) {
         const next = await it.next()
         if (next.done === true) break
-        if (!await writeChunk(res, next.value)) {
+        // a chunk is a view of a stripe buffer that is reused once the walk moves on: it is
+        // handed to the socket before the next one is asked for (see EcGetStream.body)
+        if (!await writeChunkFlushed(res, next.value)) {
           await it.return?.(undefined)
           return
         }
