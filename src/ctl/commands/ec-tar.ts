@@ -1,12 +1,11 @@
 // Extracts the tar stream of `ecget` on a directory (ustar, with pax 'x' records for long paths
 // and large sizes, as the daemon writes it) into a folder. Files are written as their bytes
-// arrive, with backpressure, so memory stays bounded. Paths that would leave the folder
+// arrive (the socket is read only as fast as they are written), so memory stays bounded. Paths that would leave the folder
 // (absolute, or with '..') are refused.
-import { createWriteStream } from 'node:fs'
 import { mkdir, symlink, chmod } from 'node:fs/promises'
 import { dirname, resolve, sep } from 'node:path'
-import { once } from 'node:events'
 import { ClientError } from '../client/errors.js'
+import { writeFileFrom } from '../write-file.js'
 
 const BLOCK = 512
 
@@ -129,16 +128,7 @@ export async function extractTar (src: AsyncIterable<Uint8Array>, root: string, 
     } else if (type === '0') {
       const p = safePath(root, name)
       await mkdir(dirname(p), { recursive: true })
-      const out = createWriteStream(p)
-      try {
-        for await (const piece of r.pieces(size)) {
-          onBytes?.(piece.byteLength)
-          if (!out.write(piece)) await once(out, 'drain')
-        }
-      } finally {
-        out.end()
-        await once(out, 'close')
-      }
+      await writeFileFrom(r.pieces(size), p, onBytes)
       if (mode !== 0) await chmod(p, mode & 0o7777).catch(() => {})
     } else {
       throw new ClientError(`ecget: unsupported tar entry type ${JSON.stringify(type)} for ${name}`)

@@ -3,10 +3,8 @@
 // from the tar stream.
 // Output goes to a temporary name in the same folder and is renamed at the very end, so a
 // failure (unrecoverable stripes, an error mid-stream, an interrupted transfer) leaves nothing.
-import { createWriteStream } from 'node:fs'
 import { mkdir, rename, rm } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
-import { once } from 'node:events'
 import { join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { Command } from 'commander'
@@ -18,6 +16,7 @@ import { decodeResponse } from '../client/response.js'
 import { ProgressBar, progressWanted } from '../progress.js'
 import { decodeCidArg } from './common.js'
 import { extractTar } from './ec-tar.js'
+import { writeFileFrom } from '../write-file.js'
 
 export interface EcGetSummary {
   cid: string
@@ -42,19 +41,6 @@ function trailer (res: IncomingMessage, name: string): string {
 async function * bodyOf (res: IncomingMessage): AsyncGenerator<Uint8Array> {
   for await (const c of res) yield c as Uint8Array
   if (!res.complete) throw new ClientError('ecget: the connection closed before the transfer completed')
-}
-
-async function writeFileFrom (src: AsyncIterable<Uint8Array>, path: string, onBytes: (n: number) => void): Promise<void> {
-  const out = createWriteStream(path)
-  try {
-    for await (const chunk of src) {
-      onBytes(chunk.byteLength)
-      if (!out.write(chunk)) await once(out, 'drain')
-    }
-  } finally {
-    out.end()
-    await once(out, 'close')
-  }
 }
 
 export function registerEcget (program: Command, run: Runner): void {
