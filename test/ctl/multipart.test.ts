@@ -47,8 +47,8 @@ async function encode (args: string[], opts: { recursive: boolean, hidden: boole
     chunks.push(Buffer.from(c))
     maxChunk = Math.max(maxChunk, c.length)
   }
-  // files are streamed in bounded pieces, never as one buffer
-  assert.ok(maxChunk <= 256 * 1024)
+  // files are streamed in bounded pieces (1 MiB reads), never as one buffer
+  assert.ok(maxChunk <= 1024 * 1024)
   const raw = Buffer.concat(chunks)
   return { parts: parseMultipart(raw, 'BOUNDARY'), data, raw }
 }
@@ -61,7 +61,7 @@ async function tree (t: any): Promise<{ root: string, dir: string, big: Buffer }
   await mkdir(join(dir, 'empty'))
   await writeFile(join(dir, 'a.txt'), 'A')
   await writeFile(join(dir, '.hidden'), 'H')
-  const big = randomBytes(700 * 1024 + 3)
+  const big = randomBytes(2 * 1024 * 1024 + 700 * 1024 + 3)
   await writeFile(join(dir, 'sub', 'b.bin'), big)
   await writeFile(join(dir, 'sub', 'sp ace.txt'), 'space')
   await symlink('a.txt', join(dir, 'link'))

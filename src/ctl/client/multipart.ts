@@ -2,7 +2,7 @@
 // MultiFileReader that upstream's client sends: one part per file, directory and symlink, in
 // depth-first order with a directory part before its children, each named by its url-escaped
 // path relative to the added roots. File contents are streamed from disk, never read whole.
-import { createReadStream } from 'node:fs'
+import { closeSync, openSync, readSync } from 'node:fs'
 import { lstat, readdir, readlink, realpath } from 'node:fs/promises'
 import type { Stats } from 'node:fs'
 import { randomBytes } from 'node:crypto'
@@ -144,16 +144,37 @@ function partHeader (boundary: string, first: boolean, part: Part): Buffer {
   return Buffer.from(h)
 }
 
+/** Bytes of a file read at once: a few of the importer's chunks, one socket write. */
+const FILE_READ_BYTES = 1 << 20
+
+/**
+ * A file's bytes, read synchronously on the CLI's one thread: through a ReadStream every read
+ * went to libuv's thread pool and back, and the command has nothing else to do meanwhile. Each
+ * piece is a buffer of its own (the request may still hold the one before).
+ */
 async function * fileContent (p: string, opts: EncodeOptions): AsyncGenerator<Uint8Array> {
-  const stream = createReadStream(p, { highWaterMark: 256 * 1024, signal: opts.signal })
+  let fd: number
   try {
-    for await (const chunk of stream) {
-      opts.onData?.((chunk as Buffer).length)
-      yield chunk as Buffer
+    fd = openSync(p, 'r')
+  } catch (err) {
+    throw fsError('open', p, err)
+  }
+  try {
+    while (true) {
+      opts.signal?.throwIfAborted()
+      const buf = Buffer.allocUnsafe(FILE_READ_BYTES)
+      let n: number
+      try {
+        n = readSync(fd, buf, 0, buf.byteLength, null)
+      } catch (err) {
+        throw fsError('read', p, err)
+      }
+      if (n === 0) return
+      opts.onData?.(n)
+      yield buf.subarray(0, n)
     }
-  } catch (err: any) {
-    if (err?.name === 'AbortError') throw err
-    throw fsError('read', p, err)
+  } finally {
+    closeSync(fd)
   }
 }
 
