@@ -83,7 +83,6 @@ export class StripeBlockSource {
   }
 
   /** A block by CID: a leaf is a view of its stripe's buffer, valid until the next call. */
-
   async block (cid: CID, signal?: AbortSignal): Promise<Uint8Array> {
     const k = keyOf(cid)
     if (this.tree.has(k)) return await blockFromHolders(this.init.ctx, this.treeHolders(), cid, this.treeFailed, signal, this.hedge)

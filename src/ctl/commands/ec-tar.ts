@@ -1,7 +1,7 @@
 // Extracts the tar stream of `ecget` on a directory (ustar, with pax 'x' records for long paths
 // and large sizes, as the daemon writes it) into a folder. Files are written as their bytes
-// arrive (the socket is read only as fast as they are written), so memory stays bounded. Paths that would leave the folder
-// (absolute, or with '..') are refused.
+// arrive (the socket is read only as fast as they are written), so memory stays bounded. Paths
+// that would leave the folder (absolute, or with '..') are refused.
 import { mkdir, symlink, chmod } from 'node:fs/promises'
 import { dirname, resolve, sep } from 'node:path'
 import { ClientError } from '../client/errors.js'
