@@ -8,9 +8,12 @@ import { exporter } from 'ipfs-unixfs-exporter'
 import type { EcRecoveryReport, Pin } from '../../api/types.js'
 import type { ErasureContext } from './context.js'
 import { exportBody } from './get-export.js'
-import type { BlockReader, Blocks } from './get-export.js'
+import type { Blocks } from './get-export.js'
 import { blockFromHolders } from './get-fetch.js'
 import type { EcGetOptions, EcGetStream } from './get.js'
+
+/** blocks of a replicated file read ahead of the one being written (at most 2 MiB of 256 KiB chunks) */
+const REPLICA_PREFETCH = 8
 
 /** The pin's holders, live ones first (allocations, or every peer for "everywhere"). */
 function holdersOf (ctx: ErasureContext, pin: Pin): string[] {
@@ -24,12 +27,15 @@ export async function replicaGet (ctx: ErasureContext, pin: Pin, opts: EcGetOpti
   const holders = holdersOf(ctx, pin)
   const failed = new Set<string>()
   const block = async (cid: CID, s?: AbortSignal): Promise<Uint8Array> => await blockFromHolders(ctx, holders, cid, failed, s ?? signal)
-  const blocks: Blocks & BlockReader = {
+  const blocks = {
     block,
+    // each block is a fresh buffer, and asking for one costs a round trip or two: a file's
+    // next blocks are asked for while the current one is written
+    prefetch: REPLICA_PREFETCH,
     async * get (cid: CID, options: { signal?: AbortSignal } = {}) {
       yield await block(cid, options.signal)
     }
-  } as unknown as Blocks & BlockReader
+  } as unknown as Blocks
   const root = await exporter(CID.parse(pin.cid), blocks, { signal })
   const kind = root.type === 'directory' ? 'directory' : 'file'
   const report: EcRecoveryReport = { cid: pin.cid, name: pin.name, lost: [], rebuilt: [], new_holders: [] }

@@ -16,11 +16,9 @@ import { hasherByName } from '../hashing.js'
 import { pathOrCidPath, rootCid } from '../paths.js'
 import { streamJson, writeChunk } from '../respond.js'
 import { connectorBlockstore, linksOf } from '../block-reader.js'
+import { entryBytes } from '../../exporter/file-bytes.js'
 import { NdjsonWriter } from '../../restapi/common/stream.js'
 import { CID as CIDClass } from 'multiformats/cid'
-
-/** blocks a cat reads ahead of what the client took */
-const CAT_READ_AHEAD = 16
 
 export async function cat (call: ProxyCall): Promise<void> {
   const path = pathOrCidPath(requireArg(call, 'ipfs-path'))
@@ -28,7 +26,7 @@ export async function cat (call: ProxyCall): Promise<void> {
   const offset = intOpt(call.query, 'offset')
   const length = intOpt(call.query, 'length')
   const store = connectorBlockstore(call.deps.ipfs, call.signal)
-  const entry = await exporter(path.slice('/ipfs/'.length), store as any, { signal: call.signal })
+  const entry = await exporter(path.slice('/ipfs/'.length), store, { signal: call.signal })
   if (entry.type === 'directory') throw new KuboRpcError('this dag node is a directory')
   if (entry.type !== 'file' && entry.type !== 'raw' && entry.type !== 'identity') throw new KuboRpcError(`cannot cat a ${entry.type} node`)
   const res = call.res
@@ -39,9 +37,7 @@ export async function cat (call: ProxyCall): Promise<void> {
   writer.start(200)
   const errors: string[] = []
   try {
-    // a bounded read-ahead: the exporter's default loads every block of a DAG layer at once,
-    // which held most of a 1 GiB file in memory when the client read slower than the disk
-    for await (const chunk of entry.content({ offset, length, signal: call.signal, blockReadConcurrency: CAT_READ_AHEAD })) {
+    for await (const chunk of entryBytes(entry, store, { offset, length, signal: call.signal })) {
       if (!await writeChunk(res, chunk)) return
     }
   } catch (err) {

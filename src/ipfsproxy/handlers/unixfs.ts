@@ -11,6 +11,7 @@ import { KuboRpcError, clientError } from '../errors.js'
 import { pathOrCidPath } from '../paths.js'
 import { sendJson, streamBytes, streamJson } from '../respond.js'
 import { connectorBlockstore } from '../block-reader.js'
+import { entryBytes } from '../../exporter/file-bytes.js'
 import { tarStream } from '../../cluster/erasure/get-tar.js'
 import type { TarEntry } from '../../cluster/erasure/get-tar.js'
 
@@ -22,7 +23,7 @@ async function entryAt (call: ProxyCall, arg: string): Promise<UnixFSEntry> {
   const path = pathOrCidPath(arg)
   if (path.startsWith('/ipns/')) throw new KuboRpcError(`could not resolve name "${arg}": IPNS is not available on the embedded IPFS node`)
   const store = connectorBlockstore(call.deps.ipfs, call.signal)
-  return await exporter(path.slice('/ipfs/'.length), store as any, { signal: call.signal })
+  return await exporter(path.slice('/ipfs/'.length), store, { signal: call.signal })
 }
 
 function boolOpt (q: URLSearchParams, name: string, def: boolean, short?: string): boolean {
@@ -52,7 +53,7 @@ async function * lsLinks (call: ProxyCall, entry: UnixFSEntry, resolveType: bool
         yield { Name: child.name, Hash: child.cid.toString(), Size: Number(child.size), Type: TYPE.raw, Target: '' }
         continue
       }
-      const k = kindOf(await exporter(child.cid, store as any, { signal: call.signal }))
+      const k = kindOf(await exporter(child.cid, store, { signal: call.signal }))
       yield { Name: child.name, Hash: child.cid.toString(), Size: k.size, Type: k.type, Target: k.target }
     }
     return
@@ -102,7 +103,7 @@ async function * tarEntries (call: ProxyCall, entry: UnixFSEntry, name: string):
     yield { path: name, type: 'directory', size: 0, mode: entry.unixfs.mode ?? 0o755, mtime: mtimeOf(entry) }
     const store = connectorBlockstore(call.deps.ipfs, call.signal)
     for await (const child of entry.entries({ signal: call.signal })) {
-      yield * tarEntries(call, await exporter(child.cid, store as any, { signal: call.signal }), `${name}/${child.name}`)
+      yield * tarEntries(call, await exporter(child.cid, store, { signal: call.signal }), `${name}/${child.name}`)
     }
     return
   }
@@ -112,7 +113,8 @@ async function * tarEntries (call: ProxyCall, entry: UnixFSEntry, name: string):
   }
   if (entry.type === 'file' || entry.type === 'raw' || entry.type === 'identity') {
     const mode = entry.type === 'file' ? (entry.unixfs.mode ?? 0o644) : 0o644
-    yield { path: name, type: 'file', size: Number(entry.size), mode, mtime: mtimeOf(entry), content: entry.content({ signal: call.signal }) }
+    const content = entryBytes(entry, connectorBlockstore(call.deps.ipfs, call.signal), { signal: call.signal })
+    yield { path: name, type: 'file', size: Number(entry.size), mode, mtime: mtimeOf(entry), content }
     return
   }
   throw new KuboRpcError(`cannot get ${entry.cid.toString()}: not a UnixFS node`)
@@ -134,7 +136,7 @@ export async function get (call: ProxyCall): Promise<void> {
   const name = pathOrCidPath(arg).split('/').filter(s => s !== '').pop() ?? entry.cid.toString()
   let body: AsyncIterable<Uint8Array>
   if (compress && !archive && entry.type !== 'directory' && entry.type !== 'object') {
-    body = (entry as { content: (o: object) => AsyncIterable<Uint8Array> }).content({ signal: call.signal })
+    body = entryBytes(entry, connectorBlockstore(call.deps.ipfs, call.signal), { signal: call.signal })
   } else {
     body = tarStream(tarEntries(call, entry, name))
   }
