@@ -8,6 +8,7 @@ import { UnixFS } from 'ipfs-unixfs'
 import type { UnixFSEntry } from 'ipfs-unixfs-exporter'
 import type { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
+import { readInOrder } from '../common/read-in-order.js'
 
 /** Whole blocks by CID, each checked against its CID by the reader. */
 export interface BlockReader {
@@ -68,19 +69,11 @@ export async function * fileBytes (cid: CID, blocks: BlockReader, opts: FileByte
       if (at + size > start && at < end) children.push({ cid: node.Links[i].Hash, pos: at, size })
       at += size
     }
-    const asked: Array<Promise<Uint8Array>> = []
-    const ask = (i: number): void => {
-      const p = blocks.block(children[i].cid, signal)
-      // a read ahead that fails is reported when its turn comes, or not at all if the walk stops first
-      p.catch(() => {})
-      asked[i] = p
-    }
-    for (let i = 0; i < children.length; i++) {
+    let i = 0
+    for await (const bytes of readInOrder(children, async child => await blocks.block(child.cid, signal), prefetch)) {
       signal?.throwIfAborted()
-      for (let j = asked.length; j < children.length && j <= i + prefetch; j++) ask(j)
-      const child = children[i]
-      const spans = yield * walk(child.cid, await asked[i], child.pos)
-      delete asked[i]
+      const child = children[i++]
+      const spans = yield * walk(child.cid, bytes, child.pos)
       if (spans !== child.size) throw new FileDagError(`${child.cid.toString()}: ${cid.toString()} says it holds ${child.size} bytes of the file, it holds ${spans}`)
     }
     return at - pos
