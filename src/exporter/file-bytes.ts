@@ -1,7 +1,7 @@
 // A unixfs file's bytes in file order, straight from its blocks: the read side of src/adder,
 // for `ipfs cat`/`get` through the proxy and for ecget. ipfs-unixfs-exporter's content() walks
 // the DAG as fast as blocks come and queues every leaf without waiting for its reader: a 512 MiB
-// cat to a client slower than the disk held 250-300 MB of it. Here a block is asked for only
+// cat to a client slower than the disk held 230-300 MB of it. Here a block is asked for only
 // when the reader has taken the one before it, or at most `prefetch` blocks before that.
 import * as dagPb from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
