@@ -5,7 +5,7 @@
 // the stripes it repaired per second, as ecget's, and the rebuilt shard bytes per second), peak RSS per
 // daemon, stored bytes / file bytes from the peers' repo sizes, and whether each target of the
 // erasure-coding issue is met. Every phase also reports the CPU seconds per GiB each daemon used
-// (user + system, all threads, from /proc), and a local baseline: a plain add whose one copy is
+// (user + system, all threads, from /proc) and the page faults it took, and a local baseline: a plain add whose one copy is
 // on the API peer itself, and a local `ipfs cat` of it through that peer's IPFS proxy.
 //   node dist/bench/erasure.js [bytes] [shard-size]   (shard size: cluster-ctl's automatic one by default)
 //   BENCH_CPU_PROF=<dir>: the daemons write V8 CPU profiles there (on their clean stop at the end)
@@ -21,7 +21,7 @@ import { startCluster } from '../test/harness/cluster.js'
 import type { DaemonHandle } from '../test/harness/daemon.js'
 import { ctlOk } from '../test/harness/ctl.js'
 import { parseStream } from '../test/harness/wait.js'
-import { cpuSeconds, profileEnv, writeRandomFile } from './proc.js'
+import { cpuSeconds, pageFaults, profileEnv, writeRandomFile } from './proc.js'
 
 const SIZE = Number(process.argv[2] ?? 1024 * 1024 * 1024)
 const SHARD_SIZE = process.argv[3] != null ? ['--shard-size', process.argv[3]] : []
@@ -33,12 +33,16 @@ const GIB = 1024 * 1024 * 1024
 
 /** CPU seconds per GiB of the file each peer used during each phase, peers in start order. */
 const phaseCpu: Record<string, number[]> = {}
+/** Thousands of minor page faults per GiB of the file each peer took during each phase. */
+const phaseFaults: Record<string, number[]> = {}
 async function measured<T> (name: string, peers: DaemonHandle[], fn: () => Promise<T>): Promise<{ value: T, seconds: number }> {
   phase = name
   const pids = peers.map(p => p.proc.pid)
   const before = pids.map(cpuSeconds)
+  const faultsBefore = pids.map(pageFaults)
   const t = await timed(fn)
   phaseCpu[name] = pids.map((pid, i) => Number(((cpuSeconds(pid) - before[i]) / (SIZE / GIB)).toFixed(1)))
+  phaseFaults[name] = pids.map((pid, i) => Number(((pageFaults(pid) - faultsBefore[i]) / 1000 / (SIZE / GIB)).toFixed(1)))
   return t
 }
 
@@ -222,6 +226,7 @@ try {
     peak_rss_limit_mib: rssLimit,
     // the API peer (first) does the adds, reads and rebuilds
     cpu_seconds_per_gib_by_phase: phaseCpu,
+    thousand_page_faults_per_gib_by_phase: phaseFaults,
     peak_rss_mib_by_phase: Object.fromEntries(Object.entries(phaseRss).map(([k, v]) => [k, peers.map(p => v[p.peerId] ?? 0)])),
     outputs_equal_input: healthyOk && degradedOk,
     targets_met: {

@@ -1,9 +1,10 @@
 // bench/transport: two real daemons on 127.0.0.1; 256 MiB of blocks one way (a plain add through
 // the first peer's API, its one copy allocated to the second peer). Prints JSON: MB/s, CPU ms per
-// MiB on the sending and the receiving daemon (from /proc, user + system, every thread), and the
-// floor those are judged against, measured in this same run with the same Node: the private
-// network cipher (our XSalsa20), noise's ChaCha20-Poly1305 (node:crypto's or libsodium's, the
-// faster) and sha256 — what each side must do to every byte at the least.
+// MiB on the sending and the receiving daemon (from /proc, user + system, every thread), their
+// page faults per MiB, and the floor those are judged against, measured in this same run with
+// the same Node: the private network cipher (our XSalsa20), noise's ChaCha20-Poly1305
+// (node:crypto's or libsodium's, the faster) and sha256 — what each side must do to every byte
+// at the least.
 //   node dist/bench/transport.js [bytes]
 //   BENCH_CPU_PROF=<dir>: the daemons write V8 CPU profiles there (on their clean stop)
 import { createCipheriv, createHash, randomBytes } from 'node:crypto'
@@ -17,7 +18,7 @@ import { XSalsa20Stream } from '../src/host/pnet.js'
 import { XSALSA20_IMPLEMENTATION } from '../src/host/xsalsa20.js'
 import { NOISE_CRYPTO_IMPLEMENTATION } from '../src/host/noise-crypto.js'
 import { sodium } from '../src/host/sodium.js'
-import { cpuSeconds, profileEnv, threadSeconds, writeRandomFile } from './proc.js'
+import { cpuSeconds, pageFaults, profileEnv, threadSeconds, writeRandomFile } from './proc.js'
 
 const SIZE = Number(process.argv[2] ?? 256 * 1024 * 1024)
 const MIB = 1024 * 1024
@@ -77,6 +78,7 @@ try {
   await cluster.waitMetric('freespace', 2, [sender])
   const pids = [sender.proc.pid as number, receiver.proc.pid as number]
   const before = pids.map(cpuSeconds)
+  const faultsBefore = pids.map(pageFaults)
   const threadsBefore = pids.map(threadSeconds)
   const t = performance.now()
   const cid = await ctlOk(['add', '-Q', '--rmin', '1', '--rmax', '1', '--allocations', receiver.peerId, file], { host: sender.apiMultiaddr, timeoutMs: HOUR })
@@ -84,6 +86,7 @@ try {
   const pin = JSON.parse(await ctlOk(['--enc=json', 'pin', 'ls', cid.trim()], { host: sender.apiMultiaddr }))
   if (pin.allocations?.[0] !== receiver.peerId) throw new Error(`the add was allocated to ${JSON.stringify(pin.allocations)}, not the receiver`)
   const [sent, received] = pids.map((pid, i) => (cpuSeconds(pid) - before[i]) * 1000 / (SIZE / MIB))
+  const [sentFaults, receivedFaults] = pids.map((pid, i) => Number(((pageFaults(pid) - faultsBefore[i]) / (SIZE / MIB)).toFixed(1)))
   // ms per MiB by thread: what the event loop did, and what ran beside it
   const [sentByThread, receivedByThread] = pids.map((pid, i) => Object.fromEntries(Object.entries(threadSeconds(pid))
     .map(([name, s]) => [name, Number(((s - (threadsBefore[i][name] ?? 0)) * 1000 / (SIZE / MIB)).toFixed(2))])
@@ -97,6 +100,7 @@ try {
     sender_cpu_ms_per_mib: Number(sent.toFixed(2)),
     receiver_cpu_ms_per_mib: Number(received.toFixed(2)),
     peak_rss_mib: { sender: hwm[0], receiver: hwm[1] },
+    page_faults_per_mib: { sender: sentFaults, receiver: receivedFaults },
     sender_cpu_ms_per_mib_by_thread: sentByThread,
     receiver_cpu_ms_per_mib_by_thread: receivedByThread,
     floor_ms_per_mib: floorMs,
