@@ -11,11 +11,11 @@
 // holds STEP_BYTES more than after the last trim, and at least every IDLE_MS while it rests.
 // While it works, only once it has grown GROWTH_BYTES (a bound, not the rule). Memory given back
 // while data moves is taken again by the very next buffers, each page as a fault and a zeroed
-// page, and a fault costs ~15 µs on this project's VMs: V8 frees a connection's buffers about
+// page, and a fault costs 12-15 µs on this project's VMs: V8 frees a connection's buffers about
 // every 64 MiB of them (its external-memory collection), so trimming at every 48 MiB of growth,
-// as this did before, made nearly every byte a peer received land in a fresh page. Dropping
-// that halved a holder's CPU per MiB received in an erasure add (one fault per 4 KiB received
-// before; bench/erasure figures in the commit).
+// as this did before, made nearly every byte a peer received land in a fresh page (one fault
+// per 4 KiB). Without it, a holder's CPU in back-to-back 256 MiB erasure adds fell by about
+// half, and in bench/erasure's 1 GiB add by a quarter (figures in the commit).
 //
 // For the same reason glibc's own giving back is turned off (mallopt at start): it returned the
 // top of a heap on free() past a threshold of twice the largest buffer freed so far (a few MiB)
