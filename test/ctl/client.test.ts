@@ -260,3 +260,39 @@ test('an upload failure is reported as the local error, without fail-over', asyn
     await other.close()
   }
 })
+
+test("add: the server's error is reported, not the upload it stopped reading (write EPIPE)", async (t) => {
+  const http = await import('node:http')
+  const { mkdtemp, writeFile, rm } = await import('node:fs/promises')
+  const { join } = await import('node:path')
+  const { tmpdir } = await import('node:os')
+  const dir = await mkdtemp(join(tmpdir(), 'ctl-add-'))
+  t.after(async () => { await rm(dir, { recursive: true, force: true }) })
+  const file = join(dir, 'big.bin')
+  await writeFile(file, Buffer.alloc(64 * 1024 * 1024, 1))
+  // as the REST API's streaming /add fails (a write quorum missed): the answer and its trailer
+  // go out while the upload is still coming, then the connection closes with the rest unread
+  const server = http.createServer((req, res) => {
+    req.once('data', () => {
+      req.pause()
+      res.writeHead(200, { 'Content-Type': 'application/json', Trailer: 'X-Stream-Error', Connection: 'close' })
+      res.write(JSON.stringify({ name: 'big.bin', cid: CID_A }) + '\n')
+      res.addTrailers({ 'X-Stream-Error': 'stripe 0: only 4 of 6 shards could be stored, below the write quorum of 5' })
+      res.end(() => { req.socket.destroy() })
+    })
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => { server.closeAllConnections(); server.close() })
+  const c = await Client.create({ hosts: `/ip4/127.0.0.1/tcp/${(server.address() as { port: number }).port}` })
+  for (let i = 0; i < 5; i++) {
+    const got: unknown[] = []
+    await assert.rejects(async () => { for await (const v of c.add([file], defaultAddParams())) got.push(v) },
+      (err: any) => {
+        assert.ok(err instanceof ApiError, String(err))
+        assert.equal(err.code, 500)
+        assert.match(err.message, /below the write quorum of 5/)
+        return true
+      })
+    assert.deepEqual(got, [{ name: 'big.bin', cid: CID_A }])
+  }
+})

@@ -150,16 +150,21 @@ async function writeBody (req: http.ClientRequest, body?: AsyncIterable<Uint8Arr
   for await (const chunk of body) {
     if (req.destroyed) return
     if (!req.write(chunk)) {
-      // wait for drain (or the end of the request); the loser's listeners are removed
+      // wait for drain (or the end of the request); the loser's listeners are removed. The
+      // connection failing meanwhile (the server answered and closed it: write EPIPE) is the
+      // request's error, not the body's: the answer already read, or the failure to get one,
+      // is what the command reports
       const done = new AbortController()
       try {
         await Promise.race([once(req, 'drain', { signal: done.signal }), once(req, 'close', { signal: done.signal })])
+      } catch {
+        return
       } finally {
         done.abort()
       }
     }
   }
-  req.end()
+  if (!req.destroyed) req.end()
 }
 
 const uploadErrors = new WeakMap<IncomingMessage, () => unknown>()
