@@ -5,8 +5,9 @@
 // the stripes it repaired per second, as ecget's, and the rebuilt shard bytes per second), peak RSS per
 // daemon, stored bytes / file bytes from the peers' repo sizes, and whether each target of the
 // erasure-coding issue is met. Every phase also reports the CPU seconds per GiB each daemon used
-// (user + system, all threads, from /proc) and the page faults it took, and a local baseline: a plain add whose one copy is
-// on the API peer itself, and a local `ipfs cat` of it through that peer's IPFS proxy.
+// (user + system, all threads, from /proc) and the page faults it took, and a local baseline: a
+// plain add whose one copy is on the API peer itself, and a local `ipfs cat` of it through that
+// peer's IPFS proxy.
 //   node dist/bench/erasure.js [bytes] [shard-size]   (shard size: cluster-ctl's automatic one by default)
 //   BENCH_CPU_PROF=<dir>: the daemons write V8 CPU profiles there (on their clean stop at the end)
 // The daemons run with the config's own timers, as an operator's do (the test harness's 1 s

@@ -1,14 +1,19 @@
-// What the benchmarks share: CPU time and page faults of the daemons from /proc, the env that makes them write
-// V8 CPU profiles, and the random input files.
+// What the benchmarks share: CPU time and page faults of the daemons from /proc, the env that
+// makes them write V8 CPU profiles, and the random input files.
 import { createWriteStream, readFileSync, readdirSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 
 /** clock ticks per second of /proc's CPU times (Linux's USER_HZ) */
 const CLK_TCK = 100
 
+/** The fields of a /proc stat line after the command name (fields[0] is the state). */
+function statFields (stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+}
+
 /** user + system CPU seconds of a /proc stat line */
 function statSeconds (stat: string): number {
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const fields = statFields(stat)
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK
 }
 
@@ -23,13 +28,12 @@ export function cpuSeconds (pid: number | undefined): number {
 
 /**
  * Minor page faults of a process so far (all threads); 0 once it is gone. Each is a page the
- * process touched for the first time since it got it from the kernel: ~15 µs each on this
+ * process touched for the first time since it got it from the kernel: 12-15 µs each on this
  * project's VMs, so memory given back and taken again shows up here before it shows in CPU.
  */
 export function pageFaults (pid: number | undefined): number {
   try {
-    const stat = readFileSync(`/proc/${pid as number}/stat`, 'utf8')
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7])
+    return Number(statFields(readFileSync(`/proc/${pid as number}/stat`, 'utf8'))[7])
   } catch {
     return 0
   }
