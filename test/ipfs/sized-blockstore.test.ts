@@ -1,6 +1,8 @@
 // The embedded node's blockstore keeps the repo size: counted at open (from the size a clean
 // close saved, else by walking the blocks), kept current by writes and deletes; a block given as
 // the pieces it arrived in is written from them; a block is read back whole, in one buffer.
+// Blocks are read and written synchronously until such a call is slow, then through the thread
+// pool for a while: both ways are tried.
 import { describe, it, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
@@ -12,7 +14,7 @@ import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { NotFoundError } from 'interface-store'
-import { SizedBlockstore } from '../../src/ipfs/embedded/sized-blockstore.js'
+import { SizedBlockstore, SyncWhileFast } from '../../src/ipfs/embedded/sized-blockstore.js'
 
 async function block (i: number, size: number): Promise<{ cid: CID, bytes: Uint8Array }> {
   const bytes = new Uint8Array(size).fill(i % 251)
@@ -20,6 +22,34 @@ async function block (i: number, size: number): Promise<{ cid: CID, bytes: Uint8
   bytes[1] = i >> 8
   return { cid: CID.create(1, raw.code, await sha256.digest(bytes)), bytes }
 }
+
+/** A call of `ms` milliseconds, as a read or write of a disk that is behind would be. */
+function slowCall (ms: number): () => void {
+  return () => {
+    const until = performance.now() + ms
+    while (performance.now() < until);
+  }
+}
+
+/** The store as after a slow block read or write: its calls go through the thread pool for a while. */
+function throughThreadPool (store: SizedBlockstore): SizedBlockstore {
+  const syncCalls = (store as unknown as { syncCalls: SyncWhileFast }).syncCalls
+  syncCalls.run(slowCall(15))
+  assert.equal(syncCalls.allowed, false)
+  return store
+}
+
+describe('SyncWhileFast', () => {
+  it('allows synchronous calls until one takes over 10 ms, then not for a while', () => {
+    const calls = new SyncWhileFast()
+    assert.equal(calls.allowed, true)
+    assert.equal(calls.run(() => 42), 42)
+    calls.run(slowCall(2))
+    assert.equal(calls.allowed, true, 'a call of 2 ms is not slow')
+    assert.throws(() => calls.run(() => { slowCall(12)(); throw new Error('failed slowly') }), /failed slowly/)
+    assert.equal(calls.allowed, false, 'a slow call counts even when it fails')
+  })
+})
 
 describe('SizedBlockstore', () => {
   const dirs: string[] = []
@@ -75,47 +105,51 @@ describe('SizedBlockstore', () => {
     await store.close()
   })
 
-  it('writes a block given as the pieces it arrived in, one after the other, and counts its size', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sized-blockstore-'))
-    dirs.push(dir)
-    const store = new SizedBlockstore(join(dir, 'blocks'))
-    await store.open()
-    const before = store.repoSize
-    for (const [i, cuts] of [[], [1], [100, 65_536, 65_550], [262_143]].entries()) {
-      const b = await block(20 + i, 262_144)
-      const list = new Uint8ArrayList()
-      let from = 0
-      for (const cut of [...cuts, b.bytes.byteLength]) { list.append(b.bytes.subarray(from, cut)); from = cut }
-      await store.put(b.cid, list)
-      const chunks: Uint8Array[] = []
-      for await (const c of store.get(b.cid)) chunks.push(c)
-      const back = Buffer.concat(chunks)
-      assert.ok(back.equals(b.bytes), `cut at ${cuts.join(',')}`)
-    }
-    assert.equal(store.repoSize - before, 4 * 262_144)
-    await store.close()
-  })
+  for (const way of ['synchronously', 'through the thread pool']) {
+    it(`writes a block given as the pieces it arrived in, one after the other, and counts its size (${way})`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'sized-blockstore-'))
+      dirs.push(dir)
+      let store = new SizedBlockstore(join(dir, 'blocks'))
+      if (way !== 'synchronously') store = throughThreadPool(store)
+      await store.open()
+      const before = store.repoSize
+      for (const [i, cuts] of [[], [1], [100, 65_536, 65_550], [262_143]].entries()) {
+        const b = await block(20 + i, 262_144)
+        const list = new Uint8ArrayList()
+        let from = 0
+        for (const cut of [...cuts, b.bytes.byteLength]) { list.append(b.bytes.subarray(from, cut)); from = cut }
+        await store.put(b.cid, list)
+        const chunks: Uint8Array[] = []
+        for await (const c of store.get(b.cid)) chunks.push(c)
+        const back = Buffer.concat(chunks)
+        assert.ok(back.equals(b.bytes), `cut at ${cuts.join(',')}`)
+      }
+      assert.equal(store.repoSize - before, 4 * 262_144)
+      await store.close()
+    })
 
-  it('reads a stored block back whole in one buffer, its size from its file, and refuses one it does not hold', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sized-blockstore-'))
-    dirs.push(dir)
-    const store = new SizedBlockstore(join(dir, 'blocks'))
-    await store.open()
-    for (const size of [0, 1, 65_536, 65_537, 1_048_576 + 3]) {
-      const b = await block(size % 200, size)
-      await store.put(b.cid, b.bytes)
-      const chunks: Uint8Array[] = []
-      for await (const c of store.get(b.cid)) chunks.push(c)
-      assert.equal(chunks.length, 1, `a block of ${size} bytes comes as one buffer`)
-      assert.ok(Buffer.from(chunks[0]).equals(b.bytes))
-      assert.equal(await store.byteSize(b.cid), size)
-    }
-    const absent = await block(300, 10)
-    await assert.rejects(async () => { for await (const c of store.get(absent.cid)) void c }, (err: Error) => err instanceof NotFoundError)
-    assert.equal(await store.byteSize(absent.cid), 0)
-    const controller = new AbortController()
-    controller.abort(new Error('stop'))
-    await assert.rejects(async () => { for await (const c of store.get(absent.cid, { signal: controller.signal })) void c }, /stop/)
-    await store.close()
-  })
+    it(`reads a stored block back whole in one buffer, its size from its file, and refuses one it does not hold (${way})`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'sized-blockstore-'))
+      dirs.push(dir)
+      let store = new SizedBlockstore(join(dir, 'blocks'))
+      if (way !== 'synchronously') store = throughThreadPool(store)
+      await store.open()
+      for (const size of [0, 1, 65_536, 65_537, 1_048_576 + 3]) {
+        const b = await block(size % 200, size)
+        await store.put(b.cid, b.bytes)
+        const chunks: Uint8Array[] = []
+        for await (const c of store.get(b.cid)) chunks.push(c)
+        assert.equal(chunks.length, 1, `a block of ${size} bytes comes as one buffer`)
+        assert.ok(Buffer.from(chunks[0]).equals(b.bytes))
+        assert.equal(await store.byteSize(b.cid), size)
+      }
+      const absent = await block(300, 10)
+      await assert.rejects(async () => { for await (const c of store.get(absent.cid)) void c }, (err: Error) => err instanceof NotFoundError)
+      assert.equal(await store.byteSize(absent.cid), 0)
+      const controller = new AbortController()
+      controller.abort(new Error('stop'))
+      await assert.rejects(async () => { for await (const c of store.get(absent.cid, { signal: controller.signal })) void c }, /stop/)
+      await store.close()
+    })
+  }
 })
