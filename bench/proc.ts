@@ -53,7 +53,8 @@ export function threadSeconds (pid: number): Record<string, number> {
 
 /**
  * The daemons' NODE_OPTIONS: BENCH_CPU_PROF=<dir> makes each write a V8 CPU profile there (on a
- * clean stop); BENCH_NODE_OPTIONS adds any other (e.g. --trace-gc, printed to each daemon's log).
+ * clean stop); BENCH_NODE_OPTIONS adds any other that NODE_OPTIONS accepts (e.g. --perf-basic-prof;
+ * not V8's own flags such as --trace-gc, which Node refuses there).
  */
 export function profileEnv (): { env?: Record<string, string> } {
   const dir = process.env.BENCH_CPU_PROF

@@ -12,9 +12,10 @@
 // the thread pool each is a round trip between threads, and on the test VM those wake-ups cost
 // more than the copies from and into the page cache themselves (1,024 writes of 256 KiB:
 // 300-330 µs of CPU each through the pool, 120-130 µs synchronously; a read of 1 MiB 1.0 ms
-// against 0.8). A call that takes long says the disk is behind (a read missed the page cache,
-// or the kernel throttles writers of dirty pages): then block reads and writes go through the
-// thread pool for a while, where several wait on the disk at once and the event loop runs on.
+// against 0.8). Calls that take long, a few in a row, say the disk is behind (reads miss the
+// page cache, or the kernel throttles writers of dirty pages): then block reads and writes go
+// through the thread pool for a while, where several wait on the disk at once and the event
+// loop runs on.
 import { mkdir, rename } from 'node:fs/promises'
 import { close, closeSync, existsSync, fstatSync, open, openSync, readFile, readFileSync, readSync, readdirSync, renameSync, rmSync, stat, statSync, unlinkSync, writeFile, writeFileSync, writev, writevSync } from 'node:fs'
 import { isUint8ArrayList } from 'uint8arraylist'
@@ -27,14 +28,22 @@ import type { AbortOptions } from '@libp2p/interface'
 
 let tmpCounter = 0
 
-/** A synchronous block read or write longer than this says the disk is behind (from or into the page cache: about 1 ms per MiB). */
+/** A synchronous block read or write longer than this is slow (from or into the page cache: about 1 ms per MiB). */
 const SLOW_CALL_MS = 10
+/**
+ * Slow calls in a row that say the disk is behind. One alone does not: on a busy machine the
+ * kernel can leave the process off the CPU for a few milliseconds in any call (block writes into
+ * tmpfs took up to 10.4 ms now and then in an erasure add of 6 peers on 2 cores), while every
+ * call to a disk that is behind is slow.
+ */
+const SLOW_CALLS_IN_A_ROW = 3
 /** How long block reads and writes then go through the thread pool before they are tried synchronously again. */
 const THREAD_POOL_SPELL_MS = 10_000
 
-/** Whether block files are read and written synchronously: yes, except for a while after such a call was slow. */
+/** Whether block files are read and written synchronously: yes, except for a while after a few such calls in a row were slow. */
 export class SyncWhileFast {
   private threadPoolUntil = 0
+  private slowInARow = 0
 
   get allowed (): boolean {
     return Date.now() >= this.threadPoolUntil
@@ -45,7 +54,11 @@ export class SyncWhileFast {
     try {
       return call()
     } finally {
-      if (performance.now() - started > SLOW_CALL_MS) this.threadPoolUntil = Date.now() + THREAD_POOL_SPELL_MS
+      if (performance.now() - started <= SLOW_CALL_MS) this.slowInARow = 0
+      else if (++this.slowInARow >= SLOW_CALLS_IN_A_ROW) {
+        this.slowInARow = 0
+        this.threadPoolUntil = Date.now() + THREAD_POOL_SPELL_MS
+      }
     }
   }
 }
