@@ -17,7 +17,7 @@
 // through the thread pool for a while, where several wait on the disk at once and the event
 // loop runs on.
 import { mkdir, rename } from 'node:fs/promises'
-import { close, closeSync, existsSync, fstatSync, open, openSync, readFile, readFileSync, readSync, readdirSync, renameSync, rmSync, stat, statSync, unlinkSync, writeFile, writeFileSync, writev, writevSync } from 'node:fs'
+import { close, closeSync, existsSync, fstatSync, open, openSync, readFile, readFileSync, readSync, readdirSync, renameSync, rmSync, stat, statSync, unlinkSync, writeFileSync, writev, writevSync } from 'node:fs'
 import { isUint8ArrayList } from 'uint8arraylist'
 import { join } from 'node:path'
 import { FsBlockstore } from 'blockstore-fs'
@@ -164,9 +164,10 @@ export class SizedBlockstore extends FsBlockstore {
 
   /**
    * A stored block, read whole: one buffer of its size from one readFile (synchronous while
-   * the disk keeps up, else callback-style). blockstore-fs streams it through a FileHandle in 64 KiB chunks that every reader then
-   * joined: per block read (a cat, an ecget's shards, a pin walk) four buffers and a join more,
-   * garbage that made the daemon's full collections several times as frequent.
+   * the disk keeps up, else callback-style). blockstore-fs streams it through a FileHandle in
+   * 64 KiB chunks that every reader then joined: per block read (a cat, an ecget's shards, a
+   * pin walk) four buffers and a join more, garbage that made the daemon's full collections
+   * several times as frequent.
    */
   override async * get (key: CID, options?: AbortOptions): AsyncGenerator<Uint8Array> {
     options?.signal?.throwIfAborted()
@@ -217,8 +218,7 @@ export class SizedBlockstore extends FsBlockstore {
           renameSync(tmp, target)
         })
       } else {
-        if (pieces.length === 1) await new Promise<void>((resolve, reject) => { writeFile(tmp, pieces[0], err => { if (err == null) resolve(); else reject(err) }) })
-        else await writePieces(tmp, pieces)
+        await writePieces(tmp, pieces)
         await rename(tmp, target)
       }
     } catch (err: any) {
