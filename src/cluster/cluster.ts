@@ -136,7 +136,7 @@ export class Cluster implements ClusterAPI {
   /** Unpins expired pins (each expired pin is handled by one peer: the closest trusted one). */
   async stateSync (): Promise<void> {
     try {
-      for await (const pin of this.init.consensus.list({ signal: this.stopped.signal })) {
+      for await (const pin of this.init.consensus.list({ signal: this.stopped.signal, only: 'expiring' })) {
         if (isExpired(pin) && this.isClosestTo(pin.cid)) {
           this.log.info({ cid: pin.cid }, 'unpinning expired pin')
           await this.init.consensus.logUnpin(pin)

@@ -3,6 +3,7 @@
 // component folders; the daemon wires them.
 import type { Alert, ID, IPFSRepoGC, Metric, Pin, PinInfo } from '../api/types.js'
 import type { IpfsBlock } from '../ipfs/connector.js'
+import type { PinListFilter } from '../consensus/interfaces.js'
 
 export interface Signalled {
   signal?: AbortSignal
@@ -16,7 +17,8 @@ export interface Consensus {
   /** the pin, or undefined when the CID is not in the pinset */
   find (cid: string, opts?: Signalled): Promise<Pin | undefined>
   has (cid: string): Promise<boolean>
-  list (opts?: Signalled): AsyncIterable<Pin>
+  /** the pinset in CID order, or the part of it `only` names */
+  list (opts?: Signalled & PinListFilter): AsyncIterable<Pin>
   isTrustedPeer (peer: string): boolean
 }
 

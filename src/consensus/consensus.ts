@@ -9,8 +9,8 @@ import { batchingEnabled } from './config.js'
 import type { CrdtConfig } from './config.js'
 import { MerkleCrdt } from './crdt.js'
 import type { CrdtInfo, Op } from './crdt.js'
-import type { AbortOptions, BroadcastMessage, Broadcaster, ConsensusHooks, ConsensusLogger, DeltaFetcher } from './interfaces.js'
-import { decodePin, encodePin } from './pin-codec.js'
+import type { AbortOptions, BroadcastMessage, PinListFilter, Broadcaster, ConsensusHooks, ConsensusLogger, DeltaFetcher } from './interfaces.js'
+import { decodePin, encodePin, isErasureEncoded, mayExpire } from './pin-codec.js'
 import { ConsensusClosedError } from './errors.js'
 
 const LOG_PINS_CHUNK = 5000
@@ -144,9 +144,12 @@ export class CrdtConsensus {
     return await this.crdt.has(cid)
   }
 
-  async * list (opts: AbortOptions = {}): AsyncGenerator<Pin> {
+  /** Every pin of the pinset in CID order, or those `only` names (see PinListFilter). */
+  async * list (opts: AbortOptions & PinListFilter = {}): AsyncGenerator<Pin> {
+    const where = opts.only === undefined ? undefined : opts.only === 'expiring' ? mayExpire : isErasureEncoded
     for await (const { key, value } of this.crdt.entries(opts)) {
       try {
+        if (where !== undefined && !where(value)) continue
         yield decodePin(value)
       } catch (err) {
         this.logger.error(`crdt: undecodable pin for ${key}: ${String(err)}`)

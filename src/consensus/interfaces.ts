@@ -43,3 +43,12 @@ export interface ConsensusLogger {
 export interface AbortOptions {
   signal?: AbortSignal
 }
+
+/**
+ * Narrows a walk of the pinset: `expiring`, pins with an expire_at; `erasure`, the pins of
+ * erasure-coded files. The consensus looks at that one field of each stored pin and decodes
+ * only those that match.
+ */
+export interface PinListFilter {
+  only?: 'expiring' | 'erasure'
+}

@@ -3,6 +3,7 @@
 // that depended on property order could make replicas pick different winners.
 import * as dagCbor from '@ipld/dag-cbor'
 import type { Pin } from '../api/types.js'
+import { isZeroTime } from '../common/time.js'
 
 /** Fields in upstream's JSON output order; decoded pins are rebuilt in this order. */
 const PIN_FIELDS = [
@@ -28,4 +29,80 @@ export function decodePin (bytes: Uint8Array): Pin {
   // fields a newer peer added are kept, after the known ones
   for (const [k, v] of Object.entries(obj)) if (!(k in out)) out[k] = v
   return out as unknown as Pin
+}
+
+/**
+ * One top-level field of an encoded pin, decoded without decoding the rest; undefined when the
+ * pin has no such field. What a walk of the whole pinset that wants a few pins reads (expiry,
+ * erasure coding): at a million pins a full decode was 17 µs a pin, a walk of them ~17 s.
+ */
+export function pinField (bytes: Uint8Array, name: string): unknown {
+  let want = FIELD_NAMES.get(name)
+  if (want === undefined) FIELD_NAMES.set(name, want = new TextEncoder().encode(name))
+  const [entries, start] = cborHead(bytes, 0)
+  if (bytes[0] >> 5 !== 5) throw new Error('invalid pin in the state')
+  let at = start
+  for (let i = 0; i < entries; i++) {
+    const [keyLength, keyStart] = cborHead(bytes, at)
+    const valueStart = keyStart + keyLength
+    const valueEnd = skipCborItem(bytes, valueStart)
+    if (keyLength === want.length && bytes[at] >> 5 === 3 && equalsAt(bytes, keyStart, want)) {
+      return dagCbor.decode(bytes.subarray(valueStart, valueEnd))
+    }
+    at = valueEnd
+  }
+  return undefined
+}
+
+const FIELD_NAMES = new Map<string, Uint8Array>()
+
+function equalsAt (bytes: Uint8Array, at: number, want: Uint8Array): boolean {
+  for (let i = 0; i < want.length; i++) if (bytes[at + i] !== want[i]) return false
+  return true
+}
+
+/** A CBOR item's argument (length, count or value) and the offset after its head. */
+function cborHead (bytes: Uint8Array, at: number): [number, number] {
+  const info = bytes[at] & 0x1f
+  if (info < 24) return [info, at + 1]
+  if (info === 24) return [bytes[at + 1], at + 2]
+  if (info === 25) return [bytes[at + 1] * 2 ** 8 + bytes[at + 2], at + 3]
+  if (info === 26) return [bytes[at + 1] * 2 ** 24 + bytes[at + 2] * 2 ** 16 + bytes[at + 3] * 2 ** 8 + bytes[at + 4], at + 5]
+  if (info === 27) return [Number(new DataView(bytes.buffer, bytes.byteOffset + at + 1, 8).getBigUint64(0)), at + 9]
+  // DAG-CBOR has no indefinite lengths
+  throw new Error('invalid pin in the state')
+}
+
+/** The offset just past the CBOR item at `at`. */
+function skipCborItem (bytes: Uint8Array, at: number): number {
+  if (at >= bytes.length) throw new Error('invalid pin in the state')
+  const major = bytes[at] >> 5
+  const [arg, next] = cborHead(bytes, at)
+  switch (major) {
+    case 2: case 3: return next + arg
+    case 4: {
+      let off = next
+      for (let i = 0; i < arg; i++) off = skipCborItem(bytes, off)
+      return off
+    }
+    case 5: {
+      let off = next
+      for (let i = 0; i < 2 * arg; i++) off = skipCborItem(bytes, off)
+      return off
+    }
+    case 6: return skipCborItem(bytes, next)
+    // integers, simple values and floats: the head is the whole item
+    default: return next
+  }
+}
+
+/** A pin with an expire_at: one that may have expired (list's `only: 'expiring'`). */
+export function mayExpire (bytes: Uint8Array): boolean {
+  const at = pinField(bytes, 'expire_at')
+  return !isZeroTime(typeof at === 'string' ? at : undefined)
+}
+
+/** A pin of an erasure-coded file, its erasure info set (list's `only: 'erasure'`). */
+export function isErasureEncoded (bytes: Uint8Array): boolean {
+  return pinField(bytes, 'erasure') != null
 }

@@ -1,7 +1,8 @@
 // One in-flight tracker operation per CID (upstream optracker): what is being done to the CID on
 // this peer, how far it got, and how often it was tried. Kept small: a peer catching up on a
-// million pins queues a million of them. A pin operation keeps the CID and depth only (the
-// tracker reads the pin from the pinset when it runs); its abort controller is made when it runs.
+// million pins may queue a million of them (max_queued_in_memory raised). A pin operation keeps
+// what the IPFS connector pins with (CID, depth, origins and pin_update when set), not the
+// whole pin (~1.1 KB decoded); its abort controller is made when it runs.
 import type { Pin, TrackerStatusName } from '../api/types.js'
 
 export type OperationType = 'pin' | 'unpin'
@@ -11,6 +12,8 @@ export class Operation {
   readonly type: OperationType
   readonly cid: string
   private maxDepth: number
+  /** a pin's origins and pin_update, kept only when set (most pins have neither) */
+  private hints?: Partial<Pick<Pin, 'origins' | 'pin_update'>>
   /** the whole pin, kept only for unpins (the pinset no longer has it) */
   private full?: Pin
   phase: Phase = 'queued'
@@ -25,19 +28,32 @@ export class Operation {
     this.type = type
     this.cid = pin.cid
     this.maxDepth = pin.max_depth
-    if (type === 'unpin') this.full = pin
+    this.keep(pin)
     this.attemptCount = attemptCount
     this.priority = priority
   }
 
-  /** The pin (for a pin operation: its CID and depth; the pinset has the rest). */
+  /**
+   * The pin (for a pin operation: what IPFS pins it with; the pinset has the rest). The tracker
+   * sets it again whenever the pinset changes the pin, so it is never older than the pinset's.
+   */
   get pin (): Pin {
-    return this.full ?? ({ cid: this.cid, type: 'pin', max_depth: this.maxDepth } as unknown as Pin)
+    return this.full ?? ({ cid: this.cid, type: 'pin', max_depth: this.maxDepth, ...this.hints } as unknown as Pin)
   }
 
   set pin (pin: Pin) {
     this.maxDepth = pin.max_depth
-    if (this.type === 'unpin') this.full = pin
+    this.keep(pin)
+  }
+
+  private keep (pin: Pin): void {
+    if (this.type === 'unpin') {
+      this.full = pin
+      return
+    }
+    const origins = pin.origins != null && pin.origins.length > 0 ? pin.origins : undefined
+    const update = pin.pin_update ?? undefined
+    this.hints = origins === undefined && update === undefined ? undefined : { origins: origins ?? [], ...(update !== undefined ? { pin_update: update } : {}) }
   }
 
   get timestamp (): string {

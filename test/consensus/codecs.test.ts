@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { CID } from 'multiformats/cid'
 import { pubsubTopic } from '../../src/consensus/topic.js'
 import { decodeBroadcast, encodeBroadcast } from '../../src/consensus/broadcast-codec.js'
-import { decodePin, encodePin } from '../../src/consensus/pin-codec.js'
+import { decodePin, encodePin, isErasureEncoded, mayExpire, pinField } from '../../src/consensus/pin-codec.js'
 import { decodeDelta, encodeDelta, verifyBlock } from '../../src/consensus/delta.js'
 import { InvalidDeltaError } from '../../src/consensus/errors.js'
 import { cidN, pinOf } from './helpers.js'
@@ -52,6 +52,29 @@ describe('crdt consensus: encodings', () => {
     const plain = pinOf(cidN(2))
     assert.deepEqual(decodePin(encodePin(plain)), plain)
     assert.equal('erasure' in decodePin(encodePin(plain)), false)
+  })
+
+  it('one field of an encoded pin reads as the decoded pin has it; the list filters agree', () => {
+    const full = pinOf(cidN(1), 'a name', {
+      expire_at: '2030-01-01T00:00:00Z',
+      metadata: { a: '1', nested: 'x'.repeat(300) },
+      origins: ['/ip4/1.2.3.4/tcp/4001'],
+      allocations: ['peerA', 'peerB'],
+      max_depth: 1,
+      erasure: { manifest: cidN(7), data_shards: 4, parity_shards: 2, stripe: 3, shard: 1 }
+    })
+    for (const pin of [full, pinOf(cidN(2))]) {
+      const bytes = encodePin(pin)
+      const decoded = decodePin(bytes) as unknown as Record<string, unknown>
+      for (const field of Object.keys(decoded)) assert.deepEqual(pinField(bytes, field), decoded[field], field)
+      assert.equal(pinField(bytes, 'no such field'), undefined)
+    }
+    assert.equal(mayExpire(encodePin(full)), true)
+    assert.equal(isErasureEncoded(encodePin(full)), true)
+    assert.equal(mayExpire(encodePin(pinOf(cidN(2)))), false)
+    assert.equal(isErasureEncoded(encodePin(pinOf(cidN(2)))), false)
+    // a value cut short is an error, not a wrong answer
+    assert.throws(() => pinField(encodePin(full).subarray(0, 40), 'erasure'))
   })
 
   it('delta blocks are checked against their CID', async () => {

@@ -31,6 +31,8 @@ describe('crdt consensus: offline state commands', () => {
       const imported = [pinOf(cidN(3), 'new'), pinOf(cidN(4), 'new', { erasure: { manifest: cidN(9), data_shards: 4, parity_shards: 2, stripe: 0, shard: 5 } })]
       assert.equal(await importState(state, imported), 2)
       assert.deepEqual((await collect(state.list())).map(p => p.cid).sort(), [cidN(3), cidN(4)].sort())
+      assert.deepEqual(await collect(state.list({ only: 'erasure' })), [imported[1]])
+      assert.deepEqual(await collect(state.list({ only: 'expiring' })), [])
       assert.deepEqual(state.info().maxHeight, 1, 'the import is one delta on an empty DAG')
       assert.deepEqual(await state.get(cidN(4)), imported[1])
       await state.stop()

@@ -10,6 +10,16 @@ import type { Pin } from '../../src/api/types.js'
 const pin = { cid: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', type: 'pin', max_depth: -1 } as unknown as Pin
 
 describe('Operation', () => {
+  it('a pin operation keeps what IPFS pins with, and follows the pinset\'s changes', () => {
+    const op = new Operation('pin', { ...pin, name: 'n', origins: ['/ip4/1.2.3.4/tcp/4001'] } as Pin, 0, false)
+    assert.deepEqual(op.pin, { cid: pin.cid, type: 'pin', max_depth: -1, origins: ['/ip4/1.2.3.4/tcp/4001'] })
+    op.pin = { ...pin, max_depth: 0, origins: [], pin_update: 'bafyold' } as unknown as Pin
+    assert.deepEqual(op.pin, { cid: pin.cid, type: 'pin', max_depth: 0, origins: [], pin_update: 'bafyold' })
+    op.pin = pin
+    assert.deepEqual(op.pin, { cid: pin.cid, type: 'pin', max_depth: -1 })
+  })
+
+
   it('aborts the signal of a running operation when cancelled', () => {
     const op = new Operation('pin', pin, 0, false)
     const signal = op.signal

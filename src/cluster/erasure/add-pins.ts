@@ -115,7 +115,7 @@ export async function commitErasurePins (ctx: ErasureContext, pins: Pin[], signa
 /** Unpins an (older) EC file's shard, tree and manifest pins, leaving its meta pin alone. */
 async function unpinManifest (ctx: ErasureContext, manifest: string, signal?: AbortSignal): Promise<void> {
   const stale: Pin[] = []
-  for await (const p of ctx.consensus.list({ signal })) {
+  for await (const p of ctx.consensus.list({ signal, only: 'erasure' })) {
     if (p.erasure?.manifest === manifest && p.type !== 'meta-pin') stale.push(p)
   }
   for (const p of stale) await ctx.consensus.logUnpin(p)

@@ -104,7 +104,7 @@ export async function ecFilePins (consensus: Consensus, metaCid: string, opts: S
   }
   let tree: Pin | undefined
   const shards: Pin[] = []
-  for await (const pin of consensus.list(opts)) {
+  for await (const pin of consensus.list({ ...opts, only: 'erasure' })) {
     if (pin.type !== 'shard-pin' || pin.erasure?.manifest !== manifestCid) continue
     if (isShardPin(pin)) shards.push(pin)
     else tree = pin

@@ -48,7 +48,7 @@ function addShard (file: EcFile, pin: Pin): void {
 export async function listEcFiles (ctx: ErasureContext, opts: Signalled = {}): Promise<EcFile[]> {
   const files = new Map<string, EcFile>()
   const parts = new Map<string, Pin[]>()
-  for await (const pin of ctx.consensus.list(opts)) {
+  for await (const pin of ctx.consensus.list({ ...opts, only: 'erasure' })) {
     if (!isErasurePin(pin) || pin.erasure == null) continue
     const m = pin.erasure.manifest
     if (pin.type === 'meta-pin') {
