@@ -8,7 +8,7 @@ import type { Batch, Datastore } from 'interface-datastore'
 import { compareBytes, equalBytes } from './delta.js'
 import type { Delta } from './delta.js'
 import { CrdtKeys } from './keys.js'
-import { findValue } from '../datastore/level-store.js'
+import { findValue, rangeOf } from '../datastore/level-store.js'
 
 /** A change of a key's visible value; value undefined = the key left the set. */
 export interface Change {
@@ -51,8 +51,8 @@ export class ORSet {
 
   async * entries (opts: { signal?: AbortSignal } = {}): AsyncGenerator<{ key: string, value: Uint8Array }> {
     const prefix = this.keys.valuePrefix()
-    for await (const { key, value } of this.ds.query({ prefix }, opts)) {
-      yield { key: CrdtKeys.tail(key, prefix), value }
+    for await (const batch of rangeOf(this.ds, prefix, opts)) {
+      for (const [key, value] of batch) yield { key: key.slice(prefix.length), value }
     }
   }
 

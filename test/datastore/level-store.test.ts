@@ -7,7 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Key } from 'interface-datastore'
-import { LevelStore } from '../../src/datastore/level-store.js'
+import { MemoryDatastore } from 'datastore-core'
+import type { Datastore } from 'interface-datastore'
+import { LevelStore, rangeOf } from '../../src/datastore/level-store.js'
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
 const text = (b: Uint8Array): string => new TextDecoder().decode(b)
@@ -23,6 +25,36 @@ describe('LevelStore', () => {
     await store.open()
     return { store, dir }
   }
+
+  it('rangeOf reads the entries under a prefix in key order, in batches, from LevelDB or any datastore', async () => {
+    const { store } = await open()
+    for (const ds of [store, new MemoryDatastore()] as Datastore[]) {
+      const b = ds.batch()
+      // 2,500 entries under /p/ (more than one batch), neighbours on both sides of the prefix
+      for (let i = 0; i < 2500; i++) b.put(new Key(`/p/${String(i).padStart(5, '0')}`), bytes(`v${i}`))
+      b.put(new Key('/o/x'), bytes('before'))
+      b.put(new Key('/p0'), bytes('not under /p/'))
+      b.put(new Key('/q/x'), bytes('after'))
+      await b.commit()
+      const keys: string[] = []
+      let batches = 0
+      for await (const batch of rangeOf(ds, '/p/')) {
+        batches++
+        for (const [key, value] of batch) {
+          assert.equal(text(value), `v${Number(key.slice(3))}`)
+          keys.push(key)
+        }
+      }
+      assert.equal(keys.length, 2500)
+      assert.deepEqual(keys, [...keys].sort())
+      assert.equal(keys[0], '/p/00000')
+      assert.equal(batches, 3)
+      const stop = new AbortController()
+      stop.abort()
+      await assert.rejects(async () => { for await (const _ of rangeOf(ds, '/p/', { signal: stop.signal })) { /* aborted */ } })
+    }
+    await store.close()
+  })
 
   it('reads a staged write at once; a range query sees it once written', async () => {
     const { store } = await open()

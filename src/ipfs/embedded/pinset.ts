@@ -5,6 +5,7 @@
 //   /cluster-pins/p/<cidv1>    → {cid: the pinned CID as given, depth}
 //   /cluster-pins/b/<mh b32>   → CBOR list of the CIDs (bytes) of the pins that reach the block
 import { Key } from 'interface-datastore'
+import { rangeOf } from '../../datastore/level-store.js'
 import type { LevelStore } from '../../datastore/level-store.js'
 import { CID } from 'multiformats/cid'
 import { base32 } from 'multiformats/bases/base32'
@@ -144,7 +145,9 @@ export class Pinset {
   }
 
   async * list (opts: { signal?: AbortSignal } = {}): AsyncIterable<StoredPin> {
-    for await (const { value } of this.ds.query({ prefix: PIN_PREFIX }, opts)) yield decodeRecord(value)
+    for await (const batch of rangeOf(this.ds, PIN_PREFIX, opts)) {
+      for (const [, value] of batch) yield decodeRecord(value)
+    }
   }
 
   async isPinned (cid: CID): Promise<boolean> {
