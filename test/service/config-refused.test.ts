@@ -7,6 +7,9 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { identity } from 'multiformats/hashes/identity'
 import { NODE, SERVICE_BIN } from '../harness/paths.js'
 
 function service (args: string[], input = ''): { code: number, stdout: string, stderr: string } {
@@ -72,5 +75,24 @@ test('consensus.raft: daemon exits 1 saying crdt is supported and how to migrate
     const both = service(['--config', dir, 'daemon'])
     assert.equal(both.code, 1)
     assert.match(both.stderr, /consensus "raft"/)
+  })
+})
+
+test('datastore.leveldb.leveldb_options: goleveldb names are used; a bad value stops the peer with its name', () => {
+  withPeer((dir, edit) => {
+    // small caches, write buffer and tables: the state still takes and gives back every pin
+    edit(json => { json.datastore = { leveldb: { leveldb_options: { write_buffer: 65536, compaction_table_size: 65536, block_cache_capacity: 1048576, compression: 1 } } } })
+    const cidOf = (i: number): string => CID.create(1, raw.code, identity.digest(new TextEncoder().encode(`pin ${i}`))).toString()
+    const lines = Array.from({ length: 3000 }, (_, i) => `{"cid":"${cidOf(i)}","name":"p${i}","allocations":[],"replication_factor_min":-1,"replication_factor_max":-1}\n`)
+    const imp = service(['--config', dir, 'state', 'import', '-f'], lines.join(''))
+    assert.equal(imp.code, 0, imp.stderr)
+    const out = service(['--config', dir, 'state', 'export'])
+    assert.equal(out.code, 0, out.stderr)
+    assert.equal(out.stdout.trim().split('\n').length, 3000)
+
+    edit(json => { json.datastore.leveldb.leveldb_options = { write_buffer: 'big' } })
+    const bad = service(['--config', dir, 'daemon'])
+    assert.equal(bad.code, 1)
+    assert.match(bad.stderr, /write_buffer/)
   })
 })
