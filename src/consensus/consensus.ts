@@ -9,7 +9,7 @@ import { batchingEnabled } from './config.js'
 import type { CrdtConfig } from './config.js'
 import { MerkleCrdt } from './crdt.js'
 import type { CrdtInfo, Op } from './crdt.js'
-import type { AbortOptions, BroadcastMessage, PinListFilter, Broadcaster, ConsensusHooks, ConsensusLogger, DeltaFetcher } from './interfaces.js'
+import type { AbortOptions, BroadcastMessage, Broadcaster, ConsensusHooks, ConsensusLogger, DeltaFetcher, PinListFilter } from './interfaces.js'
 import { decodePin, encodePin, isErasureEncoded, mayExpire } from './pin-codec.js'
 import { ConsensusClosedError } from './errors.js'
 

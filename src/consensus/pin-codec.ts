@@ -33,14 +33,15 @@ export function decodePin (bytes: Uint8Array): Pin {
 
 /**
  * One top-level field of an encoded pin, decoded without decoding the rest; undefined when the
- * pin has no such field. What a walk of the whole pinset that wants a few pins reads (expiry,
- * erasure coding): at a million pins a full decode was 17 µs a pin, a walk of them ~17 s.
+ * pin has no such field. What a walk of the whole pinset for a few of its pins reads (expiry,
+ * erasure coding): a pin's full decode takes 4.9 µs on an idle core (17 µs in the profile of a
+ * peer taking pins), a look at one field 0.3-0.8 µs.
  */
 export function pinField (bytes: Uint8Array, name: string): unknown {
   let want = FIELD_NAMES.get(name)
   if (want === undefined) FIELD_NAMES.set(name, want = new TextEncoder().encode(name))
-  const [entries, start] = cborHead(bytes, 0)
   if (bytes[0] >> 5 !== 5) throw new Error('invalid pin in the state')
+  const [entries, start] = cborHead(bytes, 0)
   let at = start
   for (let i = 0; i < entries; i++) {
     const [keyLength, keyStart] = cborHead(bytes, at)

@@ -19,7 +19,6 @@ describe('Operation', () => {
     assert.deepEqual(op.pin, { cid: pin.cid, type: 'pin', max_depth: -1 })
   })
 
-
   it('aborts the signal of a running operation when cancelled', () => {
     const op = new Operation('pin', pin, 0, false)
     const signal = op.signal
