@@ -28,6 +28,7 @@ export const isString = (v: unknown): v is string => typeof v === 'string'
 export const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
 export const isBool = (v: unknown): v is boolean => typeof v === 'boolean'
 export const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString)
+export const isObject = (v: unknown): v is JSONObject => v != null && typeof v === 'object' && !Array.isArray(v)
 export const isStringMap = (v: unknown): v is Record<string, string> =>
   v != null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every(isString)
 

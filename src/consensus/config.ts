@@ -3,7 +3,7 @@
 // service.json written by either implementation reads the same in the other.
 import { peerIdFromString } from '@libp2p/peer-id'
 import { durationField, durationJSON } from '../config/durations.js'
-import { field, isNumber, isString, isStringArray } from '../config/section.js'
+import { field, isNumber, isObject, isString, isStringArray } from '../config/section.js'
 import type { ConfigSection, JSONObject } from '../config/section.js'
 
 export interface CrdtBatchingConfig {
@@ -88,10 +88,8 @@ function parse (json: JSONObject): CrdtConfig {
     }
   }
 
-  const b = json.batching
-  if (b != null) {
-    if (typeof b !== 'object' || Array.isArray(b)) throw new Error(`invalid value for "batching": ${JSON.stringify(b)}`)
-    const bj = b as JSONObject
+  if (json.batching != null) {
+    const bj = field(json, 'batching', {}, isObject)
     cfg.batching.maxBatchSize = field(bj, 'max_batch_size', 0, isNumber)
     cfg.batching.maxBatchAge = durationField(bj, 'max_batch_age', 0)
     const q = field(bj, 'max_queue_size', 0, isNumber)

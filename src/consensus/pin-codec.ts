@@ -4,6 +4,10 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import type { Pin } from '../api/types.js'
 import { isZeroTime } from '../common/time.js'
+import { cborHead } from '../common/cbor-head.js'
+import type { CborHead } from '../common/cbor-head.js'
+
+const INVALID_PIN = 'invalid pin in the state'
 
 /** Fields in upstream's JSON output order; decoded pins are rebuilt in this order. */
 const PIN_FIELDS = [
@@ -22,7 +26,7 @@ export function encodePin (pin: Pin): Uint8Array {
 export function decodePin (bytes: Uint8Array): Pin {
   const obj = dagCbor.decode(bytes) as Record<string, unknown>
   if (obj == null || typeof obj !== 'object' || typeof obj.cid !== 'string') {
-    throw new Error('invalid pin in the state')
+    throw new Error(INVALID_PIN)
   }
   const out: Record<string, unknown> = {}
   for (const f of PIN_FIELDS) if (f in obj) out[f] = obj[f]
@@ -40,14 +44,14 @@ export function decodePin (bytes: Uint8Array): Pin {
 export function pinField (bytes: Uint8Array, name: string): unknown {
   let want = FIELD_NAMES.get(name)
   if (want === undefined) FIELD_NAMES.set(name, want = new TextEncoder().encode(name))
-  if (bytes[0] >> 5 !== 5) throw new Error('invalid pin in the state')
-  const [entries, start] = cborHead(bytes, 0)
-  let at = start
-  for (let i = 0; i < entries; i++) {
-    const [keyLength, keyStart] = cborHead(bytes, at)
-    const valueStart = keyStart + keyLength
+  const map = headOf(bytes, 0)
+  if (map.major !== 5) throw new Error(INVALID_PIN)
+  let at = map.next
+  for (let i = 0; i < map.arg; i++) {
+    const key = headOf(bytes, at)
+    const valueStart = key.next + key.arg
     const valueEnd = skipCborItem(bytes, valueStart)
-    if (keyLength === want.length && bytes[at] >> 5 === 3 && equalsAt(bytes, keyStart, want)) {
+    if (key.major === 3 && key.arg === want.length && equalsAt(bytes, key.next, want)) {
       return dagCbor.decode(bytes.subarray(valueStart, valueEnd))
     }
     at = valueEnd
@@ -57,38 +61,26 @@ export function pinField (bytes: Uint8Array, name: string): unknown {
 
 const FIELD_NAMES = new Map<string, Uint8Array>()
 
+function headOf (bytes: Uint8Array, at: number): CborHead {
+  const head = cborHead(bytes, at)
+  if (head === undefined) throw new Error(INVALID_PIN)
+  return head
+}
+
 function equalsAt (bytes: Uint8Array, at: number, want: Uint8Array): boolean {
   for (let i = 0; i < want.length; i++) if (bytes[at + i] !== want[i]) return false
   return true
 }
 
-/** A CBOR item's argument (length, count or value) and the offset after its head. */
-function cborHead (bytes: Uint8Array, at: number): [number, number] {
-  const info = bytes[at] & 0x1f
-  if (info < 24) return [info, at + 1]
-  if (info === 24) return [bytes[at + 1], at + 2]
-  if (info === 25) return [bytes[at + 1] * 2 ** 8 + bytes[at + 2], at + 3]
-  if (info === 26) return [bytes[at + 1] * 2 ** 24 + bytes[at + 2] * 2 ** 16 + bytes[at + 3] * 2 ** 8 + bytes[at + 4], at + 5]
-  if (info === 27) return [Number(new DataView(bytes.buffer, bytes.byteOffset + at + 1, 8).getBigUint64(0)), at + 9]
-  // DAG-CBOR has no indefinite lengths
-  throw new Error('invalid pin in the state')
-}
-
 /** The offset just past the CBOR item at `at`. */
 function skipCborItem (bytes: Uint8Array, at: number): number {
-  if (at >= bytes.length) throw new Error('invalid pin in the state')
-  const major = bytes[at] >> 5
-  const [arg, next] = cborHead(bytes, at)
+  const { major, arg, next } = headOf(bytes, at)
   switch (major) {
     case 2: case 3: return next + arg
-    case 4: {
+    case 4: case 5: {
+      // an array's items, or a map's keys and values
       let off = next
-      for (let i = 0; i < arg; i++) off = skipCborItem(bytes, off)
-      return off
-    }
-    case 5: {
-      let off = next
-      for (let i = 0; i < 2 * arg; i++) off = skipCborItem(bytes, off)
+      for (let i = 0; i < (major === 5 ? 2 * arg : arg); i++) off = skipCborItem(bytes, off)
       return off
     }
     case 6: return skipCborItem(bytes, next)

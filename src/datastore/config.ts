@@ -3,7 +3,7 @@
 // and its `leveldb_options` in goleveldb's snake_case names for the LevelDB settings that
 // exist here (others are ignored, as unknown keys are).
 import type { ConfigSection, JSONObject } from '../config/section.js'
-import { field, isBool, isNumber, isString } from '../config/section.js'
+import { field, isBool, isNumber, isObject, isString } from '../config/section.js'
 
 export interface LevelDbOptions {
   /** bytes of decompressed table blocks kept in memory (LevelDB's block cache) */
@@ -70,11 +70,9 @@ export const datastoreConfigSection: ConfigSection<DatastoreConfig> = {
     return { folder: 'leveldb', leveldb_options: defaultOptions() }
   },
   parse (json: JSONObject) {
-    const opts = json.leveldb_options
-    if (opts != null && (typeof opts !== 'object' || Array.isArray(opts))) throw new Error(`invalid value for "leveldb_options": ${JSON.stringify(opts)}`)
     return {
       folder: field(json, 'folder', 'leveldb', isString) || 'leveldb',
-      leveldb_options: parseOptions((opts ?? {}) as JSONObject)
+      leveldb_options: parseOptions(field(json, 'leveldb_options', {}, isObject))
     }
   },
   toJSON (cfg) {

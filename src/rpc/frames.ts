@@ -7,6 +7,7 @@
 //   error     {e: message, c: HTTP-ish status}
 import { encode, decode, Tokenizer } from 'cborg'
 import type { Uint8ArrayList } from 'uint8arraylist'
+import { cborHead } from '../common/cbor-head.js'
 
 export const RPC_PROTOCOL_ID = '/ipfscluster-ec/1.0/rpc'
 export const MAX_FRAME_BYTES = 16 * 1024 * 1024
@@ -107,15 +108,10 @@ function splicedBlockItem (frame: Uint8ArrayList): Frame | undefined {
   const expect = (bytes: number[]): boolean => bytes.every(b => head[at++] === b)
   /** a CBOR length of the major type `major` at `at`, or -1 */
   const length = (major: number): number => {
-    const b = head[at++] ?? -1
-    if (b >> 5 !== major) return -1
-    const info = b & 0x1f
-    if (info < 24) return info
-    const size = info === 24 ? 1 : info === 25 ? 2 : info === 26 ? 4 : 0
-    if (size === 0 || at + size > head.byteLength) return -1
-    let n = 0
-    for (let k = 0; k < size; k++) n = n * 256 + head[at++]
-    return n
+    const h = cborHead(head, at)
+    if (h === undefined || h.major !== major) return -1
+    at = h.next
+    return h.arg
   }
   if (!expect(BLOCK_ITEM_START)) return undefined
   const cidLength = length(3)
