@@ -154,16 +154,18 @@ export async function reconstructStripe (
   const posOf = (s: ShardId): number => s.kind === 'data' ? s.index : d + s.index
 
   const padded = Math.max(...stripe.data.map(s => s.length))
-  const layout = (): Uint8Array | undefined => padded > 0 ? (opts.buffers?.take((d + p) * padded) ?? new Uint8Array((d + p) * padded)) : undefined
+  const layout = (shards: number): Uint8Array | undefined => padded > 0 ? (opts.buffers?.take(shards * padded) ?? new Uint8Array(shards * padded)) : undefined
   // a stripe that needs the codec whatever arrives (known losses, data read around a slow
   // holder), or a healthy one the caller wants laid out, is laid out from the start: fetched
-  // blocks go straight to their slots
+  // blocks go straight to their slots. A healthy stripe's layout has data slots only (two
+  // thirds of the memory at 4+2); parity fetched into it after all comes in its own blocks.
   const needsCodec = lost.length > 0 || order.slice(0, bd).some(s => s.kind !== 'data')
-  let whole = needsCodec || (opts.layoutHealthy === true && opts.buffers != null) ? layout() : undefined
+  let whole = needsCodec ? layout(d + p) : opts.layoutHealthy === true && opts.buffers != null ? layout(d) : undefined
 
   const verify = opts.verifyFetched ?? true
   const fetch: CheckedFetch = async (s, signal, onProgress) => {
-    const into = whole?.subarray(posOf(s) * padded, (posOf(s) + 1) * padded)
+    const end = (posOf(s) + 1) * padded
+    const into = whole != null && end <= whole.byteLength ? whole.subarray(end - padded, end) : undefined
     let blocks: Uint8Array[] | undefined
     try {
       blocks = await fetchShard(s.kind, s.index, { signal, into, onProgress })
@@ -195,8 +197,13 @@ export async function reconstructStripe (
   if (!codecReads(codec, manifest.codec)) {
     throw new CodecError(`stripe ${index} was coded with ${manifest.codec}; this peer has ${codec.id}`)
   }
-  // losses or slow holders found while reading the data shards: lay the stripe out now
-  whole ??= layout()
+  // losses or slow holders found while reading the data shards: lay the stripe out now, with
+  // parity slots (the data shards already laid out are copied over; their buffer goes back)
+  let dataOnly: Uint8Array | undefined
+  if (whole == null || whole.byteLength < (d + p) * padded) {
+    dataOnly = whole
+    whole = layout(d + p)
+  }
 
   // 2. rebuild: virtual shards of a short stripe are known zeros
   let all: Uint8Array[]
@@ -219,6 +226,8 @@ export async function reconstructStripe (
     // the codec takes the buffer over: every block is a view of what it hands back
     all = await codec.reconstruct(shards, d, p, { signal: opts.signal })
     for (const [i, ref] of stripe.data.entries()) if (data[i] != null) data[i] = splitByRefs(all[i], ref.blocks)
+    // every block is a view of the coded stripe now
+    if (dataOnly != null) opts.buffers?.give(dataOnly.buffer)
   }
 
   // 3. verify and hand out: lost shards are rebuilt for repair; data shards read around a slow

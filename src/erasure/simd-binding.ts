@@ -60,8 +60,11 @@ export class RsSimd {
     this.code(whole, size, pl, inputs, outputs)
   }
 
-  /** Rebuilds the shards of `whole` that are not `present`, data and parity, in place. */
-  reconstruct (whole: Uint8Array, d: number, p: number, size: number, present: boolean[]): void {
+  /**
+   * Rebuilds the shards of `whole` that are not `present`, data and parity, in place: their
+   * bytes [from, to) (default: all), so a caller can code a stripe in parts.
+   */
+  reconstruct (whole: Uint8Array, d: number, p: number, size: number, present: boolean[], from = 0, to = size): void {
     const lost: number[] = []
     const inputs: number[] = []
     for (let i = 0; i < d + p; i++) {
@@ -70,11 +73,11 @@ export class RsSimd {
     }
     if (lost.length === 0) return
     if (inputs.length < d) throw new RangeError(`reconstruct needs ${d} shards, has ${inputs.length}`)
-    this.code(whole, size, plan(rebuildRows(d, p, inputs, lost), d), inputs, lost)
+    this.code(whole, size, plan(rebuildRows(d, p, inputs, lost), d), inputs, lost, from, to)
   }
 
-  /** outputs[j] = rows[j] · inputs, column slice by column slice, through wasm memory. */
-  private code (whole: Uint8Array, size: number, pl: Plan, inputs: number[], outputs: number[]): void {
+  /** outputs[j] = rows[j] · inputs over bytes [from, to) of each shard, column slice by column slice, through wasm memory. */
+  private code (whole: Uint8Array, size: number, pl: Plan, inputs: number[], outputs: number[], from = 0, to = size): void {
     const nin = inputs.length
     const nout = outputs.length
     const tableBytes = pl.passes.reduce((s, x) => s + x.tables.byteLength, 0)
@@ -97,8 +100,8 @@ export class RsSimd {
     }
     const inBase = inputs.map(i => i * size)
     const outBase = outputs.map(i => i * size)
-    for (let off = 0; off < size; off += stride) {
-      const w = Math.min(stride, size - off)
+    for (let off = from; off < to; off += stride) {
+      const w = Math.min(stride, to - off)
       for (let i = 0; i < nin; i++) {
         const a = inBase[i] + off
         mem.set(whole.subarray(a, a + w), inAt + i * stride)

@@ -10,6 +10,7 @@ import { CodecClosedError, CodecError, ErasureParamsError } from './errors.js'
 import { checkShards } from './validate.js'
 import { stripeBehind } from './blocks.js'
 import type { CodeRequest, CodeResponse, CodecImpl } from './wasm-protocol.js'
+import type { InlineSimd } from './simd-inline.js'
 
 export const WASM_CODEC_ID = 'rs-vandermonde-gf8/subspace-wasm-0.2.5'
 
@@ -40,14 +41,17 @@ function stripeBuffer (shards: Array<Uint8Array | undefined>, total: number, siz
   return whole.buffer
 }
 
-/** A codec whose engine `impl` runs in a worker thread (wasm-worker.ts), recorded as `id`. */
+/**
+ * A codec whose engine `impl` runs in a worker thread (wasm-worker.ts), recorded as `id`.
+ * With `inline`, stripes in plain memory are rebuilt on the calling thread (simd-inline.ts).
+ */
 export class WorkerCodec implements Codec {
   private worker?: Worker
   private readonly pending = new Map<number, Pending>()
   private nextId = 1
   private closed = false
 
-  constructor (readonly id: string, private readonly impl: CodecImpl) {}
+  constructor (readonly id: string, private readonly impl: CodecImpl, private readonly inline?: InlineSimd) {}
 
   async encode (data: Uint8Array[], parityCount: number, opts: CodecOptions = {}): Promise<Uint8Array[]> {
     opts.signal?.throwIfAborted()
@@ -72,9 +76,15 @@ export class WorkerCodec implements Codec {
       throw new ErasureParamsError(`reconstruct needs at least ${d} of ${d + p} shards, got ${have}`)
     }
     const whole = stripeBuffer(shards, d + p, size)
-    const out = present.every(Boolean)
-      ? whole // nothing lost: no need to wake the worker
-      : await this.call({ impl: this.impl, op: 'reconstruct', buf: whole, d, p, size, present }, opts.signal)
+    let out = whole // nothing lost: no need to wake the worker
+    if (present.some(x => !x)) {
+      if (whole instanceof ArrayBuffer && this.inline != null) {
+        if (this.closed) throw new CodecClosedError()
+        await this.inline.reconstruct(new Uint8Array(whole), d, p, size, present, opts.signal)
+      } else {
+        out = await this.call({ impl: this.impl, op: 'reconstruct', buf: whole, d, p, size, present }, opts.signal)
+      }
+    }
     return Array.from({ length: d + p }, (_, i) => new Uint8Array(out, i * size, size))
   }
 

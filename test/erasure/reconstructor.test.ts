@@ -86,24 +86,29 @@ describe('reconstructStripe', () => {
     assert.equal([...buffers][0].byteLength, (4 + 2) * 3 * K)
   })
 
-  it('lays a healthy stripe out in a pooled buffer when asked, and rebuilds in it when a shard turns out corrupt', async () => {
-    const buffers = new StripeBuffers({ shared: true })
+  it('lays a healthy stripe out in a pooled buffer of its data slots when asked, and moves it to a whole stripe when a shard turns out corrupt', async () => {
+    const buffers = new StripeBuffers({ keep: 2 })
     codec.calls = 0
     const healthy = store(full, { into: true })
     const r = await run(full, healthy, { buffers, layoutHealthy: true })
     assert.deepEqual(bytesOf(r.data), expect(full))
     assert.deepEqual(healthy.slots.sort(), ['d0', 'd1', 'd2', 'd3'])
     assert.equal(codec.calls, 0)
-    assert.ok(r.buffer instanceof SharedArrayBuffer)
+    assert.ok(r.buffer instanceof ArrayBuffer)
+    assert.equal(r.buffer.byteLength, 4 * 3 * K, 'data slots only')
     assert.ok(r.data.every(s => s.every(b => b.bytes.buffer === r.buffer)), 'every block a view of the stripe buffer')
-    // the next stripe takes the same buffer back: a corrupt data shard found in it is rebuilt there
+    // the next stripe takes the same buffer back; a corrupt data shard found in it needs the
+    // parity slots: the stripe is laid out whole and rebuilt there, the data-only buffer goes back
     buffers.give(r.buffer)
+    const dataOnly = r.buffer
     const bad = store(full, { into: true, corrupt: ['d1'] })
     const again = await run(full, bad, { buffers, layoutHealthy: true })
-    assert.equal(again.buffer, r.buffer)
+    assert.equal(again.buffer?.byteLength, (4 + 2) * 3 * K)
     assert.deepEqual(bytesOf(again.data), expect(full))
+    assert.ok(again.data.every(s => s.every(b => b.bytes.buffer === again.buffer)), 'every block a view of the whole stripe')
     assert.deepEqual(again.lost.map(l => `${l.kind[0]}${l.index}:${l.reason}`), ['d1:corrupt'])
     assert.equal(again.rebuilt.length, 1)
+    assert.equal(buffers.take(4 * 3 * K).buffer, dataOnly)
   })
 
   it('reads a healthy stripe without parity and without the codec', async () => {

@@ -9,6 +9,7 @@ import {
 } from '../../src/erasure/index.js'
 import { RsWasm } from '../../src/erasure/wasm-binding.js'
 import { RsSimd, SIMD_SLICE_BYTES } from '../../src/erasure/simd-binding.js'
+import { INLINE_COLUMNS } from '../../src/erasure/simd-inline.js'
 import { encodeMatrix, gfMul, matInvert, matMul } from '../../src/erasure/gf256.js'
 import { bytes, combinations } from './helpers.js'
 
@@ -189,6 +190,29 @@ describe('SimdCodec', () => {
       assert.deepEqual(await simd.reconstruct(shards(), d, p), all)
       assert.deepEqual(await wasm.reconstruct(shards(), d, p), all)
     }
+  })
+
+  it('rebuilds a stripe in plain memory in place on this thread, in parts; a shared one in its worker', async () => {
+    const [d, p, size] = [4, 2, 2 * INLINE_COLUMNS + 4099]
+    const whole = stripe(d, p, size, 77)
+    new RsSimd().encode(whole, d, p, size)
+    const expected = whole.slice()
+    for (const memory of [new ArrayBuffer(whole.byteLength), new SharedArrayBuffer(whole.byteLength)]) {
+      const laid = new Uint8Array(memory)
+      laid.set(expected)
+      const views = Array.from({ length: d + p }, (_, i) => laid.subarray(i * size, (i + 1) * size))
+      views[1].fill(0)
+      views[5].fill(0)
+      const rebuilt = await simd.reconstruct(views.map((v, i) => i === 1 || i === 5 ? undefined : v), d, p)
+      assert.ok(rebuilt.every(r => r.buffer === memory), 'coded in the stripe\'s own memory')
+      assert.equal(laid.byteLength, whole.byteLength, 'not moved away')
+      assert.ok(eq(laid, expected), memory.constructor.name)
+    }
+    const laid = expected.slice()
+    const ac = new AbortController()
+    ac.abort()
+    const views = Array.from({ length: d + p }, (_, i) => i === 0 ? undefined : laid.subarray(i * size, (i + 1) * size))
+    await assert.rejects(simd.reconstruct(views, d, p, { signal: ac.signal }), { name: 'AbortError' })
   })
 
   it('rejects bad parameters with ErasureParamsError', async () => {

@@ -218,4 +218,36 @@ describe('StripeBuffers', () => {
     pool.give(a.buffer)
     assert.equal(pool.take(6 * K).buffer, a.buffer)
   })
+
+  it('keeps up to `keep` spares, the largest, and frees the memory of a buffer it drops', () => {
+    const pool = new StripeBuffers({ keep: 2 })
+    const [a, b, c] = [pool.take(6 * K), pool.take(6 * K), pool.take(2 * K)]
+    pool.give(c.buffer)
+    pool.give(a.buffer)
+    pool.give(a.buffer) // given twice: still one spare
+    pool.give(b.buffer) // the smallest (c) goes, freed at once
+    assert.equal(pool.spareBytes, 12 * K)
+    assert.equal(c.buffer.byteLength, 0)
+    const got = [pool.take(6 * K).buffer, pool.take(6 * K).buffer]
+    assert.deepEqual(new Set(got), new Set([a.buffer, b.buffer]))
+    assert.equal(pool.spareBytes, 0)
+  })
+
+  it('release frees every spare; a shared pool leaves them to the collector', () => {
+    const pool = new StripeBuffers({ keep: 2 })
+    const [a, b] = [pool.take(6 * K), pool.take(6 * K)]
+    pool.give(a.buffer)
+    pool.give(b.buffer)
+    pool.release()
+    assert.equal(pool.spareBytes, 0)
+    assert.equal(a.buffer.byteLength, 0)
+    assert.equal(b.buffer.byteLength, 0)
+    assert.equal(pool.take(6 * K).every(x => x === 0), true) // a new one
+    const shared = new StripeBuffers({ shared: true })
+    const s = shared.take(6 * K)
+    shared.give(s.buffer)
+    shared.release()
+    assert.equal(shared.spareBytes, 0)
+    assert.equal(s.byteLength, 6 * K)
+  })
 })

@@ -6,7 +6,8 @@
 // the holders' disks and the network stay busy while the caller writes. A leaf the exporter asks for again (the same chunk twice in a file)
 // is read alone from its holder, or through its stripe when that fails (at most two stripes
 // are then in memory). Every stripe, healthy or rebuilt, is laid out in one of two stripe
-// buffers that the walk's stripes take in turn: blocks are copied there as they arrive, so the
+// buffers that the walk's stripes take in turn (a healthy stripe's holds its data shards only),
+// freed when the walk ends (`release`): blocks are copied there as they arrive, so the
 // buffers they came in die young instead of piling up for a stripe's time (held, they were
 // promoted and cost the API peer a full collection every few tens of MiB). So a leaf is a view
 // of a buffer a later stripe reuses: `block` hands out views, valid until the next call;
@@ -55,7 +56,7 @@ export class StripeBlockSource {
   readonly visited = new Set<number>()
   private current?: { index: number, blocks: Map<string, Uint8Array>, read: StripeRead }
   /** the stripe buffers: the current stripe's, and the spare the next stripe takes */
-  private readonly buffers = new StripeBuffers({ shared: true })
+  readonly buffers = new StripeBuffers({ keep: 2 })
   /** holders this walk hedged against (read last from then on) */
   readonly hedge: HedgeMemory
   /** The next stripe, read while the current one is handed out (healthy stripes only). */
@@ -78,8 +79,8 @@ export class StripeBlockSource {
   /** interface-blockstore's get, as the exporter calls it: bytes it may keep */
   async * get (cid: CID, options: { signal?: AbortSignal } = {}): AsyncGenerator<Uint8Array> {
     const bytes = await this.block(cid, options.signal ?? this.init.signal)
-    // stripe buffers are the only shared memory here
-    yield bytes.buffer instanceof SharedArrayBuffer ? copyOf(bytes) : bytes
+    // a leaf may be a view of a stripe buffer that a later stripe reuses
+    yield this.leaves.has(keyOf(cid)) ? copyOf(bytes) : bytes
   }
 
   /** A block by CID: a leaf is a view of its stripe's buffer, valid until the next call. */
@@ -167,6 +168,15 @@ export class StripeBlockSource {
     this.current = undefined
     await this.init.onStripeDone(cur.index, cur.read)
     this.buffers.give(cur.read.result.buffer)
+  }
+
+  /**
+   * The walk is over and every block it handed out was consumed: the stripe buffers' memory
+   * goes back now (a stripe still read ahead keeps its own until it settles).
+   */
+  async release (): Promise<void> {
+    await this.finish()
+    this.buffers.release()
   }
 }
 

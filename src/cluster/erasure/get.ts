@@ -12,7 +12,6 @@ import { errorMessage } from '../../api/errors.js'
 import type { EcRecoveryReport, LostShardInfo } from '../../api/types.js'
 import { decodeTreeNode } from '../../erasure/tree-node.js'
 import type { Manifest } from '../../erasure/types.js'
-import { StripeBuffers } from '../../erasure/stripe-buffers.js'
 import type { ErasureContext } from './context.js'
 import { UnrecoverableFileError } from './get-errors.js'
 import { blockFromHolders } from './get-fetch.js'
@@ -111,10 +110,11 @@ export async function ecGet (ctx: ErasureContext, cid: string, opts: EcGetOption
 
   async function * body (): AsyncGenerator<Uint8Array> {
     yield * exportBody(root, source, signal)
-    await source.finish()
+    // every chunk was written out: the walk's stripe buffers are freed
+    await source.release()
     // stripes the walk never read (their leaves also appear earlier in the file) are
     // repaired here if cluster state says they lost shards
-    const buffers = new StripeBuffers({ shared: true })
+    const buffers = source.buffers
     for (const index of degraded) {
       if (source.visited.has(index)) continue
       try {
@@ -126,6 +126,7 @@ export async function ecGet (ctx: ErasureContext, cid: string, opts: EcGetOption
         ;(report.errors ??= []).push(`stripe ${index}: ${errorMessage(err)}`)
       }
     }
+    buffers.release()
     // lost tree copies (known from cluster state, or found while reading) are replaced too
     const tree = state.tree
     if (tree != null && manifest.tree != null) {

@@ -25,14 +25,14 @@ export interface RepairRun {
   statuses: HolderStatus
   /** shards given to each peer in this run (spreads many repairs over peers) */
   load: Map<string, number>
-  /** one stripe buffer for every stripe the run rebuilds */
+  /** one stripe buffer for every stripe the run rebuilds (freed after each file) */
   buffers: StripeBuffers
   /** holders found slow in this run: read last for the rest of it */
   hedge: HedgeMemory
 }
 
 export function newRepairRun (ctx: ErasureContext, load: Map<string, number> = new Map()): RepairRun {
-  return { statuses: new HolderStatus(ctx, { bulk: true }), load, buffers: new StripeBuffers({ shared: true }), hedge: new HedgeMemory() }
+  return { statuses: new HolderStatus(ctx, { bulk: true }), load, buffers: new StripeBuffers(), hedge: new HedgeMemory() }
 }
 
 /** Finds and repairs the lost shards (and tree copies) of one file. Errors end up in the report. */
@@ -96,6 +96,8 @@ export async function repairFile (ctx: ErasureContext, file: EcFile, run: Repair
     opts.signal?.throwIfAborted()
     errors.push(errorMessage(err))
   }
+  // the file's stripes are read and their rebuilt shards placed (copies): nothing views the buffer
+  run.buffers.release()
   report.new_holders = [...new Set([...report.rebuilt.map(r => r.holder), ...(report.tree_copies ?? [])])].sort()
   if (errors.length > 0) report.errors = errors
   return report
