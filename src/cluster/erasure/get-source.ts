@@ -1,7 +1,7 @@
 // The block getter ipfs-unixfs-exporter walks an EC file through. Non-leaf blocks come from the
 // tree pin's holders; leaves come from the stripe in memory, and a leaf of a later stripe
 // replaces it by that stripe (the previous one is handed to `onStripeDone` first, which
-// repairs it). The importer stores leaves in the order the exporter reads them, so the stripe
+// repairs it while the next stripe is read). The importer stores leaves in the order the exporter reads them, so the stripe
 // after the current one is read while the current one is handed out: two stripes in memory, and
 // the holders' disks and the network stay busy while the caller writes. A leaf the exporter asks for again (the same chunk twice in a file)
 // is read alone from its holder, or through its stripe when that fails (at most two stripes
@@ -40,7 +40,12 @@ export interface StripeBlockSourceInit {
   signal?: AbortSignal
   /** bytes read from holders (progress, metrics) */
   onBytes?: (n: number) => void
-  /** a stripe the walk is done with (repair hook); called once per stripe read */
+  /**
+   * A stripe the walk is done with (repair hook); called once per stripe read, one call at a
+   * time. It must take what it needs of the stripe's blocks before its first await (the
+   * repair copies the rebuilt shards out): the stripe's buffer goes to the next stripe as soon
+   * as the call returns its promise, and the call runs on while the next stripe is read.
+   */
   onStripeDone: (index: number, read: StripeRead) => Promise<void>
   /** the run's slow holders (default: a new memory for this walk) */
   hedge?: HedgeMemory
@@ -63,6 +68,8 @@ export class StripeBlockSource {
   private next?: { index: number, read: Promise<StripeRead> }
   /** an earlier stripe read again for a repeated leaf whose holder could not serve it */
   private earlier?: { index: number, blocks: Map<string, Uint8Array> }
+  /** onStripeDone of the stripe before, running while the current one is read and handed out */
+  private done: Promise<void> = Promise.resolve()
 
   constructor (init: StripeBlockSourceInit) {
     this.init = init
@@ -161,21 +168,31 @@ export class StripeBlockSource {
     return await readStripe(this.init.ctx, this.init.manifest, index, this.init.state.stripes[index], { signal, onBytes: this.init.onBytes, buffers, layoutHealthy: true, hedge: this.hedge })
   }
 
-  /** Hands the stripe in memory to onStripeDone, then its buffer to the next stripe. */
+  /**
+   * Hands the stripe in memory to onStripeDone once the call for the stripe before has ended
+   * (one repair at a time: each places shards knowing where the one before put its own), then
+   * its buffer to the next stripe, and leaves the call running.
+   */
   async finish (): Promise<void> {
     const cur = this.current
     if (cur == null) return
     this.current = undefined
-    await this.init.onStripeDone(cur.index, cur.read)
+    await this.done
+    const done = this.init.onStripeDone(cur.index, cur.read)
     this.buffers.give(cur.read.result.buffer)
+    // awaited by the next finish or by release; a walk that ends early never asks
+    done.catch(() => {})
+    this.done = done
   }
 
   /**
-   * The walk is over and every block it handed out was consumed: the stripe buffers' memory
-   * goes back now (a stripe still read ahead keeps its own until it settles).
+   * The walk is over and every block it handed out was consumed: waits for the last
+   * onStripeDone, and the stripe buffers' memory goes back now (a stripe still read ahead keeps
+   * its own until it settles).
    */
   async release (): Promise<void> {
     await this.finish()
+    await this.done
     this.buffers.release()
   }
 }

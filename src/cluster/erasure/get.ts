@@ -99,6 +99,8 @@ export async function ecGet (ctx: ErasureContext, cid: string, opts: EcGetOption
   const repair = async (index: number, read: StripeRead): Promise<void> => {
     report.lost.push(...read.lost)
     if (read.result.rebuilt.length === 0) return
+    // placeRebuilt copies the shards out before its first await: the walk reuses the stripe's
+    // buffer as soon as this returns its promise, and reads the next stripe meanwhile
     const r = await placeRebuilt(ctx, file, state.stripes[index], read.result.rebuilt, load, { signal })
     report.rebuilt.push(...r.placed)
     if (r.errors.length > 0) (report.errors ??= []).push(...r.errors)
