@@ -1,11 +1,12 @@
 // The block getter ipfs-unixfs-exporter walks an EC file through. Non-leaf blocks come from the
 // tree pin's holders; leaves come from the stripe in memory, and a leaf of a later stripe
 // replaces it by that stripe (the previous one is handed to `onStripeDone` first, which
-// repairs it while the next stripe is read). The importer stores leaves in the order the exporter reads them, so the stripe
-// after the current one is read while the current one is handed out: two stripes in memory, and
-// the holders' disks and the network stay busy while the caller writes. A leaf the exporter asks for again (the same chunk twice in a file)
-// is read alone from its holder, or through its stripe when that fails (at most two stripes
-// are then in memory). Every stripe, healthy or rebuilt, is laid out in one of two stripe
+// repairs it while the next stripe is read). The importer stores leaves in the order the
+// exporter reads them, so the stripe after the current one is read while the current one is
+// handed out: two stripes in memory, and the holders' disks and the network stay busy while the
+// caller writes. A leaf the exporter asks for again (the same chunk twice in a file) is read
+// alone from its holder, or through its stripe when that fails (at most two stripes are then in
+// memory). Every stripe, healthy or rebuilt, is laid out in one of two stripe
 // buffers that the walk's stripes take in turn (a healthy stripe's holds its data shards only),
 // freed when the walk ends (`release`): blocks are copied there as they arrive, so the
 // buffers they came in die young instead of piling up for a stripe's time (held, they were
