@@ -3,7 +3,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { defaultAddParams } from '../../src/api/params.js'
-import { erasurePins } from '../../src/cluster/erasure/add-pins.js'
+import { pino } from 'pino'
+import { NotFoundError } from '../../src/api/errors.js'
+import type { Pin } from '../../src/api/types.js'
+import { commitErasurePins, erasurePins } from '../../src/cluster/erasure/add-pins.js'
+import type { ErasureContext } from '../../src/cluster/erasure/context.js'
 import type { StoredShard } from '../../src/cluster/erasure/add-stripes.js'
 import { isErasurePin, isShardPin, isTreePin, shardPosition, shardSlot, shardPinName } from '../../src/cluster/erasure/layout.js'
 
@@ -50,4 +54,67 @@ test('erasurePins: shards, tree, manifest, meta in commit order with the contrac
   assert.deepEqual(shardSlot(s0p), { stripe: 0, shard: 2, kind: 'parity', index: 0 })
   assert.equal(shardSlot(meta), undefined)
   assert.equal(shardPinName('x', 3, 'data', 1), 'x-s3-data1')
+})
+
+/**
+ * A consensus that commits each operation after a turn of the event loop, like group commit:
+ * operations queued together land in one "delta". Records the deltas.
+ */
+function groupingContext (failOn?: string): { ctx: ErasureContext, deltas: string[][], state: Map<string, Pin> } {
+  const state = new Map<string, Pin>()
+  const deltas: string[][] = []
+  let open: string[] | undefined
+  const apply = async (op: string): Promise<void> => {
+    if (open == null) {
+      const delta: string[] = []
+      open = delta
+      setImmediate(() => { deltas.push(delta); open = undefined })
+    }
+    open.push(op)
+    await new Promise(resolve => setImmediate(resolve))
+  }
+  const ctx = {
+    logger: pino({ level: 'silent' }),
+    consensus: {
+      get: async (cid: string) => {
+        const p = state.get(cid)
+        if (p == null) throw new NotFoundError(cid)
+        return p
+      },
+      logUnpin: async (pin: Pin) => { await apply(`-${pin.cid}`); state.delete(pin.cid) },
+      list: async function * () { yield * state.values() }
+    },
+    commitPin: async (pin: Pin) => {
+      if (pin.cid === failOn) throw new Error(`cannot pin ${pin.cid}`)
+      await apply(`+${pin.cid}`)
+      state.set(pin.cid, pin)
+      return pin
+    }
+  } as unknown as ErasureContext
+  return { ctx, deltas, state }
+}
+
+test('commitErasurePins: the shard, tree and manifest pins are committed together, the meta pin after them', async () => {
+  const params = { ...defaultAddParams(), erasure: true, data_shards: 2, parity_shards: 1 }
+  const pins = erasurePins({ root: R, manifest: M, paged: false, tree: { cid: 'bafytree', holders: ['a', 'b'] }, shards: shards(), d: 2, p: 1, name: 'f' }, params)
+  const { ctx, deltas, state } = groupingContext()
+  await commitErasurePins(ctx, pins)
+  assert.deepEqual(deltas, [pins.slice(0, -1).map(p => `+${p.cid}`), [`+${R}`]])
+  assert.equal(state.size, pins.length)
+
+  // the same content added again with another manifest: the older file's pins go, together
+  const again = erasurePins({ root: R, manifest: 'bafymanifest2', paged: false, shards: shards().map(s => ({ ...s, node: `${s.node}-2` })), d: 2, p: 1, name: 'f' }, params)
+  deltas.length = 0
+  await commitErasurePins(ctx, again)
+  assert.equal(deltas.length, 3, 'new pins, meta pin, the old file\'s pins')
+  assert.deepEqual(deltas[2].sort(), pins.slice(0, -1).map(p => `-${p.cid}`).sort())
+  assert.deepEqual([...state.keys()].sort(), again.map(p => p.cid).sort())
+})
+
+test('commitErasurePins: a pin that cannot be committed undoes the others, and the meta pin is never committed', async () => {
+  const params = { ...defaultAddParams(), erasure: true, data_shards: 2, parity_shards: 1 }
+  const pins = erasurePins({ root: R, manifest: M, paged: false, shards: shards(), d: 2, p: 1, name: 'f' }, params)
+  const { ctx, state } = groupingContext('n1d0')
+  await assert.rejects(commitErasurePins(ctx, pins), /cannot pin n1d0/)
+  assert.equal(state.size, 0, 'every committed pin was undone')
 })

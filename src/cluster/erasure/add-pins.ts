@@ -82,9 +82,19 @@ export function erasurePins (f: ErasureFile, params: AddParams): Pin[] {
 }
 
 /**
- * Commits the pins in order. On failure unpins the ones committed (newest first) and rethrows.
- * When the content root was already an EC file with another manifest, that older file's pins
- * are removed once the new meta pin replaces it, so they are not left orphaned.
+ * Pins committed together, at most this many at a time: consensus group-commits the operations
+ * that wait together into one delta (bench/erasure: 1 GiB at 4+2 is ~100 pins), and a file of
+ * a terabyte (~100,000 pins) stays well under crdt.batching.max_queue_size.
+ */
+export const PIN_COMMIT_CHUNK = 1000
+
+/**
+ * Commits the pins: the shard, tree and manifest pins together (PIN_COMMIT_CHUNK at a time, in
+ * order), then the meta pin, last. One at a time, each pin was a delta of its own that every
+ * peer fetched and merged: 1.3-3 s of a 1 GiB add's 14 s. On failure unpins the ones committed
+ * (newest first) and rethrows. When the content root was already an EC file with another
+ * manifest, that older file's pins are removed once the new meta pin replaces it, so they are
+ * not left orphaned.
  */
 export async function commitErasurePins (ctx: ErasureContext, pins: Pin[], signal?: AbortSignal): Promise<void> {
   const meta = pins[pins.length - 1]
@@ -97,10 +107,9 @@ export async function commitErasurePins (ctx: ErasureContext, pins: Pin[], signa
   }
   const committed: Pin[] = []
   try {
-    for (const pin of pins) {
-      signal?.throwIfAborted()
-      committed.push(await ctx.commitPin(pin, { signal }))
-    }
+    await inChunks(pins.slice(0, -1), async pin => { committed.push(await ctx.commitPin(pin, { signal })) }, signal)
+    signal?.throwIfAborted()
+    committed.push(await ctx.commitPin(meta, { signal }))
   } catch (err) {
     // the meta pin is last, so a pin that existed before this add is never among these
     for (const pin of committed.reverse()) {
@@ -118,6 +127,19 @@ async function unpinManifest (ctx: ErasureContext, manifest: string, signal?: Ab
   for await (const p of ctx.consensus.list({ signal, only: 'erasure' })) {
     if (p.erasure?.manifest === manifest && p.type !== 'meta-pin') stale.push(p)
   }
-  for (const p of stale) await ctx.consensus.logUnpin(p)
+  await inChunks(stale, async p => { await ctx.consensus.logUnpin(p) }, signal)
   ctx.logger.info({ manifest, pins: stale.length }, 'erasure add replaced an older copy of the same content')
+}
+
+/**
+ * Runs `fn` on the items PIN_COMMIT_CHUNK at a time, each chunk's calls together; after a chunk
+ * with a failure (its other calls settled), throws the first failure.
+ */
+async function inChunks<T> (items: T[], fn: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  for (let i = 0; i < items.length; i += PIN_COMMIT_CHUNK) {
+    signal?.throwIfAborted()
+    const results = await Promise.allSettled(items.slice(i, i + PIN_COMMIT_CHUNK).map(fn))
+    const failed = results.find(r => r.status === 'rejected')
+    if (failed != null) throw failed.reason
+  }
 }
