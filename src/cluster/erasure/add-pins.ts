@@ -91,7 +91,7 @@ export const PIN_COMMIT_CHUNK = 1000
 /**
  * Commits the pins: the shard, tree and manifest pins together (PIN_COMMIT_CHUNK at a time, in
  * order), then the meta pin, last. One at a time, each pin was a delta of its own that every
- * peer fetched and merged: 1.3-3 s of a 1 GiB add's 14 s. On failure unpins the ones committed
+ * peer fetched and merged: 1.3-3.5 s of a 1 GiB add's 14 s. On failure unpins the ones committed
  * (newest first) and rethrows. When the content root was already an EC file with another
  * manifest, that older file's pins are removed once the new meta pin replaces it, so they are
  * not left orphaned.
