@@ -6,6 +6,7 @@ import type { AddParams } from '../../api/params.js'
 import type { ErasureInfo, Pin, PinType } from '../../api/types.js'
 import { InvalidArgumentError, NotFoundError, errorMessage } from '../../api/errors.js'
 import { newPin } from '../../api/pin.js'
+import { mapLimit } from '../../common/map-limit.js'
 import type { ErasureContext } from './context.js'
 import type { StoredShard } from './add-stripes.js'
 import { manifestPinName, shardPinName, treePinName } from './layout.js'
@@ -86,10 +87,10 @@ export function erasurePins (f: ErasureFile, params: AddParams): Pin[] {
  * that wait together into one delta (bench/erasure: 1 GiB at 4+2 is ~100 pins), and a file of
  * a terabyte (~100,000 pins) stays well under crdt.batching.max_queue_size.
  */
-export const PIN_COMMIT_CHUNK = 1000
+export const PIN_COMMIT_WINDOW = 1000
 
 /**
- * Commits the pins: the shard, tree and manifest pins together (PIN_COMMIT_CHUNK at a time, in
+ * Commits the pins: the shard, tree and manifest pins together (PIN_COMMIT_WINDOW at a time, in
  * order), then the meta pin, last. One at a time, each pin was a delta of its own that every
  * peer fetched and merged: 1.3-3.5 s of a 1 GiB add's 14 s. On failure unpins the ones committed
  * (newest first) and rethrows. When the content root was already an EC file with another
@@ -107,7 +108,10 @@ export async function commitErasurePins (ctx: ErasureContext, pins: Pin[], signa
   }
   const committed: Pin[] = []
   try {
-    await inChunks(pins.slice(0, -1), async pin => { committed.push(await ctx.commitPin(pin, { signal })) }, signal)
+    await mapLimit(pins.slice(0, -1), PIN_COMMIT_WINDOW, async pin => {
+      signal?.throwIfAborted()
+      committed.push(await ctx.commitPin(pin, { signal }))
+    })
     signal?.throwIfAborted()
     committed.push(await ctx.commitPin(meta, { signal }))
   } catch (err) {
@@ -127,19 +131,9 @@ async function unpinManifest (ctx: ErasureContext, manifest: string, signal?: Ab
   for await (const p of ctx.consensus.list({ signal, only: 'erasure' })) {
     if (p.erasure?.manifest === manifest && p.type !== 'meta-pin') stale.push(p)
   }
-  await inChunks(stale, async p => { await ctx.consensus.logUnpin(p) }, signal)
-  ctx.logger.info({ manifest, pins: stale.length }, 'erasure add replaced an older copy of the same content')
-}
-
-/**
- * Runs `fn` on the items PIN_COMMIT_CHUNK at a time, each chunk's calls together; after a chunk
- * with a failure (its other calls settled), throws the first failure.
- */
-async function inChunks<T> (items: T[], fn: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
-  for (let i = 0; i < items.length; i += PIN_COMMIT_CHUNK) {
+  await mapLimit(stale, PIN_COMMIT_WINDOW, async p => {
     signal?.throwIfAborted()
-    const results = await Promise.allSettled(items.slice(i, i + PIN_COMMIT_CHUNK).map(fn))
-    const failed = results.find(r => r.status === 'rejected')
-    if (failed != null) throw failed.reason
-  }
+    await ctx.consensus.logUnpin(p)
+  })
+  ctx.logger.info({ manifest, pins: stale.length }, 'erasure add replaced an older copy of the same content')
 }

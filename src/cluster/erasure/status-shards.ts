@@ -12,6 +12,7 @@ import { shardKey } from './status-files.js'
 import { missingOn } from './get-fetch.js'
 import { withTimeout } from '../../common/signal.js'
 import { errorMessage } from '../../api/errors.js'
+import { mapLimit } from '../../common/map-limit.js'
 
 const STATUS_TIMEOUT = 15_000
 const STATUS_CONCURRENCY = 8
@@ -150,20 +151,6 @@ export interface FileState {
 export function lostOf (s: ShardState): LostShardInfo | undefined {
   if (s.verdict === 'healthy' || s.verdict === 'pending' || s.verdict === 'slow') return undefined
   return { stripe: s.stripe, kind: s.kind, index: s.index, position: s.position, cid: s.cid, holder: s.holder, reason: s.verdict }
-}
-
-/** Runs fn over items with at most `limit` at once. */
-export async function mapLimit<T, R> (items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length)
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++
-      out[i] = await fn(items[i])
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return out
 }
 
 /** Every shard's state (and the tree's) from the pinset, the peerset and the holders' trackers. */
