@@ -24,6 +24,7 @@ import type { EcGetStream } from './erasure/get.js'
 import { ecRecovery } from './erasure/recover.js'
 import { EcAutoRepair } from './erasure/repair-auto.js'
 import { erasureStatus } from './erasure/status-info.js'
+import { unpinErasureFile } from './erasure/unpin.js'
 import type { Codec } from '../erasure/codec.js'
 import { withTimeout } from '../common/signal.js'
 
@@ -351,27 +352,14 @@ export class Cluster implements ClusterAPI {
       case 'clusterdag-pin':
         throw new ClusterError('cannot unpin a Cluster DAG directly. Unpin content root CID instead', 500)
       case 'meta-pin':
-        await this.unpinReferences(pin, opts)
+        // its shard, tree and manifest pins go first
+        if (pin.reference != null) await unpinErasureFile(this.init.consensus, pin.reference, opts)
         break
       default:
         break
     }
     await this.init.consensus.logUnpin(pin)
     return pin
-  }
-
-  /** A meta-pin's clusterDAG and shard pins go with it. */
-  private async unpinReferences (meta: Pin, opts: Opts): Promise<void> {
-    const manifest = meta.reference
-    if (manifest == null) return
-    for await (const p of this.init.consensus.list(opts)) {
-      if (p.type === 'shard-pin' && p.erasure?.manifest === manifest) await this.init.consensus.logUnpin(p)
-    }
-    try {
-      await this.init.consensus.logUnpin(await this.init.consensus.get(manifest, opts))
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err
-    }
   }
 
   async unpinPath (path: string, opts: Opts = {}): Promise<Pin> {

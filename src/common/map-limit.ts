@@ -1,5 +1,5 @@
-// Bounded concurrency over a list: the erasure status walks (a holder probed per shard) and the
-// erasure add's pin commits (a window of pins that consensus group-commits together).
+// Bounded concurrency over a list: the erasure status walks (a holder probed per shard) and an
+// erasure file's pin commits and unpins (pin-window.ts: a window of pins that consensus group-commits).
 
 /**
  * Runs fn over items with at most `limit` at once; the results in the items' order. After a

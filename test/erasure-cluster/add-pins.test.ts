@@ -7,6 +7,7 @@ import { pino } from 'pino'
 import { NotFoundError } from '../../src/api/errors.js'
 import type { Pin } from '../../src/api/types.js'
 import { commitErasurePins, erasurePins } from '../../src/cluster/erasure/add-pins.js'
+import { unpinErasureFile } from '../../src/cluster/erasure/unpin.js'
 import type { ErasureContext } from '../../src/cluster/erasure/context.js'
 import type { StoredShard } from '../../src/cluster/erasure/add-stripes.js'
 import { isErasurePin, isShardPin, isTreePin, shardPosition, shardSlot, shardPinName } from '../../src/cluster/erasure/layout.js'
@@ -106,8 +107,9 @@ test('commitErasurePins: the shard, tree and manifest pins are committed togethe
   const again = erasurePins({ root: R, manifest: 'bafymanifest2', paged: false, shards: shards().map(s => ({ ...s, node: `${s.node}-2` })), d: 2, p: 1, name: 'f' }, params)
   deltas.length = 0
   await commitErasurePins(ctx, again)
-  assert.equal(deltas.length, 3, 'new pins, meta pin, the old file\'s pins')
-  assert.deepEqual(deltas[2].sort(), pins.slice(0, -1).map(p => `-${p.cid}`).sort())
+  assert.equal(deltas.length, 4, 'new pins, meta pin, the old file\'s shard and tree pins, its manifest pin')
+  assert.deepEqual(deltas[2].sort(), pins.slice(0, -2).map(p => `-${p.cid}`).sort())
+  assert.deepEqual(deltas[3], [`-${M}`])
   assert.deepEqual([...state.keys()].sort(), again.map(p => p.cid).sort())
 })
 
@@ -117,4 +119,17 @@ test('commitErasurePins: a pin that cannot be committed undoes the others, and t
   const { ctx, state } = groupingContext('n1d0')
   await assert.rejects(commitErasurePins(ctx, pins), /cannot pin n1d0/)
   assert.equal(state.size, 0, 'every committed pin was undone')
+})
+
+test('unpinErasureFile: the file\'s shard and tree pins go together, then its manifest pin; its meta pin and other files stay', async () => {
+  const params = { ...defaultAddParams(), erasure: true, data_shards: 2, parity_shards: 1 }
+  const one = erasurePins({ root: R, manifest: M, paged: false, tree: { cid: 'bafytree', holders: ['a', 'b'] }, shards: shards(), d: 2, p: 1, name: 'f' }, params)
+  const other = erasurePins({ root: 'bafyroot2', manifest: 'bafymanifest2', paged: false, shards: shards().map(s => ({ ...s, node: `${s.node}-2` })), d: 2, p: 1, name: 'g' }, params)
+  const { ctx, deltas, state } = groupingContext()
+  await commitErasurePins(ctx, one)
+  await commitErasurePins(ctx, other)
+  deltas.length = 0
+  assert.equal(await unpinErasureFile(ctx.consensus, M), one.length - 1)
+  assert.deepEqual(deltas, [one.slice(0, -2).map(p => `-${p.cid}`), [`-${M}`]])
+  assert.deepEqual([...state.keys()].sort(), [R, ...other.map(p => p.cid)].sort())
 })

@@ -6,10 +6,11 @@ import type { AddParams } from '../../api/params.js'
 import type { ErasureInfo, Pin, PinType } from '../../api/types.js'
 import { InvalidArgumentError, NotFoundError, errorMessage } from '../../api/errors.js'
 import { newPin } from '../../api/pin.js'
-import { mapLimit } from '../../common/map-limit.js'
 import type { ErasureContext } from './context.js'
 import type { StoredShard } from './add-stripes.js'
 import { manifestPinName, shardPinName, treePinName } from './layout.js'
+import { inPinWindows } from './pin-window.js'
+import { unpinErasureFile } from './unpin.js'
 
 export interface ErasureFile {
   /** unixfs content root */
@@ -83,19 +84,10 @@ export function erasurePins (f: ErasureFile, params: AddParams): Pin[] {
 }
 
 /**
- * Pins committed together, at most this many at a time: consensus group-commits the operations
- * that wait together into one delta (bench/erasure: 1 GiB at 4+2 is ~100 pins), and a file of
- * a terabyte (~100,000 pins) stays well under crdt.batching.max_queue_size.
- */
-export const PIN_COMMIT_WINDOW = 1000
-
-/**
- * Commits the pins: the shard, tree and manifest pins together (PIN_COMMIT_WINDOW at a time, in
- * order), then the meta pin, last. One at a time, each pin was a delta of its own that every
- * peer fetched and merged: 1.3-3.5 s of a 1 GiB add's 14 s. On failure unpins the ones committed
- * (newest first) and rethrows. When the content root was already an EC file with another
- * manifest, that older file's pins are removed once the new meta pin replaces it, so they are
- * not left orphaned.
+ * Commits the pins: the shard, tree and manifest pins together (inPinWindows), then the meta
+ * pin, last. On failure unpins the ones committed (newest first) and rethrows. When the content
+ * root was already an EC file with another manifest, that older file's pins are removed once the
+ * new meta pin replaces it, so they are not left orphaned.
  */
 export async function commitErasurePins (ctx: ErasureContext, pins: Pin[], signal?: AbortSignal): Promise<void> {
   const meta = pins[pins.length - 1]
@@ -108,10 +100,7 @@ export async function commitErasurePins (ctx: ErasureContext, pins: Pin[], signa
   }
   const committed: Pin[] = []
   try {
-    await mapLimit(pins.slice(0, -1), PIN_COMMIT_WINDOW, async pin => {
-      signal?.throwIfAborted()
-      committed.push(await ctx.commitPin(pin, { signal }))
-    })
+    await inPinWindows(pins.slice(0, -1), async pin => { committed.push(await ctx.commitPin(pin, { signal })) }, signal)
     signal?.throwIfAborted()
     committed.push(await ctx.commitPin(meta, { signal }))
   } catch (err) {
@@ -122,18 +111,8 @@ export async function commitErasurePins (ctx: ErasureContext, pins: Pin[], signa
     throw err
   }
   const old = previous?.erasure?.manifest
-  if (old != null && old !== meta.erasure?.manifest) await unpinManifest(ctx, old, signal)
-}
-
-/** Unpins an (older) EC file's shard, tree and manifest pins, leaving its meta pin alone. */
-async function unpinManifest (ctx: ErasureContext, manifest: string, signal?: AbortSignal): Promise<void> {
-  const stale: Pin[] = []
-  for await (const p of ctx.consensus.list({ signal, only: 'erasure' })) {
-    if (p.erasure?.manifest === manifest && p.type !== 'meta-pin') stale.push(p)
+  if (old != null && old !== meta.erasure?.manifest) {
+    const pins = await unpinErasureFile(ctx.consensus, old, { signal })
+    ctx.logger.info({ manifest: old, pins }, 'erasure add replaced an older copy of the same content')
   }
-  await mapLimit(stale, PIN_COMMIT_WINDOW, async p => {
-    signal?.throwIfAborted()
-    await ctx.consensus.logUnpin(p)
-  })
-  ctx.logger.info({ manifest, pins: stale.length }, 'erasure add replaced an older copy of the same content')
 }
