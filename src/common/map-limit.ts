@@ -1,5 +1,7 @@
-// Bounded concurrency over a list: the erasure status walks (a holder probed per shard) and an
-// erasure file's pin commits and unpins (pin-window.ts: a window of pins that consensus group-commits).
+// Bounded concurrency over a list or a stream: the erasure status walks (a holder probed per
+// shard), an erasure file's pin commits and unpins (pin-window.ts), and the walks of the pinset
+// that re-pin or unpin what they meet (the cluster's repin from a failed peer, expiry): calls
+// that wait together are group-committed by consensus into one delta.
 
 /**
  * Runs fn over items with at most `limit` at once; the results in the items' order. After a
@@ -23,4 +25,28 @@ export async function mapLimit<T, R> (items: readonly T[], limit: number, fn: (i
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
   if (failed != null) throw failed.err
   return out
+}
+
+/**
+ * Runs fn over the items of an async iterable with at most `limit` calls at once, reading the
+ * source only as calls finish: a walk of a million pins is streamed, never held. Failures as in
+ * mapLimit: after the first, nothing new starts (the source is closed), the running calls
+ * settle, and it is thrown. A source that fails also waits for the running calls.
+ */
+export async function eachLimit<T> (source: AsyncIterable<T>, limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const running = new Set<Promise<void>>()
+  let failed: { err: unknown } | undefined
+  try {
+    for await (const item of source) {
+      if (failed != null) break
+      const call: Promise<void> = fn(item)
+        .catch(err => { failed ??= { err } })
+        .finally(() => { running.delete(call) })
+      running.add(call)
+      if (running.size >= limit) await Promise.race(running)
+    }
+  } finally {
+    await Promise.all(running)
+  }
+  if (failed != null) throw failed.err
 }

@@ -140,3 +140,20 @@ test('a peer that joins later receives the existing pinset', async () => {
   const ids = parseStream(await ctlOk(['--enc=json', 'peers', 'ls'], { host: late.apiMultiaddr }))
   assert.ok(ids.some(i => i.id === P[0].peerId))
 })
+
+test('expired pins are unpinned everywhere (state sync, by one peer each); a pin without expiry stays', async () => {
+  const expiring: string[] = []
+  for (let i = 0; i < 12; i++) {
+    const cid = await addFile(P[i % P.length], `expiring pin ${i}\n`, ['--expire-in', '3s'])
+    expiring.push(cid)
+  }
+  const kept = await addFile(P[1], 'kept past the others\' expiry\n')
+  const listed = async (d: DaemonHandle): Promise<string[]> => parseStream(await ctlOk(['--enc=json', 'pin', 'ls'], { host: d.apiMultiaddr })).map(p => p.cid)
+  // state_sync_interval is 5 s in the test cluster
+  await waitFor(async () => {
+    for (const d of P) if ((await listed(d)).some(c => expiring.includes(c))) return undefined
+    return true
+  }, 60_000)
+  for (const d of P) assert.ok((await listed(d)).includes(kept), `${d.peerId} still lists the pin without expiry`)
+  await ctlOk(['pin', 'rm', '--no-status', kept], { host: P[1].apiMultiaddr })
+})
