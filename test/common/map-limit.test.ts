@@ -20,16 +20,23 @@ test('mapLimit runs at most `limit` at once and returns the results in order', a
   assert.deepEqual(await mapLimit([], 3, async () => 1), [])
 })
 
-test('mapLimit starts nothing after a failure and lets the running calls settle before it throws', async () => {
+/** A call that fails for item 1 and takes two turns of the event loop for the others, recording which started and settled. */
+function failingOnItem1 (): { call: (n: number) => Promise<void>, started: number[], settled: number[] } {
   const started: number[] = []
   const settled: number[] = []
-  await assert.rejects(mapLimit([0, 1, 2, 3, 4, 5], 3, async n => {
+  const call = async (n: number): Promise<void> => {
     started.push(n)
     if (n === 1) throw new Error('item 1 failed')
     await nextTurn()
     await nextTurn()
     settled.push(n)
-  }), /item 1 failed/)
+  }
+  return { call, started, settled }
+}
+
+test('mapLimit starts nothing after a failure and lets the running calls settle before it throws', async () => {
+  const { call, started, settled } = failingOnItem1()
+  await assert.rejects(mapLimit([0, 1, 2, 3, 4, 5], 3, call), /item 1 failed/)
   assert.deepEqual(started, [0, 1, 2], 'nothing started after item 1 failed')
   assert.deepEqual(settled.sort(), [0, 2], 'every started call settled before the rejection')
 })
@@ -70,15 +77,8 @@ test('eachLimit: a failed call closes the stream, the running calls settle, then
       closed = true
     }
   }
-  const started: number[] = []
-  const settled: number[] = []
-  await assert.rejects(eachLimit(source(), 3, async n => {
-    started.push(n)
-    if (n === 1) throw new Error('item 1 failed')
-    await nextTurn()
-    await nextTurn()
-    settled.push(n)
-  }), /item 1 failed/)
+  const { call, started, settled } = failingOnItem1()
+  await assert.rejects(eachLimit(source(), 3, call), /item 1 failed/)
   assert.ok(closed, 'the source was closed')
   assert.ok(read < 10, `read ${read} items`)
   assert.deepEqual(settled.sort(), started.filter(n => n !== 1).sort(), 'every started call but the failed one settled')
