@@ -114,7 +114,7 @@ try {
   // The figures are those of the second add. The first add into just-started daemons also pays
   // for starting up: V8 compiling the data path, the heap growing to its working size, the
   // blockstore's first file in each of its folders. It costs 30-40% more per MiB than every add
-  // after it (7.8 against 5.5-6.0 ms on the sender), while the floor beside it is measured warm
+  // after it (sender 7.5-8.0 against 5.9-6.5 ms), while the floor beside it is measured warm
   // (best of 3). It is printed as first_add.
   const first = await measuredAdd(sender, receiver, 'first')
   const m = await measuredAdd(sender, receiver, 'measured')
