@@ -11,39 +11,18 @@
 import { readFileSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import http from 'node:http'
-import { httpRequest } from '../test/harness/http.js'
-import type { HttpResponse } from '../test/harness/http.js'
-import { CID } from 'multiformats/cid'
-import * as raw from 'multiformats/codecs/raw'
-import { sha256 } from 'multiformats/hashes/sha2'
 import { startCluster } from '../test/harness/cluster.js'
 import type { DaemonHandle } from '../test/harness/daemon.js'
 import { NODE, SERVICE_BIN } from '../test/harness/paths.js'
 import { waitFor } from '../test/harness/wait.js'
 import { cpuSeconds, profileEnv } from './proc.js'
+import { BenchHttp, cidsOf } from './pin-blocks.js'
 
 const PINS = Number(process.argv[2] ?? 20_000)
 const CONCURRENCY = Number(process.argv[3] ?? 64)
-/** blocks added per /add request while preparing */
-const ADD_CHUNK = 5000
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY + 8 })
-
-function request (url: string, method = 'GET', body?: Buffer, headers: Record<string, string> = {}): Promise<HttpResponse> {
-  return httpRequest(url, { method, body, headers, agent })
-}
-
-/** Counts the NDJSON lines of a streamed response without keeping them. */
-function countLines (url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    http.get(url, { agent }, res => {
-      let n = 0
-      res.on('data', (c: Buffer) => { for (const b of c) if (b === 10) n++ })
-      res.on('end', () => resolve(n))
-      res.on('error', reject)
-    }).on('error', reject)
-  })
-}
+const web = new BenchHttp(CONCURRENCY + 8)
+const request = web.request.bind(web)
+const countLines = web.countLines.bind(web)
 
 /** Peak resident set (VmHWM) of a process, in MiB. */
 function peakRssMiB (pid: number): number {
@@ -71,30 +50,6 @@ function sampleAnon (peers: DaemonHandle[]): void {
 }
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
-
-function blockBytes (i: number): Buffer {
-  return Buffer.from(`pinset bench block ${i}\n`)
-}
-
-async function cidsOf (n: number): Promise<string[]> {
-  const cids: string[] = []
-  for (let i = 0; i < n; i++) cids.push(CID.create(1, raw.code, await sha256.digest(blockBytes(i))).toString())
-  return cids
-}
-
-/** Adds the blocks the pins point at (unpinned), in chunks; `local` keeps them on that peer only. */
-async function addBlocks (d: DaemonHandle, n: number, local: boolean): Promise<void> {
-  const boundary = 'benchboundary'
-  for (let from = 0; from < n; from += ADD_CHUNK) {
-    const parts: Buffer[] = []
-    for (let i = from; i < Math.min(n, from + ADD_CHUNK); i++) {
-      parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="b${i}"\r\nContent-Type: application/octet-stream\r\n\r\n`), blockBytes(i), Buffer.from('\r\n'))
-    }
-    parts.push(Buffer.from(`--${boundary}--\r\n`))
-    const res = await request(`${d.apiUrl}/add?no-pin=true&cid-version=1&raw-leaves=true&wrap-with-directory=true&stream-channels=false&local=${String(local)}`, 'POST', Buffer.concat(parts), { 'content-type': `multipart/form-data; boundary=${boundary}` })
-    if (res.status !== 200) throw new Error(`adding the blocks failed: ${res.status} ${res.body.toString().slice(0, 500)}`)
-  }
-}
 
 /** Waits until the peer holds `last` (the newest pin) and then all PINS pins; returns seconds since t0. */
 async function waitHolds (p: DaemonHandle, last: string, t0: number, timeoutS = 3600): Promise<number> {
@@ -159,7 +114,7 @@ try {
   const [p0] = cluster.peers
   const cids = await cidsOf(PINS)
   let t = performance.now()
-  await addBlocks(p0, PINS, false)
+  await web.addBlocks(p0, PINS, false)
   result.seconds_adding_blocks = Number(((performance.now() - t) / 1000).toFixed(1))
 
   const cpu0 = cluster.peers.map(p => cpuSeconds(p.proc.pid))
@@ -239,7 +194,7 @@ try {
   throw err
 } finally {
   clearInterval(sampler)
-  agent.destroy()
+  web.destroy()
   // a clean stop writes the CPU profiles
   await Promise.all(cluster.peers.map(async p => { await p.stop() }))
   await cluster.stopAll()
