@@ -2,6 +2,7 @@
 // daemon started by the harness, over plain node:http.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import http from 'node:http'
 import { startDaemon } from '../harness/daemon.js'
 import type { DaemonHandle } from '../harness/daemon.js'
 import { CID } from 'multiformats/cid'
@@ -90,6 +91,40 @@ describe('REST API routes', { timeout: 300_000 }, () => {
   })
 
   describe('add', () => {
+    it('an upload that fails early still gets its error, while the client is sending the rest', { timeout: 60_000 }, async () => {
+      // the parser fails after the first part (garbage after its boundary) with 48 MiB still to
+      // come: the answer must reach the client whole, its trailer naming the error, not a reset
+      const head = Buffer.from('--b\r\nContent-Disposition: form-data; name="file"; filename="a"\r\nContent-Type: application/octet-stream\r\n\r\nhello\r\n--b garbage\r\n')
+      const filler = Buffer.alloc(1024 * 1024, 0x61)
+      for (let round = 0; round < 3; round++) {
+        const answer = await new Promise<{ status: number, body: string, trailer: string }>((resolve, reject) => {
+          let sent: Promise<void> = Promise.resolve()
+          const req = http.request(`${api}/add`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b' } }, res => {
+            // read only once the upload is done, as a client that sends first and reads after
+            // does: what the server answered waits unread in the socket meanwhile
+            res.pause()
+            void sent.then(() => res.resume())
+            const chunks: Buffer[] = []
+            res.on('data', (c: Buffer) => chunks.push(c))
+            res.on('end', () => { resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), trailer: String(res.trailers['x-stream-error'] ?? '') }) })
+            res.on('close', () => { if (!res.complete) reject(new Error('the answer was cut off')) })
+          })
+          // the server may stop reading once it answered: a failed write is not the test's concern
+          req.on('error', () => {})
+          const send = async (): Promise<void> => {
+            if (!req.write(head)) await new Promise(resolve => req.once('drain', resolve))
+            for (let i = 0; i < 48 && !req.destroyed; i++) {
+              if (!req.write(filler)) await new Promise(resolve => { req.once('drain', resolve); req.once('close', resolve) })
+            }
+            req.end()
+          }
+          sent = send()
+        })
+        assert.equal(answer.status, 200)
+        assert.match(answer.trailer, /boundary followed by garbage/)
+      }
+    })
+
     it('a body that is not multipart → 400', async () => {
       const r = await request(`${api}/add`, { method: 'POST', body: HELLO, headers: { 'content-type': 'text/plain' } })
       assert.equal(r.status, 400)
