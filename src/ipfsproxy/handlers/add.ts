@@ -6,6 +6,7 @@ import type { Query } from '../../api/params.js'
 import type { AddedOutput } from '../../api/types.js'
 import { errorMessage } from '../../api/errors.js'
 import { parseMultipart, multipartBoundary } from '../../adder/multipart.js'
+import { UploadBody } from '../../adder/upload-body.js'
 import { randomBytes } from 'node:crypto'
 import type { AddEntry } from '../../adder/types.js'
 import type { ProxyCall } from '../context.js'
@@ -38,14 +39,21 @@ export async function add (call: ProxyCall): Promise<void> {
   if (q.get('pin') === 'false') params.no_pin = true
 
   const unnamed = `unnamed-${randomBytes(8).toString('hex')}`
-  const entries = nameUnnamed(parseMultipart(call.req, call.req.headers['content-type'], { signal: call.signal }), params.wrap ? undefined : unnamed)
+  const upload = new UploadBody(call.req)
+  const entries = nameUnnamed(parseMultipart(upload, call.req.headers['content-type'], { signal: call.signal }), params.wrap ? undefined : unnamed)
   const outputs = call.deps.cluster.add(entries, params, { signal: call.signal })
   call.res.setHeader('Cache-Control', 'no-cache')
   call.res.setHeader('Connection', 'close')
   await streamJson(call.res, (async function * () {
-    for await (const out of outputs) {
-      // kubo names a file sent without a name by its CID
-      yield kuboOutput(out.name === unnamed && out.cid !== '' ? { ...out, name: out.cid } : out)
+    try {
+      for await (const out of outputs) {
+        // kubo names a file sent without a name by its CID
+        yield kuboOutput(out.name === unnamed && out.cid !== '' ? { ...out, name: out.cid } : out)
+      }
+    } catch (err) {
+      // the answer (error body or trailer) goes out once the upload is read (upload-body.ts)
+      await upload.dropRest()
+      throw err
     }
   })())
 }

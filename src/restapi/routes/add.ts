@@ -8,36 +8,10 @@ import { addParamsFromQuery } from '../../api/params.js'
 import type { Query } from '../../api/params.js'
 import type { AddedOutput } from '../../api/types.js'
 import { multipartBoundary, parseMultipart } from '../../adder/multipart.js'
+import { UploadBody } from '../../adder/upload-body.js'
 import { sendError, sendJSON, setCommonHeaders } from '../common/respond.js'
 import { NdjsonWriter } from '../common/stream.js'
 import type { RouteContext } from './context.js'
-
-/**
- * How long a failed add goes on reading (and dropping) the rest of the upload before it answers.
- * The answer closes the connection, and a socket closed while the client's bytes still arrive is
- * reset (TCP RST), which can throw away the answer before the client has read it: cluster-ctl
- * then said "error reading response: aborted" (or "write EPIPE") instead of why the add failed
- * (seen in the write-quorum test, where the add fails with most of the file still to come). Go's
- * server waits before such a close for the same reason. A client that stops sending is not
- * waited for past this.
- */
-const DROP_UPLOAD_MS = 10_000
-
-/** Reads the rest of the body and drops it, for at most `ms` (see DROP_UPLOAD_MS). */
-async function dropRestOfUpload (body: AsyncIterator<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  const timeUp = new Promise<'time'>(resolve => { timer = setTimeout(() => { resolve('time') }, ms) })
-  try {
-    for (;;) {
-      const r = await Promise.race([body.next(), timeUp])
-      if (r === 'time' || r.done === true) return
-    }
-  } catch {
-    // the client went away: nothing is left to protect
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 export function addRoutes (app: FastifyInstance, { profile, cluster }: RouteContext): void {
   app.post('/add', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -46,9 +20,8 @@ export function addRoutes (app: FastifyInstance, { profile, cluster }: RouteCont
     multipartBoundary(contentType)
     const params = addParamsFromQuery(request.query as Query)
     const signal = request.callSignal
-    // the body's one reader: the parser, and after a failure dropRestOfUpload
-    const body = request.raw[Symbol.asyncIterator]()
-    const entries = parseMultipart({ [Symbol.asyncIterator]: () => body }, contentType, { signal })
+    const upload = new UploadBody(request.raw)
+    const entries = parseMultipart(upload, contentType, { signal })
     const outputs = cluster.add(entries, params, { signal })
 
     if (!params.stream_channels) {
@@ -57,7 +30,7 @@ export function addRoutes (app: FastifyInstance, { profile, cluster }: RouteCont
         for await (const out of outputs) all.push(out)
       } catch (err) {
         profile.logger.error(`add failed: ${errorMessage(err)}`)
-        await dropRestOfUpload(body, DROP_UPLOAD_MS)
+        await upload.dropRest()
         reply.raw.setHeader('Cache-Control', 'no-cache')
         reply.raw.setHeader('Connection', 'close')
         return sendError(reply, profile, err, 500)
@@ -78,7 +51,7 @@ export function addRoutes (app: FastifyInstance, { profile, cluster }: RouteCont
     } catch (err) {
       profile.logger.error(`add failed: ${errorMessage(err)}`)
       errors.push(errorMessage(err))
-      await dropRestOfUpload(body, DROP_UPLOAD_MS)
+      await upload.dropRest()
     }
     writer.end(errors)
   })
