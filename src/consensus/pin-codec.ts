@@ -5,6 +5,7 @@ import * as dagCbor from '@ipld/dag-cbor'
 import type { Pin } from '../api/types.js'
 import { isZeroTime } from '../common/time.js'
 import { cborHead } from '../common/cbor-head.js'
+import { decodePlainCbor } from '../common/cbor-plain.js'
 import type { CborHead } from '../common/cbor-head.js'
 
 const INVALID_PIN = 'invalid pin in the state'
@@ -24,7 +25,7 @@ export function encodePin (pin: Pin): Uint8Array {
 }
 
 export function decodePin (bytes: Uint8Array): Pin {
-  const obj = dagCbor.decode(bytes) as Record<string, unknown>
+  const obj = (decodePlainCbor(bytes) ?? dagCbor.decode(bytes)) as Record<string, unknown>
   if (obj == null || typeof obj !== 'object' || typeof obj.cid !== 'string') {
     throw new Error(INVALID_PIN)
   }
