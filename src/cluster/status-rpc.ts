@@ -17,39 +17,30 @@ export const STATUS_BATCH = 256
  * JSON characters per StatusAllJson frame (a soft bound: a frame ends with the entry that
  * reaches it). V8 keeps a string longer than 128 KiB in its large-object space, in pages of its
  * own that are mapped for it and unmapped after the next collection, and on these machines each
- * fresh page costs a fault of 12-15 µs. A frame of 256 entries was 135-170 KB: writing it (the
+ * fresh page costs a fault of 12-15 µs. A frame of 256 entries was 135 KB or more: writing it (the
  * string JSON.stringify builds) and reading it (the string decoded for JSON.parse) cost 2-2.5 µs
  * per entry instead of 0.06-0.5 µs under the bound.
  */
 export const STATUS_JSON_BATCH_CHARS = 48 * 1024
 
-async function * batches (tracker: StatelessPinTracker, filter: number, signal: AbortSignal): AsyncGenerator<PinInfo[]> {
-  let batch: PinInfo[] = []
+/**
+ * The tracker's entries in batches: `take` turns an entry into what the batch holds and its
+ * share of `limit`; a batch ends with the entry that reaches the limit.
+ */
+async function * batches<T> (tracker: StatelessPinTracker, filter: number, signal: AbortSignal, limit: number, take: (info: PinInfo) => [T, number]): AsyncGenerator<T[]> {
+  let batch: T[] = []
+  let size = 0
   for await (const info of tracker.statusAll(Number(filter) || 0, { signal })) {
-    batch.push(info)
-    if (batch.length >= STATUS_BATCH) {
+    const [item, share] = take(info)
+    batch.push(item)
+    size += share
+    if (size >= limit) {
       yield batch
       batch = []
+      size = 0
     }
   }
   if (batch.length > 0) yield batch
-}
-
-/** The tracker's entries as JSON arrays of about STATUS_JSON_BATCH_CHARS each. */
-async function * jsonBatches (tracker: StatelessPinTracker, filter: number, signal: AbortSignal): AsyncGenerator<Buffer> {
-  let entries: string[] = []
-  let chars = 0
-  for await (const info of tracker.statusAll(Number(filter) || 0, { signal })) {
-    const json = JSON.stringify(info)
-    entries.push(json)
-    chars += json.length + 1
-    if (chars >= STATUS_JSON_BATCH_CHARS) {
-      yield Buffer.from(`[${entries.join(',')}]`)
-      entries = []
-      chars = 0
-    }
-  }
-  if (entries.length > 0) yield Buffer.from(`[${entries.join(',')}]`)
 }
 
 export function registerStatusRpc (server: RpcServer, tracker: StatelessPinTracker): void {
@@ -57,14 +48,20 @@ export function registerStatusRpc (server: RpcServer, tracker: StatelessPinTrack
     policy: 'trusted',
     kind: 'stream',
     handler: async function * (filter: number, ctx) {
-      yield * jsonBatches(tracker, filter, ctx.signal)
+      const json = (info: PinInfo): [string, number] => {
+        const text = JSON.stringify(info)
+        return [text, text.length + 1]
+      }
+      for await (const batch of batches(tracker, filter, ctx.signal, STATUS_JSON_BATCH_CHARS, json)) {
+        yield Buffer.from(`[${batch.join(',')}]`)
+      }
     }
   })
   server.register('PinTracker', 'StatusAllBatch', {
     policy: 'trusted',
     kind: 'stream',
     handler: async function * (filter: number, ctx) {
-      yield * batches(tracker, filter, ctx.signal)
+      yield * batches(tracker, filter, ctx.signal, STATUS_BATCH, info => [info, 1])
     }
   })
 }
