@@ -10,9 +10,26 @@ import { jsonLine, sendError, sendNoContent, setCommonHeaders } from './respond.
 
 export const STREAM_ERROR_TRAILER = 'X-Stream-Error'
 
-/** Writes NDJSON lines on a raw response, respecting backpressure. */
+/**
+ * JSON characters of lines gathered before they are written (well under the 128 KiB past which
+ * V8 gives a string pages of its own). A write per line was a chunk of the HTTP body each, its
+ * size line and CRLFs included, and most of the API peer's output cost in a listing of every pin.
+ */
+const GATHER_CHARS = 32 * 1024
+
+/**
+ * Writes NDJSON lines on a raw response, respecting backpressure. Lines written in the same turn
+ * of the event loop go out together, as one chunk of the body; none waits past that turn, so a
+ * slow producer's lines (an add's progress) still go out one by one as they come.
+ */
 export class NdjsonWriter {
   private readonly res: ServerResponse
+  private gathered = ''
+  private flushQueued = false
+  private readonly flushBound = (): void => {
+    this.flushQueued = false
+    this.flush()
+  }
 
   constructor (res: ServerResponse) {
     this.res = res
@@ -33,23 +50,43 @@ export class NdjsonWriter {
 
   async write (item: unknown): Promise<boolean> {
     if (!this.open) return false
-    if (!this.res.write(jsonLine(item))) {
-      await new Promise<void>(resolve => {
-        const done = (): void => {
-          this.res.off('drain', done)
-          this.res.off('close', done)
-          resolve()
-        }
-        this.res.on('drain', done)
-        this.res.on('close', done)
-      })
+    // the socket has not taken what was written before: wait, so that memory stays bounded
+    if (this.res.writableNeedDrain) await this.drained()
+    if (!this.open) return false
+    this.gathered += jsonLine(item)
+    if (this.gathered.length >= GATHER_CHARS) {
+      if (!this.flush()) await this.drained()
+    } else if (!this.flushQueued) {
+      this.flushQueued = true
+      setImmediate(this.flushBound)
     }
     return this.open
+  }
+
+  /** Writes the gathered lines; false when the socket asks to wait for a drain. */
+  private flush (): boolean {
+    if (this.gathered === '' || !this.open) return true
+    const lines = this.gathered
+    this.gathered = ''
+    return this.res.write(lines)
+  }
+
+  private async drained (): Promise<void> {
+    await new Promise<void>(resolve => {
+      const done = (): void => {
+        this.res.off('drain', done)
+        this.res.off('close', done)
+        resolve()
+      }
+      this.res.on('drain', done)
+      this.res.on('close', done)
+    })
   }
 
   /** Ends the body with the X-Stream-Error trailer: empty, or one value per error. */
   end (errors: string[] = []): void {
     if (!this.open) return
+    this.flush()
     const values = errors.length > 0 ? errors : ['']
     this.res.addTrailers(values.map((v): [string, string] => [STREAM_ERROR_TRAILER, v.replace(/[\r\n]+/g, ' ')]))
     this.res.end()
