@@ -69,6 +69,8 @@ class PlainReader {
       case 3: return this.text(this.arg(info))
       case 4: {
         const n = this.arg(info)
+        // every item takes a byte at least: a longer count is a damaged item, not an array to make
+        if (n > b.length - this.at) throw GIVE_UP
         const out = new Array(n)
         for (let i = 0; i < n; i++) out[i] = this.item()
         return out
@@ -124,6 +126,7 @@ class PlainReader {
   /** A map of n entries whose keys are text in DAG-CBOR's order: shorter first, then bytewise. */
   private map (n: number): Record<string, unknown> {
     const b = this.bytes
+    if (2 * n > b.length - this.at) throw GIVE_UP
     const out: Record<string, unknown> = {}
     let prevStart = -1
     let prevLength = -1

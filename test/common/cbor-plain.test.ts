@@ -87,7 +87,9 @@ test('encodings dag-cbor refuses, and those no DAG-CBOR encoder writes, are left
     ['a map key that is not text', [0xa1, 0x01, 0x02]],
     ['bytes after the item', [0x01, 0x02]],
     ['a truncated string', [0x63, 0x61, 0x62]],
-    ['an indefinite-length array', [0x9f, 0x01, 0xff]]
+    ['an indefinite-length array', [0x9f, 0x01, 0xff]],
+    ['an array counting more items than bytes', [0x9a, 0xff, 0xff, 0xff, 0xff, 0x01]],
+    ['a map counting more entries than bytes', [0xba, 0x00, 0x01, 0x00, 0x00, 0x61, 0x61, 0x01]]
   ]
   for (const [what, bytes] of refused) {
     assert.equal(decodePlainCbor(new Uint8Array(bytes)), undefined, what)
