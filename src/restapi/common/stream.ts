@@ -51,11 +51,11 @@ export class NdjsonWriter {
   async write (item: unknown): Promise<boolean> {
     if (!this.open) return false
     // the socket has not taken what was written before: wait, so that memory stays bounded
-    if (this.res.writableNeedDrain) await this.drained()
+    if (this.res.writableNeedDrain) await drained(this.res)
     if (!this.open) return false
     this.gathered += jsonLine(item)
     if (this.gathered.length >= GATHER_CHARS) {
-      if (!this.flush()) await this.drained()
+      if (!this.flush()) await drained(this.res)
     } else if (!this.flushQueued) {
       this.flushQueued = true
       setImmediate(this.flushBound)
@@ -69,18 +69,6 @@ export class NdjsonWriter {
     const lines = this.gathered
     this.gathered = ''
     return this.res.write(lines)
-  }
-
-  private async drained (): Promise<void> {
-    await new Promise<void>(resolve => {
-      const done = (): void => {
-        this.res.off('drain', done)
-        this.res.off('close', done)
-        resolve()
-      }
-      this.res.on('drain', done)
-      this.res.on('close', done)
-    })
   }
 
   /** Ends the body with the X-Stream-Error trailer: empty, or one value per error. */
@@ -156,16 +144,19 @@ export async function writeChunkFlushed (res: ServerResponse, chunk: Uint8Array)
 /** Writes raw bytes respecting backpressure; false once the client is gone. */
 export async function writeChunk (res: ServerResponse, chunk: Uint8Array): Promise<boolean> {
   if (res.destroyed || res.writableEnded) return false
-  if (!res.write(chunk)) {
-    await new Promise<void>(resolve => {
-      const done = (): void => {
-        res.off('drain', done)
-        res.off('close', done)
-        resolve()
-      }
-      res.on('drain', done)
-      res.on('close', done)
-    })
-  }
+  if (!res.write(chunk)) await drained(res)
   return !res.destroyed && !res.writableEnded
+}
+
+/** Resolves at the response's next drain, or when it closes. */
+async function drained (res: ServerResponse): Promise<void> {
+  await new Promise<void>(resolve => {
+    const done = (): void => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve()
+    }
+    res.on('drain', done)
+    res.on('close', done)
+  })
 }
