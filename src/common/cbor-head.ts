@@ -1,5 +1,6 @@
 // The head of a CBOR item, read where decoding the whole item would cost more than the answer:
-// a spliced block item of an RPC frame (rpc/frames), one field of a stored pin (consensus/pin-codec).
+// a spliced block item of an RPC frame (rpc/frames), one field of a stored pin (consensus/pin-codec),
+// every item of a plain pin (common/cbor-plain).
 
 export interface CborHead {
   /** major type, 0-7 */

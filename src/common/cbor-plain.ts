@@ -4,13 +4,19 @@
 // every pin, and cborg's general decoder (tokens first, then objects) was a tenth of the API
 // peer's main thread in a status of every pin and a fifth of the other peers'.
 //
-// It gives up (undefined) on anything else, and on anything DAG-CBOR's strict decoder would
-// refuse (integers not in their shortest form, map keys out of canonical order or repeated,
-// bytes after the item): the caller then decodes with @ipld/dag-cbor, which gives the same
-// value or the same error as before. DAG-CBOR cannot encode undefined, so it never means a value.
+// It gives up (undefined) on anything else: on what DAG-CBOR's strict decoder refuses (integers
+// not in their shortest form, repeated map keys, bytes after the item) and on what it reads
+// another way (map keys out of canonical order keep their written order there). The caller then
+// decodes with @ipld/dag-cbor, which gives the same value or the same error as before. DAG-CBOR
+// cannot encode undefined, so it never means a value. Heads are read by common/cbor-head.
+
+import { cborHead } from './cbor-head.js'
 
 /** Node's Latin-1 decoder (a copy of the bytes): for ASCII, the string UTF-8 decoding gives. */
 const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, start: number, end: number) => string }).latin1Slice
+
+/** the least argument each head size may carry (by bytes after the first): DAG-CBOR's shortest form */
+const SHORTEST = [0, 24, 0x100, 0, 0x10000]
 
 /** thrown inside the walk to give up; caught at the top */
 const GIVE_UP = Symbol('not plain DAG-CBOR')
@@ -23,38 +29,16 @@ class PlainReader {
     this.bytes = bytes
   }
 
-  /** The argument of the head at `at` (whose major type the caller read), in shortest form only. */
-  private arg (info: number): number {
-    const b = this.bytes
-    const at = this.at
-    if (info < 24) {
-      this.at = at + 1
-      return info
-    }
-    let arg: number
-    let min: number
-    if (info === 24) {
-      if (at + 2 > b.length) throw GIVE_UP
-      arg = b[at + 1]
-      min = 24
-      this.at = at + 2
-    } else if (info === 25) {
-      if (at + 3 > b.length) throw GIVE_UP
-      arg = b[at + 1] * 0x100 + b[at + 2]
-      min = 0x100
-      this.at = at + 3
-    } else if (info === 26) {
-      if (at + 5 > b.length) throw GIVE_UP
-      arg = ((b[at + 1] * 0x100 + b[at + 2]) * 0x100 + b[at + 3]) * 0x100 + b[at + 4]
-      min = 0x10000
-      this.at = at + 5
-    } else {
-      // 8-byte arguments: integers past 2^32 (rare in a pin) are left to the full decoder,
-      // which knows when they need a BigInt
-      throw GIVE_UP
-    }
-    if (arg < min) throw GIVE_UP
-    return arg
+  /**
+   * The argument of the head at `at` (whose major type the caller read), in shortest form only.
+   * 8-byte arguments (integers past 2^32, rare in a pin) are left to the full decoder, which knows
+   * when they need a BigInt.
+   */
+  private arg (): number {
+    const head = cborHead(this.bytes, this.at)
+    if (head === undefined || head.next - this.at > 5 || head.arg < SHORTEST[head.next - this.at - 1]) throw GIVE_UP
+    this.at = head.next
+    return head.arg
   }
 
   item (): unknown {
@@ -64,18 +48,18 @@ class PlainReader {
     const major = first >> 5
     const info = first & 0x1f
     switch (major) {
-      case 0: return this.arg(info)
-      case 1: return -1 - this.arg(info)
-      case 3: return this.text(this.arg(info))
+      case 0: return this.arg()
+      case 1: return -1 - this.arg()
+      case 3: return this.text(this.arg())
       case 4: {
-        const n = this.arg(info)
+        const n = this.arg()
         // every item takes a byte at least: a longer count is a damaged item, not an array to make
         if (n > b.length - this.at) throw GIVE_UP
         const out = new Array(n)
         for (let i = 0; i < n; i++) out[i] = this.item()
         return out
       }
-      case 5: return this.map(this.arg(info))
+      case 5: return this.map(this.arg())
       case 7:
         this.at++
         if (info === 20) return false
@@ -132,7 +116,7 @@ class PlainReader {
     let prevLength = -1
     for (let i = 0; i < n; i++) {
       if (this.at >= b.length || b[this.at] >> 5 !== 3) throw GIVE_UP
-      const length = this.arg(b[this.at] & 0x1f)
+      const length = this.arg()
       const start = this.at
       if (length < prevLength || (length === prevLength && compareAt(b, prevStart, start, length) >= 0)) throw GIVE_UP
       const key = this.key(length)
