@@ -50,12 +50,12 @@ export class NdjsonWriter {
 
   async write (item: unknown): Promise<boolean> {
     if (!this.open) return false
-    // the socket has not taken what was written before: wait, so that memory stays bounded
+    // an earlier flush left the socket full: wait for its drain, so that memory stays bounded
     if (this.res.writableNeedDrain) await drained(this.res)
     if (!this.open) return false
     this.gathered += jsonLine(item)
     if (this.gathered.length >= GATHER_CHARS) {
-      if (!this.flush()) await drained(this.res)
+      this.flush()
     } else if (!this.flushQueued) {
       this.flushQueued = true
       setImmediate(this.flushBound)
@@ -63,12 +63,12 @@ export class NdjsonWriter {
     return this.open
   }
 
-  /** Writes the gathered lines; false when the socket asks to wait for a drain. */
-  private flush (): boolean {
-    if (this.gathered === '' || !this.open) return true
+  /** Writes the gathered lines (the next write waits if the socket asks for a drain). */
+  private flush (): void {
+    if (this.gathered === '' || !this.open) return
     const lines = this.gathered
     this.gathered = ''
-    return this.res.write(lines)
+    this.res.write(lines)
   }
 
   /** Ends the body with the X-Stream-Error trailer: empty, or one value per error. */
