@@ -5,7 +5,8 @@
 // catch-up seconds and pins/s, pin ls and status items/s (streamed), peak RSS per daemon (and its
 // anonymous part, without mapped files),
 // restart-to-ready seconds of a peer holding the pinset, and whether the joiner's
-// `state export` equals the first peer's (sorted, line for line).
+// `state export` equals the first peer's (sorted, line for line). While pins are committed, a line on
+// stderr every 30 s gives the rate and each daemon's CPU per pin by thread.
 //   node dist/bench/pinset.js [pins] [concurrency]
 // BENCH_CPU_PROF=<dir> writes a V8 CPU profile per daemon (see bench/proc.ts).
 import { readFileSync } from 'node:fs'
@@ -15,7 +16,7 @@ import { startCluster } from '../test/harness/cluster.js'
 import type { DaemonHandle } from '../test/harness/daemon.js'
 import { NODE, SERVICE_BIN } from '../test/harness/paths.js'
 import { waitFor } from '../test/harness/wait.js'
-import { cpuSeconds, profileEnv } from './proc.js'
+import { cpuSeconds, profileEnv, threadSeconds } from './proc.js'
 import { BenchHttp, cidsOf } from './pin-blocks.js'
 
 const PINS = Number(process.argv[2] ?? 20_000)
@@ -47,6 +48,31 @@ function sampleAnon (peers: DaemonHandle[]): void {
       if (m != null) peakAnon.set(p.peerId, Math.max(peakAnon.get(p.peerId) ?? 0, Math.round(Number(m[1]) / 1024)))
     } catch { /* exited */ }
   }
+}
+
+/**
+ * A progress line on stderr every 30 s while pins are committed: how many so far, the rate in the
+ * last interval, and per daemon the CPU µs per pin committed in that interval, by thread (main
+ * thread, libuv's pool, V8's helpers, the rest: LevelDB's compactions). At 1M pins this shows
+ * which part of the cost grows with the pinset.
+ */
+function progressReporter (peers: DaemonHandle[], committed: () => number): () => void {
+  const group = (name: string): string => name === 'main' ? 'main' : name.startsWith('libuv') ? 'pool' : name.startsWith('V8') ? 'v8' : 'other'
+  const sample = (): Array<Record<string, number>> => peers.map(p => {
+    const out: Record<string, number> = {}
+    for (const [name, s] of Object.entries(threadSeconds(p.proc.pid as number))) out[group(name)] = (out[group(name)] ?? 0) + s
+    return out
+  })
+  const t0 = performance.now()
+  let last = { t: t0, n: 0, cpu: sample() }
+  const timer = setInterval(() => {
+    const now = { t: performance.now(), n: committed(), cpu: sample() }
+    const pins = Math.max(1, now.n - last.n)
+    const usPerPin = now.cpu.map((c, i) => Object.fromEntries(Object.entries(c).map(([k, s]) => [k, Math.round((s - (last.cpu[i][k] ?? 0)) * 1e6 / pins)])))
+    console.error(JSON.stringify({ s: Math.round((now.t - t0) / 1000), committed: now.n, pins_per_second: Math.round((now.n - last.n) * 1000 / (now.t - last.t)), cpu_us_per_pin: usPerPin }))
+    last = now
+  }, 30_000)
+  return () => { clearInterval(timer) }
 }
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
@@ -124,15 +150,21 @@ try {
   let next = 0
   let failures = 0
   let lastDone = ''
+  let done = 0
+  const stopProgress = progressReporter(cluster.peers, () => done)
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (next < cids.length) {
       const cid = cids[next++]
       const res = await request(`${p0.apiUrl}/pins/${cid}`, 'POST')
       if (res.status !== 200) {
         if (failures++ < 3) console.error(`pin ${cid}: ${res.status} ${res.body.toString().slice(0, 300)}`)
-      } else lastDone = cid
+      } else {
+        lastDone = cid
+        done++
+      }
     }
   }))
+  stopProgress()
   const committed = performance.now()
   const commitSeconds = (committed - start) / 1000
   result.failed_requests = failures
