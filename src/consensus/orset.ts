@@ -3,9 +3,17 @@
 // the live element with the highest priority, ties broken by the bytewise greater value.
 // The visible value is recomputed from the live elements of each key a delta touches, so the
 // result depends only on which deltas were merged, never on their order: replicas converge.
+//
+// An element is stored as its priority only: its value is the visible value while it wins, and
+// is in its delta's block (kept in the DAG) otherwise. Storing the value twice (as element and
+// as visible value) was a third of what a peer wrote per pin, and at a million pins LevelDB's
+// compactions, which rewrite every byte several times, were half of a follower's CPU. The
+// block is read only when the winning element is tombstoned and another stays live (a
+// concurrent update, then an unpin that saw one of them). Elements written with their value
+// (stores of earlier versions) are read as they are.
 import * as dagCbor from '@ipld/dag-cbor'
 import type { Batch, Datastore } from 'interface-datastore'
-import { compareBytes, equalBytes } from './delta.js'
+import { compareBytes, decodeDelta, equalBytes } from './delta.js'
 import type { Delta } from './delta.js'
 import { CrdtKeys } from './keys.js'
 import { findValue, rangeOf } from '../datastore/level-store.js'
@@ -24,6 +32,13 @@ export interface KeyState {
 }
 
 interface LiveElement {
+  priority: number
+  /** only in elements stored by earlier versions; else it is in the delta block */
+  value?: Uint8Array
+}
+
+/** A candidate for a key's visible value. */
+interface Candidate {
   priority: number
   value: Uint8Array
 }
@@ -108,19 +123,13 @@ export class ORSet {
         return { key, value, live, stored, current }
       }))
       for (const { key, value, live, stored, current } of reads) {
-        let best: LiveElement | undefined
-        const consider = (el: LiveElement): void => {
-          if (best === undefined || el.priority > best.priority ||
-            (el.priority === best.priority && compareBytes(el.value, best.value) > 0)) best = el
-        }
         const removed = tombed.get(key)
-        for (const [eid, el] of stored) if (removed?.has(eid) !== true) consider(el)
+        let best = await this.bestStored(key, stored, removed, current)
         if (live && value !== undefined) {
-          const el = { priority: delta.priority, value }
-          batch.put(this.keys.element(key, id), dagCbor.encode(el))
-          consider(el)
+          batch.put(this.keys.element(key, id), dagCbor.encode({ priority: delta.priority }))
+          if (outranks({ priority: delta.priority, value }, best)) best = { priority: delta.priority, value }
         }
-        const winner = (best as LiveElement | undefined)?.value
+        const winner = best?.value
         if (equalBytes(winner, current)) continue
         if (winner === undefined) batch.delete(this.keys.value(key))
         else batch.put(this.keys.value(key), winner)
@@ -128,6 +137,41 @@ export class ORSet {
       }
     }
     return changes
+  }
+
+  /**
+   * The best of a key's stored live elements once those `removed` are gone. While the element
+   * that wins now stays (no removed element ranks as high as the best one left), that is the
+   * visible value; else the values of the elements tied at the top are read (their blocks).
+   */
+  private async bestStored (key: string, stored: Array<[string, LiveElement]>, removed: Set<string> | undefined, current: Uint8Array | undefined): Promise<Candidate | undefined> {
+    let top = -Infinity
+    let removedTop = -Infinity
+    for (const [eid, el] of stored) {
+      if (removed?.has(eid) === true) removedTop = Math.max(removedTop, el.priority)
+      else top = Math.max(top, el.priority)
+    }
+    if (top === -Infinity) return undefined
+    if (current !== undefined && removedTop < top) return { priority: top, value: current }
+    let best: Candidate | undefined
+    for (const [eid, el] of stored) {
+      if (el.priority !== top || removed?.has(eid) === true) continue
+      const c = { priority: top, value: el.value ?? await this.elementValue(key, eid) }
+      if (outranks(c, best)) best = c
+    }
+    return best
+  }
+
+  /** The value an element added: the greatest of its key's values in its delta's block. */
+  private async elementValue (key: string, id: string): Promise<Uint8Array> {
+    const bytes = await findValue(this.ds, this.keys.block(id))
+    if (bytes === undefined) throw new Error(`delta ${id} of a live element of ${key} is not stored`)
+    let value: Uint8Array | undefined
+    for (const e of decodeDelta(id, bytes).elements) {
+      if (e.key === key && compareBytes(e.value, value) > 0) value = e.value
+    }
+    if (value === undefined) throw new Error(`delta ${id} has no element of ${key}`)
+    return value
   }
 
   /**
@@ -152,5 +196,10 @@ export class ORSet {
 
 function decodeElement (bytes: Uint8Array): LiveElement {
   const el = dagCbor.decode(bytes) as LiveElement
-  return { priority: el.priority, value: el.value }
+  return { priority: el.priority, value: el.value instanceof Uint8Array ? el.value : undefined }
+}
+
+/** Whether `a` beats `b`: a higher priority, or the same and a bytewise greater value. */
+function outranks (a: Candidate, b: Candidate | undefined): boolean {
+  return b === undefined || a.priority > b.priority || (a.priority === b.priority && compareBytes(a.value, b.value) > 0)
 }

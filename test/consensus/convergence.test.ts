@@ -82,6 +82,29 @@ describe('crdt consensus: convergence of 3 peers', () => {
     assert.equal(state[cidN(2)].name, 'bbb')
   })
 
+  it('an unpin that saw one of two concurrent updates leaves the other one visible', async () => {
+    const [a, b, c] = peers
+    await a.consensus.logPin(pinOf(cidN(1), 'base'))
+    await waitConverged(peers)
+    // A and B update cid 1 at the same height; B's update reaches C, A's does not
+    net.partition(['peerA'], ['peerB', 'peerC'])
+    await a.consensus.logPin(pinOf(cidN(1), 'aaa'))
+    await b.consensus.logPin(pinOf(cidN(1), 'bbb'))
+    await waitFor(async () => (await c.consensus.get(cidN(1))).name === 'bbb')
+    // then A's update reaches B (both live there: the greater, B's, is visible) but not C
+    net.partition(['peerA', 'peerB'], ['peerC'])
+    await waitConverged([a, b])
+    assert.equal((await b.consensus.get(cidN(1))).name, 'bbb')
+    // C unpins what it saw, B's update: the visible one on A and B. A's stays live, and its
+    // value, which is not visible anywhere, comes back on every peer
+    await c.consensus.logUnpin(pinOf(cidN(1)))
+    assert.equal(await c.consensus.has(cidN(1)), false)
+    net.heal()
+    const state = await waitConverged(peers)
+    assert.equal(state[cidN(1)]?.name, 'aaa')
+    assert.deepEqual(c.puts.map(p => p.name).slice(-1), ['aaa'])
+  })
+
   it('a peer that missed broadcasts catches up by walking back from later heads', async () => {
     const [a, b, c] = peers
     net.offline.add('peerC')
