@@ -99,6 +99,10 @@ export class MerkleCrdt {
         this.handleBroadcast(msg).catch(err => this.init.logger.error(`crdt: handling broadcast: ${String(err)}`))
       })
       this.scheduleRebroadcast()
+      // a peer in a cluster merges and commits new keys: their reads skip LevelDB once the
+      // stored keys are listed (the offline state commands read what is there)
+      const { signal } = this.abort
+      this.inBackground('listing the state for the read filter', this.set.filterReads({ signal }).catch(err => { if (!signal.aborted) throw err }))
     }
     if (this.init.repairInterval > 0) {
       this.repairTimer = setInterval(() => { this.inBackground('repair', this.repair()) }, this.init.repairInterval)

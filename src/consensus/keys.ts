@@ -23,6 +23,7 @@ export class CrdtKeys {
   element (key: string, id: string): Key { return new Key(`${this.ns}/s/e/${key}/${id}`) }
   elementPrefix (key: string): string { return `${this.ns}/s/e/${key}/` }
   tombstone (key: string, id: string): Key { return new Key(`${this.ns}/s/t/${key}/${id}`) }
+  tombstonePrefix (): string { return `${this.ns}/s/t/` }
   head (cid: string): Key { return new Key(`${this.ns}/h/${cid}`) }
   headPrefix (): string { return `${this.ns}/h/` }
   block (cid: string): Key { return new Key(`${this.ns}/b/${cid}`) }

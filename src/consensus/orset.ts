@@ -16,7 +16,7 @@ import type { Batch, Datastore } from 'interface-datastore'
 import { compareBytes, decodeDelta, equalBytes } from './delta.js'
 import type { Delta } from './delta.js'
 import { CrdtKeys } from './keys.js'
-import { findValue, rangeOf } from '../datastore/level-store.js'
+import { findValue, LevelStore, rangeOf } from '../datastore/level-store.js'
 
 /** A change of a key's visible value; value undefined = the key left the set. */
 export interface Change {
@@ -54,6 +54,16 @@ export class ORSet {
   constructor (ds: Datastore, keys: CrdtKeys) {
     this.ds = ds
     this.keys = keys
+  }
+
+  /**
+   * Reads of values and tombstones never stored skip LevelDB (LevelStore.filterReads): merging
+   * a new key looks up both, and finds neither. Resolves once the stored ones are listed.
+   */
+  async filterReads (opts: { signal?: AbortSignal } = {}): Promise<void> {
+    if (!(this.ds instanceof LevelStore)) return
+    await this.ds.filterReads(this.keys.valuePrefix(), opts)
+    await this.ds.filterReads(this.keys.tombstonePrefix(), opts)
   }
 
   async get (key: string): Promise<Uint8Array | undefined> {

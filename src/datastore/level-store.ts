@@ -13,10 +13,17 @@
 //   promise settles when that batch is written, as before. Until then, reads see the staged
 //   value (a read-modify-write under a caller's lock need not wait for the disk), range queries
 //   see only what is written. A batch's operations stay together in one LevelDB batch: atomic.
+// - Reads of keys under a prefix given to filterReads that were never written are answered
+//   from memory (a Bloom filter of the keys under it). Most of the state's point reads miss (a
+//   new pin has no value, tombstone or block marks yet), and in LevelDB a read that looks in
+//   two or more table files charges the first a "seek"; after 100 or so the file is compacted
+//   into the next level, sought or not. At 300,000 pins those charges doubled what compactions
+//   wrote, and at 600,000 compactions were half of a follower's CPU.
 import { LevelDatastore } from 'datastore-level'
 import type { Batch, Datastore, Key } from 'interface-datastore'
 import { DeleteFailedError, GetFailedError, NotFoundError, PutFailedError } from 'interface-store'
 import type { AbortOptions } from '@libp2p/interface'
+import { PresenceFilter } from './presence-filter.js'
 
 interface StagedOp {
   type: 'put' | 'del'
@@ -37,6 +44,11 @@ export class LevelStore extends LevelDatastore {
   private filling?: WriteGroup
   /** the last group handed to LevelDB: groups are written one after the other, in order */
   private writing: Promise<void> = Promise.resolve()
+  /** every key written under these prefixes is added to `present` */
+  private readonly tracked: string[] = []
+  /** the tracked prefixes whose stored keys are all in `present`: reads under them use it */
+  private readonly filtered: string[] = []
+  private readonly present = new PresenceFilter()
 
   private stage (ops: StagedOp[]): Promise<void> {
     if (this.filling === undefined) {
@@ -48,6 +60,7 @@ export class LevelStore extends LevelDatastore {
     for (const op of ops) {
       this.filling.ops.push(op)
       this.staged.set(op.key, op)
+      if (op.type === 'put' && this.tracked.length > 0) this.track(op.key)
     }
     return this.filling.written
   }
@@ -95,11 +108,59 @@ export class LevelStore extends LevelDatastore {
     }
   }
 
+  private track (key: string): void {
+    for (const prefix of this.tracked) {
+      if (key.startsWith(prefix)) {
+        this.present.add(key)
+        return
+      }
+    }
+  }
+
+  /** Whether a read of the key can be answered "absent" without LevelDB. */
+  private neverWritten (key: string): boolean {
+    for (const prefix of this.filtered) {
+      if (key.startsWith(prefix)) return !this.present.mightContain(key)
+    }
+    return false
+  }
+
+  /**
+   * Reads of keys under `prefix` that were never written are answered without LevelDB once the
+   * keys stored under it are listed (in the background of the caller: reads meanwhile go to
+   * LevelDB). For key spaces that reads mostly miss; the filter takes 1-2 bytes per key.
+   */
+  async filterReads (prefix: string, opts: AbortOptions = {}): Promise<void> {
+    if (this.tracked.includes(prefix)) return
+    this.tracked.push(prefix)
+    try {
+      // the iterator reads a snapshot of what LevelDB holds now; writes staged but not yet in
+      // LevelDB are added from the staged map, and those staged from now on as they come
+      const it = this.db.iterator({ gte: prefix, lt: prefix + '\xFF', keys: true, values: false, keyEncoding: 'utf8' })
+      for (const [k, op] of this.staged) if (op.type === 'put' && k.startsWith(prefix)) this.present.add(k)
+      try {
+        while (true) {
+          opts.signal?.throwIfAborted()
+          const entries = await it.nextv(RANGE_BATCH) as Array<[string, unknown]>
+          if (entries.length === 0) break
+          for (const [k] of entries) this.present.add(k)
+        }
+      } finally {
+        await it.close()
+      }
+      this.filtered.push(prefix)
+    } catch (err) {
+      this.tracked.splice(this.tracked.indexOf(prefix), 1)
+      throw err
+    }
+  }
+
   /** The staged or stored value of a key; undefined when absent or deleted (no NotFoundError). */
   find (key: Key): Uint8Array | undefined {
     const k = key.toString()
     const op = this.staged.get(k)
     if (op !== undefined) return op.value
+    if (this.filtered.length > 0 && this.neverWritten(k)) return undefined
     try {
       return this.db.getSync(k) ?? undefined
     } catch (err) {

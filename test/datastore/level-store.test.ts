@@ -10,6 +10,7 @@ import { Key } from 'interface-datastore'
 import { MemoryDatastore } from 'datastore-core'
 import type { Datastore } from 'interface-datastore'
 import { LevelStore, rangeOf } from '../../src/datastore/level-store.js'
+import { PresenceFilter } from '../../src/datastore/presence-filter.js'
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
 const text = (b: Uint8Array): string => new TextDecoder().decode(b)
@@ -136,5 +137,61 @@ describe('LevelStore', () => {
     await store.put(new Key('/e'), bytes('later'))
     assert.equal(text(await store.get(new Key('/e'))), 'later')
     await store.close()
+  })
+
+  it('a filtered prefix: every key written before, while and after it is listed is read; keys never written skip LevelDB', async () => {
+    const { store, dir } = await open()
+    const b = store.batch()
+    for (let i = 0; i < 3000; i++) b.put(new Key(`/f/stored-${i}`), bytes(`s${i}`))
+    await b.commit()
+    // staged but not yet in LevelDB when the listing starts, and staged while it runs
+    const staged = store.put(new Key('/f/staged'), bytes('staged'))
+    const listed = store.filterReads('/f/')
+    const during = store.put(new Key('/f/during'), bytes('during'))
+    await Promise.all([listed, staged, during])
+    await store.put(new Key('/f/after'), bytes('after'))
+    await store.delete(new Key('/f/stored-7'))
+    await store.put(new Key('/g/outside'), bytes('outside'))
+
+    for (const k of ['/f/stored-0', '/f/stored-2999', '/f/staged', '/f/during', '/f/after', '/g/outside']) {
+      assert.equal(await store.has(new Key(k)), true, k)
+    }
+    assert.equal(text(await store.get(new Key('/f/stored-1234'))), 's1234')
+    assert.equal(await store.has(new Key('/f/stored-7')), false)
+    assert.equal(await store.has(new Key('/g/absent')), false)
+
+    // with LevelDB closed, absent keys under the prefix are still answered: from memory
+    await store.db.close()
+    let fromMemory = 0
+    for (let i = 0; i < 1000; i++) {
+      try {
+        if (store.find(new Key(`/f/absent-${i}`)) === undefined) fromMemory++
+      } catch { /* a "maybe" of the filter: LevelDB was asked */ }
+    }
+    assert.ok(fromMemory >= 980, `${fromMemory} of 1000 absent keys answered from memory`)
+    assert.throws(() => store.find(new Key('/f/stored-1')), /GetFailedError|not open/)
+    assert.throws(() => store.find(new Key('/g/absent')), /GetFailedError|not open/)
+    await store.db.open()
+    await store.close()
+
+    // reopened, the prefix is listed again
+    const { store: again } = await open(dir)
+    await again.filterReads('/f/')
+    assert.equal(text(await again.get(new Key('/f/during'))), 'during')
+    assert.equal(await again.has(new Key('/f/stored-7')), false)
+    await again.close()
+  })
+})
+
+describe('PresenceFilter', () => {
+  it('never forgets a key, across its layers, and answers "maybe" for few absent ones', () => {
+    const filter = new PresenceFilter()
+    const n = 100_000
+    for (let i = 0; i < n; i++) filter.add(`/cluster-pins/p/bafkrei${i.toString(36)}`)
+    assert.equal(filter.size, n)
+    for (let i = 0; i < n; i++) assert.ok(filter.mightContain(`/cluster-pins/p/bafkrei${i.toString(36)}`), `key ${i}`)
+    let maybe = 0
+    for (let i = 0; i < n; i++) if (filter.mightContain(`/cluster-pins/p/bafyrei${i.toString(36)}`)) maybe++
+    assert.ok(maybe < n * 0.02, `${maybe} of ${n} absent keys answered "maybe"`)
   })
 })

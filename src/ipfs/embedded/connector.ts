@@ -41,6 +41,8 @@ export class EmbeddedIpfs implements IpfsConnector {
   private readonly gcLock = new RWLock()
   private readonly recent: RecentBlocks
   private readonly repoDir: string
+  /** the listing of stored pins and block marks for the read filter (see Pinset.filterReads) */
+  private filtering?: { abort: AbortController, done: Promise<void> }
 
   constructor (init: { config: EmbeddedIpfsConfig, configDir: string, host: ClusterHost, logger: Logger }) {
     this.cfg = init.config
@@ -71,10 +73,19 @@ export class EmbeddedIpfs implements IpfsConnector {
       has: async cid => await this.blockstore.has(cid),
       head: (cid, bytes) => this.blockstore.head(cid, bytes)
     })
+    const abort = new AbortController()
+    this.filtering = {
+      abort,
+      done: this.pins.filterReads({ signal: abort.signal }).catch(err => {
+        if (!abort.signal.aborted) this.log.warn({ err: String(err) }, 'listing the pinset for the read filter failed: reads go to the datastore')
+      })
+    }
     this.log.info({ repo: this.repoDir }, 'embedded IPFS node started')
   }
 
   async stop (): Promise<void> {
+    this.filtering?.abort.abort()
+    await this.filtering?.done
     await this.helia?.stop()
     await this.datastore.close()
     await this.blockstore.close()

@@ -144,6 +144,15 @@ export class Pinset {
     return decodeRecord(bytes).depth
   }
 
+  /**
+   * Reads of pins and block marks never stored skip LevelDB (LevelStore.filterReads): a new pin
+   * looks up both, and finds neither. Resolves once the stored ones are listed.
+   */
+  async filterReads (opts: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.ds.filterReads(PIN_PREFIX, opts)
+    await this.ds.filterReads(BLOCK_PREFIX, opts)
+  }
+
   async * list (opts: { signal?: AbortSignal } = {}): AsyncIterable<StoredPin> {
     for await (const batch of rangeOf(this.ds, PIN_PREFIX, opts)) {
       for (const [, value] of batch) yield decodeRecord(value)
