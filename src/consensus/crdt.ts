@@ -100,7 +100,8 @@ export class MerkleCrdt {
       })
       this.scheduleRebroadcast()
       // a peer in a cluster merges and commits new keys: their reads skip LevelDB once the
-      // stored keys are listed (the offline state commands read what is there)
+      // stored keys are listed (the offline state commands only read what is stored: a listing
+      // would add to their time)
       const { signal } = this.abort
       this.inBackground('listing the state for the read filter', this.set.filterReads({ signal }).catch(err => { if (!signal.aborted) throw err }))
     }

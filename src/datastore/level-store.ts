@@ -128,7 +128,7 @@ export class LevelStore extends LevelDatastore {
   /**
    * Reads of keys under `prefix` that were never written are answered without LevelDB once the
    * keys stored under it are listed (in the background of the caller: reads meanwhile go to
-   * LevelDB). For key spaces that reads mostly miss; the filter takes 1-2 bytes per key.
+   * LevelDB). For key spaces that reads mostly miss; the filter takes 2-4 bytes per key.
    */
   async filterReads (prefix: string, opts: AbortOptions = {}): Promise<void> {
     if (this.tracked.includes(prefix)) return

@@ -1,8 +1,8 @@
 // A Bloom filter of datastore keys that grows with them: "certainly absent" or "maybe present".
 // Layers of doubling capacity (a scalable Bloom filter): a key goes into the newest layer, a
-// look-up asks every layer. At 10 bits (or more: a layer's size is a power of two) and 7 probes
-// per key, a full layer answers "maybe" for at most 0.8 % of absent keys; 1M keys fill 7 layers
-// from the first of 8,192 keys, in about 4 MiB.
+// look-up asks every layer. A layer has 10 bits per key or more (its size is a power of two: 16
+// as the sizes fall here) and 7 probes, so a full layer answers "maybe" for 0.07-0.8 % of absent
+// keys; 1M keys fill 7 layers from the first of 8,192 keys, in about 2 MiB.
 // It never forgets a key: a deleted key stays "maybe present", which only costs a read.
 
 const BITS_PER_KEY = 10
