@@ -52,12 +52,14 @@ function sampleAnon (peers: DaemonHandle[]): void {
 
 /**
  * A progress line on stderr every 30 s while pins are committed: how many so far, the rate in the
- * last interval, and per daemon the CPU µs per pin committed in that interval, by thread (main
- * thread, libuv's pool, V8's helpers, the rest: LevelDB's compactions). At 1M pins this shows
- * which part of the cost grows with the pinset.
+ * last interval, and per daemon the CPU µs per pin committed in that interval, by thread group:
+ * main (the event loop); pool (libuv's threads, and LevelDB's compaction thread, which takes the
+ * name of the pool thread that started it); other (V8's garbage-collection helpers, which Node 22
+ * names "node", its delayed-task thread, and the CPU profiler's when one runs). At 1M pins this
+ * shows which part of the cost grows with the pinset.
  */
 function progressReporter (peers: DaemonHandle[], committed: () => number): () => void {
-  const group = (name: string): string => name === 'main' ? 'main' : name.startsWith('libuv') ? 'pool' : name.startsWith('V8') ? 'v8' : 'other'
+  const group = (name: string): string => name === 'main' ? 'main' : name.startsWith('libuv') ? 'pool' : 'other'
   const sample = (): Array<Record<string, number>> => peers.map(p => {
     const out: Record<string, number> = {}
     for (const [name, s] of Object.entries(threadSeconds(p.proc.pid as number))) out[group(name)] = (out[group(name)] ?? 0) + s
