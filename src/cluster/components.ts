@@ -4,6 +4,7 @@
 import type { Alert, ID, IPFSRepoGC, Metric, Pin, PinInfo } from '../api/types.js'
 import type { IpfsBlock } from '../ipfs/connector.js'
 import type { PinListFilter } from '../consensus/interfaces.js'
+import type { Uint8ArrayList } from 'uint8arraylist'
 
 export interface Signalled {
   signal?: AbortSignal
@@ -67,9 +68,10 @@ export interface RemotePeers {
   blockGet (peer: string, cid: string, opts?: Signalled): Promise<Uint8Array>
   /**
    * Blocks the peer's IPFS node holds, in order, in one stream (a whole shard); undefined for a
-   * block it lacks, which ends the stream (no network fetch)
+   * block it lacks, which ends the stream (no network fetch). A block may come in the pieces it
+   * arrived in (a Uint8ArrayList), to be hashed and copied where it goes without a join.
    */
-  blocksGetLocal (peer: string, cids: string[], opts?: Signalled): AsyncIterable<Uint8Array | undefined>
+  blocksGetLocal (peer: string, cids: string[], opts?: Signalled): AsyncIterable<Uint8Array | Uint8ArrayList | undefined>
   /** which of the CIDs the peer's IPFS node does not hold locally (no network fetch) */
   missingBlocks (peer: string, cids: string[], opts?: Signalled): Promise<string[]>
   /** the peer's cluster peers, for the connectivity graph */

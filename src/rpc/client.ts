@@ -3,7 +3,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { Logger } from 'pino'
 import type { ClusterHost } from '../host/host.js'
 import { ClusterError } from '../api/errors.js'
-import { RPC_PROTOCOL_ID, MAX_FRAME_BYTES, decodeFrame, encodeFrame } from './frames.js'
+import { RPC_PROTOCOL_ID, MAX_FRAME_BYTES, decodeFrame, decodeBytesItemFrame, encodeFrame } from './frames.js'
 import type { Frame } from './frames.js'
 import { FrameStream } from './frame-stream.js'
 import { withTimeout } from '../common/signal.js'
@@ -13,6 +13,15 @@ const CLOSE_TIMEOUT = 10_000
 
 export interface RpcCallOptions {
   signal?: AbortSignal
+}
+
+export interface RpcStreamOptions extends RpcCallOptions {
+  /**
+   * Items that are blocks (bytes, or {cid, bytes}) keep their bytes in the pieces they arrived
+   * in, a Uint8ArrayList (frames.ts, decodeBytesItemFrame), for a caller that hashes or copies
+   * them to where they go anyway; other items are decoded as they are.
+   */
+  blockPieces?: boolean
 }
 
 export class RpcClient {
@@ -71,13 +80,14 @@ export class RpcClient {
     }
   }
 
-  async * stream<T> (peer: string, service: string, method: string, arg: unknown, opts: RpcCallOptions = {}): AsyncIterable<T> {
+  async * stream<T> (peer: string, service: string, method: string, arg: unknown, opts: RpcStreamOptions = {}): AsyncIterable<T> {
     const { frames, stream } = await this.open(peer, opts.signal)
+    const decode = opts.blockPieces === true ? decodeBytesItemFrame : decodeFrame
     let answered = false
     try {
       await frames.write(encodeFrame({ s: service, m: method, a: arg }), opts)
       while (true) {
-        const f = decodeFrame(await frames.readRequired('before the answer', opts))
+        const f = decode(await frames.readRequired('before the answer', opts))
         // the end, or an error frame, is the peer's whole answer
         answered = f.z === true || f.e != null
         if (RpcClient.check(f).z === true) return

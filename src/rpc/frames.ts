@@ -6,6 +6,7 @@
 //   result    {r: value}        (unary result)
 //   error     {e: message, c: HTTP-ish status}
 import { encode, decode, Tokenizer } from 'cborg'
+import { isUint8ArrayList } from 'uint8arraylist'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import { cborHead } from '../common/cbor-head.js'
 
@@ -39,29 +40,48 @@ export function encodeFrame (f: Frame): Uint8Array[] {
   const clean: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(f)) if (v !== undefined) clean[k] = stripUndefined(v)
   const spliced = splice(clean)
-  if (spliced == null) return [encode(clean)]
+  if (spliced == null) return [encode(joined(clean))]
   // the placeholder is the encoding's last byte (a map's keys are sorted shortest first, and
   // 'bytes' is longer than 'cid'): it becomes the real byte string's header
   const head = encode(spliced.head)
-  if (head[head.byteLength - 1] !== CBOR_EMPTY_BYTES) return [encode(clean)]
-  return [head.subarray(0, head.byteLength - 1), bytesHeader(spliced.bytes.byteLength), spliced.bytes]
+  if (head[head.byteLength - 1] !== CBOR_EMPTY_BYTES) return [encode(joined(clean))]
+  return [head.subarray(0, head.byteLength - 1), bytesHeader(spliced.bytes.byteLength), ...(spliced.bytes instanceof Uint8Array ? [spliced.bytes] : spliced.bytes)]
 }
 
+type Bytes = Uint8Array | Uint8ArrayList
+
 /** The frame with its block's bytes left out, and those bytes; undefined for other frames. */
-function splice (clean: Record<string, unknown>): { head: Record<string, unknown>, bytes: Uint8Array } | undefined {
+function splice (clean: Record<string, unknown>): { head: Record<string, unknown>, bytes: Bytes } | undefined {
   const keys = Object.keys(clean)
   if (keys.length !== 1 || (keys[0] !== 'i' && keys[0] !== 'r')) return undefined
   const key = keys[0]
   const v = clean[key]
-  if (v instanceof Uint8Array) return v.byteLength >= SPLICE_BYTES ? { head: { [key]: EMPTY }, bytes: v } : undefined
+  if (isBytes(v)) return v.byteLength >= SPLICE_BYTES ? { head: { [key]: EMPTY }, bytes: v } : undefined
   if (isBlock(v) && v.bytes.byteLength >= SPLICE_BYTES) return { head: { [key]: { cid: v.cid, bytes: EMPTY } }, bytes: v.bytes }
   return undefined
 }
 
-function isBlock (v: unknown): v is { cid: string, bytes: Uint8Array } {
+/**
+ * The frame with a block's bytes that are pieces (a block relayed as it arrived, see
+ * decodeItemFrame) joined: CBOR encodes a Uint8Array only. Only a block too small to splice
+ * gets here.
+ */
+function joined (clean: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(clean)) {
+    out[k] = isUint8ArrayList(v) ? v.subarray() : isBlock(v) && isUint8ArrayList(v.bytes) ? { cid: v.cid, bytes: v.bytes.subarray() } : v
+  }
+  return out
+}
+
+function isBytes (v: unknown): v is Bytes {
+  return v instanceof Uint8Array || isUint8ArrayList(v)
+}
+
+function isBlock (v: unknown): v is { cid: string, bytes: Bytes } {
   if (v == null || typeof v !== 'object') return false
   const o = v as Record<string, unknown>
-  return Object.keys(o).length === 2 && typeof o.cid === 'string' && o.bytes instanceof Uint8Array
+  return Object.keys(o).length === 2 && typeof o.cid === 'string' && isBytes(o.bytes)
 }
 
 /** CBOR header of a byte string of n bytes (major type 2). */
@@ -92,8 +112,20 @@ export function decodeItemFrame (frame: Uint8ArrayList | Uint8Array): Frame {
   return splicedBlockItem(frame) ?? decodeFrame(frame)
 }
 
-/** CBOR of the start of a spliced block item: a map of one, "i", a map of two, "cid" */
-const BLOCK_ITEM_START = [0xa1, 0x61, 0x69, 0xa2, 0x63, 0x63, 0x69, 0x64]
+/**
+ * An item frame of a stream of bytes (a shard read block by block): as decodeItemFrame, and an
+ * item that is bytes ({i: bytes}) also keeps them in the pieces they arrived in, for a reader
+ * that copies them to where they go anyway.
+ */
+export function decodeBytesItemFrame (frame: Uint8ArrayList | Uint8Array): Frame {
+  if (frame instanceof Uint8Array) return decodeFrame(frame)
+  return splicedBytesItem(frame) ?? splicedBlockItem(frame) ?? decodeFrame(frame)
+}
+
+/** CBOR of the start of an item: a map of one, "i" */
+const ITEM_START = [0xa1, 0x61, 0x69]
+/** CBOR of the start of a spliced block item: an item, a map of two, "cid" */
+const BLOCK_ITEM_START = [...ITEM_START, 0xa2, 0x63, 0x63, 0x69, 0x64]
 /** CBOR of the "bytes" key */
 const BYTES_KEY = [0x65, 0x62, 0x79, 0x74, 0x65, 0x73]
 /** bytes of a block item before its block: its start, a CID string and two headers fit */
@@ -124,9 +156,19 @@ function splicedBlockItem (frame: Uint8ArrayList): Frame | undefined {
   return { i: { cid, bytes: frame.sublist(at) } }
 }
 
+/** {i: bytes} with `bytes` the frame's last bytes, or undefined when the frame is not one. */
+function splicedBytesItem (frame: Uint8ArrayList): Frame | undefined {
+  if (frame.byteLength < SPLICE_BYTES) return undefined
+  const head = frame.subarray(0, Math.min(frame.byteLength, 16))
+  if (!ITEM_START.every((b, i) => head[i] === b)) return undefined
+  const h = cborHead(head, ITEM_START.length)
+  if (h === undefined || h.major !== 2 || h.next + h.arg !== frame.byteLength) return undefined
+  return { i: frame.sublist(h.next) }
+}
+
 function stripUndefined (v: unknown): unknown {
   if (Array.isArray(v)) return v.map(stripUndefined)
-  if (v != null && typeof v === 'object' && !(v instanceof Uint8Array)) {
+  if (v != null && typeof v === 'object' && !isBytes(v)) {
     const out: Record<string, unknown> = {}
     for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = stripUndefined(x)
     return out

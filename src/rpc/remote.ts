@@ -3,6 +3,7 @@ import type { ID, IPFSRepoGC, PinInfo } from '../api/types.js'
 import type { IpfsBlock } from '../ipfs/connector.js'
 import type { RemotePeers, Signalled } from '../cluster/components.js'
 import type { RpcClient } from './client.js'
+import type { Uint8ArrayList } from 'uint8arraylist'
 
 export class RemoteCluster implements RemotePeers {
   private readonly rpc: RpcClient
@@ -51,8 +52,8 @@ export class RemoteCluster implements RemotePeers {
     return await this.rpc.call(peer, 'IPFSConnector', 'BlockGet', cid, opts)
   }
 
-  async * blocksGetLocal (peer: string, cids: string[], opts?: Signalled): AsyncIterable<Uint8Array | undefined> {
-    for await (const b of this.rpc.stream<Uint8Array | null>(peer, 'IPFSConnector', 'BlocksGetLocal', cids, opts)) yield b ?? undefined
+  async * blocksGetLocal (peer: string, cids: string[], opts?: Signalled): AsyncIterable<Uint8Array | Uint8ArrayList | undefined> {
+    for await (const b of this.rpc.stream<Uint8Array | Uint8ArrayList | null>(peer, 'IPFSConnector', 'BlocksGetLocal', cids, { ...opts, blockPieces: true })) yield b ?? undefined
   }
 
   async missingBlocks (peer: string, cids: string[], opts?: Signalled): Promise<string[]> {

@@ -1,12 +1,13 @@
 // RPC frames: a block's bytes are sent as they are after the frame's head, and the pieces
 // joined are exactly the CBOR of the whole frame, which decodes back to the same frame; a block
-// item read off a stream keeps its bytes in the pieces they arrived in, any other frame decodes whole.
+// item read off a stream keeps its bytes in the pieces they arrived in, any other frame decodes whole;
+// a block relayed in those pieces encodes as the block joined.
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { encode } from 'cborg'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { decodeFrame, decodeItemFrame, encodeFrame } from '../../src/rpc/frames.js'
+import { decodeBytesItemFrame, decodeFrame, decodeItemFrame, encodeFrame } from '../../src/rpc/frames.js'
 import type { Frame } from '../../src/rpc/frames.js'
 
 const join = (pieces: Uint8Array[]): Buffer => Buffer.concat(pieces)
@@ -62,6 +63,37 @@ describe('rpc frames', () => {
         assert.ok(f.i.bytes instanceof Uint8ArrayList, `${size} cut at ${cuts.join(',')}`)
         assert.ok(Buffer.from(f.i.bytes.subarray()).equals(bytes))
         for (const piece of f.i.bytes) assert.equal(piece.buffer, whole.buffer, 'a view of what arrived, not a copy')
+      }
+    }
+  })
+
+  it('decodes a bytes item off a stream of bytes as the pieces it arrived in (a shard read block by block)', () => {
+    for (const size of [4096, 70_000, 256 * 1024 + 3]) {
+      const bytes = new Uint8Array(randomBytes(size))
+      const whole = join(encodeFrame({ i: bytes }))
+      for (const cuts of [[], [1], [2, 4], [whole.length - size], [whole.length - size + 1, whole.length - 5]]) {
+        const list = new Uint8ArrayList()
+        let from = 0
+        for (const cut of [...cuts, whole.length]) { list.append(whole.subarray(from, cut)); from = cut }
+        const f = decodeBytesItemFrame(list) as { i: Uint8ArrayList }
+        assert.ok(f.i instanceof Uint8ArrayList, `${size} cut at ${cuts.join(',')}`)
+        // a block stream's reader (a sink's handler) gets such an item whole
+        assert.ok(Buffer.from(decodeItemFrame(list).i as Uint8Array).equals(bytes))
+        assert.ok(Buffer.from(f.i.subarray()).equals(bytes))
+        for (const piece of f.i) assert.equal(piece.buffer, whole.buffer, 'a view of what arrived, not a copy')
+      }
+    }
+    // a bytes item cut short is no bytes item: CBOR says what is wrong
+    const whole = join(encodeFrame({ i: new Uint8Array(randomBytes(8192)) }))
+    assert.throws(() => decodeBytesItemFrame(new Uint8ArrayList(whole.subarray(0, whole.length - 1))))
+  })
+
+  it('encodes a block relayed in its pieces as the CBOR of the joined block', () => {
+    for (const size of [10, 4096, 300_000]) {
+      const bytes = new Uint8Array(randomBytes(size))
+      const pieces = new Uint8ArrayList(bytes.subarray(0, 3), bytes.subarray(3, size >> 1), bytes.subarray(size >> 1))
+      for (const [relayed, joined] of [[{ i: pieces }, { i: bytes }], [{ i: { cid: 'bafy', bytes: pieces } }, { i: { cid: 'bafy', bytes } }]] as Array<[Frame, Frame]>) {
+        assert.deepEqual(join(encodeFrame(relayed)), Buffer.from(encode(joined)), `${size} bytes`)
       }
     }
   })

@@ -89,9 +89,14 @@ export function shardFetcher (ctx: ErasureContext, states: readonly ShardState[]
         onProgress?.(bytes.byteLength)
         const len = ref.blocks[out.length]?.[1]
         // a block of the wrong length is handed back as it is: the reconstructor calls it corrupt
-        if (slot == null || bytes.byteLength !== len) out.push(bytes)
+        if (slot == null || bytes.byteLength !== len) out.push(bytes instanceof Uint8Array ? bytes : bytes.subarray())
         else {
-          copyInto(slot, bytes, offset)
+          // a remote block's pieces go straight to the slot: never joined first
+          let at = offset
+          for (const piece of bytes instanceof Uint8Array ? [bytes] : bytes) {
+            copyInto(slot, piece, at)
+            at += piece.byteLength
+          }
           out.push(slot.subarray(offset, offset + len))
         }
         offset += len ?? 0
