@@ -27,6 +27,7 @@ import { erasureStatus } from './erasure/status-info.js'
 import { unpinErasureFile } from './erasure/unpin.js'
 import { eachLimit } from '../common/map-limit.js'
 import type { Codec } from '../erasure/codec.js'
+import { StripeReserve } from '../erasure/stripe-reserve.js'
 import { withTimeout } from '../common/signal.js'
 
 export const FOLLOWER_ERROR = 'this peer is configured to be in follower mode. Write operations are disabled'
@@ -99,6 +100,7 @@ export class Cluster implements ClusterAPI {
       tracker: init.tracker,
       monitor: init.monitor,
       codec: init.codec,
+      stripeReserve: new StripeReserve(),
       logger: init.logger,
       peerset: () => this.peerset(),
       ranking: exclude => init.ranking(exclude),
@@ -132,6 +134,7 @@ export class Cluster implements ClusterAPI {
     this.ecAutoRepair.stop()
     this.stopped.abort()
     for (const t of this.timers) clearInterval(t)
+    this.erasure.stripeReserve?.clear()
   }
 
   private async recoverLocal (): Promise<void> {

@@ -13,10 +13,17 @@
 // when its operation ends (`release`). A SharedArrayBuffer cannot be freed that way; it is
 // left to the collector.
 //
+// A daemon's reads hand their buffers to its StripeReserve (stripe-reserve.ts) instead, when
+// they are given one: the next read of stripes of the same size takes them from there, and the
+// reserve frees them soon after.
+//
 // A pool of shared buffers (SharedArrayBuffer) serves a caller that reuses a stripe's memory
 // while views of it are still out (the add: a shard's slot is refilled only once that shard is
 // stored, see add-stripes.ts): the codec's worker codes such a buffer in place instead of taking
 // it over, so no view of it is ever detached.
+
+import { freeNow } from './stripe-reserve.js'
+import type { StripeReserve } from './stripe-reserve.js'
 
 type StripeMemory = ArrayBuffer | SharedArrayBuffer
 
@@ -25,22 +32,25 @@ export interface StripeBuffersOptions {
   shared?: boolean
   /** how many spare buffers are kept (default 1): the largest */
   keep?: number
+  /** where buffers come from before new ones are made, and go when the operation ends (ArrayBuffers only) */
+  reserve?: StripeReserve
 }
 
 /** Frees an ArrayBuffer's memory now (it becomes detached); a SharedArrayBuffer is left to the collector. */
 function free (buffer: StripeMemory): void {
-  const b = buffer as ArrayBuffer & { detached?: boolean, transfer?: (length: number) => ArrayBuffer }
-  if (buffer instanceof ArrayBuffer && b.detached !== true && typeof b.transfer === 'function') b.transfer(0)
+  if (buffer instanceof ArrayBuffer) freeNow(buffer)
 }
 
 export class StripeBuffers {
   private spares: StripeMemory[] = []
   private readonly shared: boolean
   private readonly keep: number
+  private readonly reserve?: StripeReserve
 
   constructor (opts: StripeBuffersOptions = {}) {
     this.shared = opts.shared === true
     this.keep = opts.keep ?? 1
+    this.reserve = this.shared ? undefined : opts.reserve
   }
 
   /** Bytes held in spare buffers. */
@@ -49,12 +59,15 @@ export class StripeBuffers {
   }
 
   /**
-   * A buffer of `bytes` bytes: a spare of that size when there is one (it still holds an
-   * earlier stripe's bytes: callers zero what they rely on), else a new, zeroed one.
+   * A buffer of `bytes` bytes: a spare of that size when there is one, or one of the reserve's
+   * (either still holds an earlier stripe's bytes: callers zero what they rely on), else a new,
+   * zeroed one.
    */
   take (bytes: number): Uint8Array {
     const i = this.spares.findIndex(b => b.byteLength === bytes)
     if (i >= 0) return new Uint8Array(this.spares.splice(i, 1)[0])
+    const kept = this.reserve?.take(bytes)
+    if (kept != null) return new Uint8Array(kept)
     return this.shared ? new Uint8Array(new SharedArrayBuffer(bytes)) : new Uint8Array(bytes)
   }
 
@@ -72,8 +85,14 @@ export class StripeBuffers {
     for (const dropped of this.spares.splice(this.keep)) free(dropped)
   }
 
-  /** The operation is over and no view of a spare is in use: their memory goes back now. */
+  /**
+   * The operation is over and no view of a spare is in use: they go to the reserve, or their
+   * memory goes back now.
+   */
   release (): void {
-    for (const b of this.spares.splice(0)) free(b)
+    for (const b of this.spares.splice(0)) {
+      if (this.reserve != null && b instanceof ArrayBuffer) this.reserve.keep(b)
+      else free(b)
+    }
   }
 }

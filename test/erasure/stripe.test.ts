@@ -6,6 +6,7 @@ import {
   StripeBuffers, StripeBuilder, buildStripes, encodeStripe, decodeShardNode, WasmCodec, ErasureParamsError, verifyBlock
 } from '../../src/erasure/index.js'
 import type { RawBlock, Stripe } from '../../src/erasure/index.js'
+import { StripeReserve } from '../../src/erasure/stripe-reserve.js'
 import { leaves, concat, rawBlock, NONCE } from './helpers.js'
 
 const K = 1024
@@ -249,5 +250,60 @@ describe('StripeBuffers', () => {
     shared.release()
     assert.equal(shared.spareBytes, 0)
     assert.equal(s.byteLength, 6 * K)
+  })
+
+  it('with a reserve, release keeps the spares for the next operation of the same stripe size', () => {
+    const reserve = new StripeReserve()
+    const first = new StripeBuffers({ keep: 2, reserve })
+    const [a, b] = [first.take(6 * K), first.take(6 * K)]
+    a.fill(7)
+    first.give(a.buffer)
+    first.give(b.buffer)
+    first.release()
+    assert.equal(a.buffer.byteLength, 6 * K) // kept, not freed
+    assert.equal(reserve.bytes, 12 * K)
+    const next = new StripeBuffers({ keep: 2, reserve })
+    const again = next.take(6 * K)
+    assert.ok(again.buffer === a.buffer || again.buffer === b.buffer)
+    assert.equal(next.take(6 * K).buffer, again.buffer === a.buffer ? b.buffer : a.buffer)
+    assert.equal(reserve.bytes, 0)
+    reserve.clear()
+  })
+})
+
+describe('StripeReserve', () => {
+  it('frees what it keeps when asked for another size: a read never holds kept buffers beside its own', () => {
+    const reserve = new StripeReserve()
+    const [a, b] = [new ArrayBuffer(6 * K), new ArrayBuffer(6 * K)]
+    reserve.keep(a)
+    reserve.keep(b)
+    assert.equal(reserve.take(9 * K), undefined)
+    assert.equal(reserve.bytes, 0)
+    assert.equal(a.byteLength, 0)
+    assert.equal(b.byteLength, 0)
+  })
+
+  it('keeps the newest buffers up to its maximum and frees the others', () => {
+    const reserve = new StripeReserve({ maxBuffers: 2 })
+    const [a, b, c] = [new ArrayBuffer(K), new ArrayBuffer(K), new ArrayBuffer(K)]
+    reserve.keep(a)
+    reserve.keep(b)
+    reserve.keep(b) // kept once
+    reserve.keep(c)
+    assert.equal(a.byteLength, 0)
+    assert.equal(reserve.bytes, 2 * K)
+    assert.deepEqual(new Set([reserve.take(K), reserve.take(K)]), new Set([b, c]))
+    reserve.clear()
+  })
+
+  it('frees what it keeps once no read took it for its keep time', async () => {
+    const reserve = new StripeReserve({ keepMs: 50 })
+    const a = new ArrayBuffer(4 * K)
+    reserve.keep(a)
+    await new Promise(resolve => setTimeout(resolve, 20))
+    assert.equal(a.byteLength, 4 * K)
+    await new Promise(resolve => setTimeout(resolve, 80))
+    assert.equal(a.byteLength, 0)
+    assert.equal(reserve.bytes, 0)
   })
 })

@@ -4,6 +4,7 @@
 import type { Logger } from 'pino'
 import type { Pin } from '../../api/types.js'
 import type { Codec } from '../../erasure/codec.js'
+import type { StripeReserve } from '../../erasure/stripe-reserve.js'
 import type { IpfsConnector } from '../../ipfs/connector.js'
 import type { ClusterConfig } from '../config.js'
 import type { Consensus, Monitor, RemotePeers, Signalled, Tracker } from '../components.js'
@@ -17,6 +18,8 @@ export interface ErasureContext {
   tracker: Tracker
   monitor: Monitor
   codec: Codec
+  /** stripe buffers kept from one read (ecget, ecrecovery) for the next; none: each read makes its own */
+  stripeReserve?: StripeReserve
   logger: Logger
   /** live peers (self included), sorted */
   peerset: () => string[]

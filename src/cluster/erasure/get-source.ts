@@ -8,7 +8,8 @@
 // alone from its holder, or through its stripe when that fails (at most two stripes are then in
 // memory). Every stripe, healthy or rebuilt, is laid out in one of two stripe
 // buffers that the walk's stripes take in turn (a healthy stripe's holds its data shards only),
-// freed when the walk ends (`release`): blocks are copied there as they arrive, so the
+// handed to the daemon's stripe reserve when the walk ends (`release`), which keeps them for
+// the next read a short while: blocks are copied there as they arrive, so the
 // buffers they came in die young instead of piling up for a stripe's time (held, they were
 // promoted and cost the API peer a full collection every few tens of MiB). So a leaf is a view
 // of a buffer a later stripe reuses: `block` hands out views, valid until the next call;
@@ -62,7 +63,7 @@ export class StripeBlockSource {
   readonly visited = new Set<number>()
   private current?: { index: number, blocks: Map<string, Uint8Array>, read: StripeRead }
   /** the stripe buffers: the current stripe's, and the spare the next stripe takes */
-  readonly buffers = new StripeBuffers({ keep: 2 })
+  readonly buffers: StripeBuffers
   /** holders this walk hedged against (read last from then on) */
   readonly hedge: HedgeMemory
   /** The next stripe, read while the current one is handed out (healthy stripes only). */
@@ -75,6 +76,7 @@ export class StripeBlockSource {
   constructor (init: StripeBlockSourceInit) {
     this.init = init
     this.hedge = init.hedge ?? new HedgeMemory()
+    this.buffers = new StripeBuffers({ keep: 2, reserve: init.ctx.stripeReserve })
     init.manifest.stripes.forEach((s, stripe) => s.data.forEach((shard, i) => {
       for (const [cid] of shard.blocks) {
         const k = keyOf(cid)
@@ -188,8 +190,8 @@ export class StripeBlockSource {
 
   /**
    * The walk is over and every block it handed out was consumed: waits for the last
-   * onStripeDone, and the stripe buffers' memory goes back now (a stripe still read ahead keeps
-   * its own until it settles).
+   * onStripeDone, and the stripe buffers go to the reserve, or their memory goes back now (a
+   * stripe still read ahead keeps its own until it settles).
    */
   async release (): Promise<void> {
     await this.finish()

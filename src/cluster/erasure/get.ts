@@ -112,7 +112,7 @@ export async function ecGet (ctx: ErasureContext, cid: string, opts: EcGetOption
 
   async function * body (): AsyncGenerator<Uint8Array> {
     yield * exportBody(root, source, signal)
-    // every chunk was written out: the walk's stripe buffers are freed
+    // every chunk was written out: the walk's stripe buffers go to the reserve (or are freed)
     await source.release()
     // stripes the walk never read (their leaves also appear earlier in the file) are
     // repaired here if cluster state says they lost shards

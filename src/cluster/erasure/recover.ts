@@ -32,7 +32,7 @@ export interface RepairRun {
 }
 
 export function newRepairRun (ctx: ErasureContext, load: Map<string, number> = new Map()): RepairRun {
-  return { statuses: new HolderStatus(ctx, { bulk: true }), load, buffers: new StripeBuffers(), hedge: new HedgeMemory() }
+  return { statuses: new HolderStatus(ctx, { bulk: true }), load, buffers: new StripeBuffers({ reserve: ctx.stripeReserve }), hedge: new HedgeMemory() }
 }
 
 /** Finds and repairs the lost shards (and tree copies) of one file. Errors end up in the report. */
