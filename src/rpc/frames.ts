@@ -40,7 +40,7 @@ export function encodeFrame (f: Frame): Uint8Array[] {
   const clean: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(f)) if (v !== undefined) clean[k] = stripUndefined(v)
   const spliced = splice(clean)
-  if (spliced == null) return [encode(joined(clean))]
+  if (spliced == null) return [encode(clean)]
   // the placeholder is the encoding's last byte (a map's keys are sorted shortest first, and
   // 'bytes' is longer than 'cid'): it becomes the real byte string's header
   const head = encode(spliced.head)
@@ -56,16 +56,14 @@ function splice (clean: Record<string, unknown>): { head: Record<string, unknown
   if (keys.length !== 1 || (keys[0] !== 'i' && keys[0] !== 'r')) return undefined
   const key = keys[0]
   const v = clean[key]
-  if (isBytes(v)) return v.byteLength >= SPLICE_BYTES ? { head: { [key]: EMPTY }, bytes: v } : undefined
-  if (isBlock(v) && v.bytes.byteLength >= SPLICE_BYTES) return { head: { [key]: { cid: v.cid, bytes: EMPTY } }, bytes: v.bytes }
+  // bytes in pieces (a block relayed as it arrived, see decodeItemFrame) are spliced whatever
+  // their size: CBOR encodes a Uint8Array only
+  if (isBytes(v)) return v.byteLength >= SPLICE_BYTES || isUint8ArrayList(v) ? { head: { [key]: EMPTY }, bytes: v } : undefined
+  if (isBlock(v) && (v.bytes.byteLength >= SPLICE_BYTES || isUint8ArrayList(v.bytes))) return { head: { [key]: { cid: v.cid, bytes: EMPTY } }, bytes: v.bytes }
   return undefined
 }
 
-/**
- * The frame with a block's bytes that are pieces (a block relayed as it arrived, see
- * decodeItemFrame) joined: CBOR encodes a Uint8Array only. Only a block too small to splice
- * gets here.
- */
+/** The frame with a block's bytes that are pieces joined, for CBOR to encode whole. */
 function joined (clean: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(clean)) {
