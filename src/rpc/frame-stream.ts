@@ -35,6 +35,13 @@ export class FrameStream {
   private pausing = false
   private error?: Error
   private wake?: () => void
+  /**
+   * Buffered bytes the frame the reader waits for needs (its prefix and body), once its
+   * prefix has arrived; 0 when it waits for none. The reader is woken when they are all there,
+   * not for every message: a 256 KiB block arrives in four or five messages of the muxer, and
+   * each wake-up was a promise and an abort listener added and removed for nothing.
+   */
+  private needed = 0
 
   constructor (stream: any, maxFrameBytes: number) {
     this.stream = stream
@@ -42,6 +49,9 @@ export class FrameStream {
     // data that arrived before this listener (after protocol negotiation) is dispatched to it
     stream.addEventListener('message', (evt: any) => {
       this.buffer.append(evt.data)
+      // the frame the reader waits for is not whole yet: neither pausing (it needs these
+      // bytes) nor waking it
+      if (this.buffer.byteLength < this.needed) return
       // paused after the current dispatch: a pause from inside the dispatch that resume() makes
       // would be undone by the window update resume() sends right after it
       if (this.buffer.byteLength > HIGH_WATER && !this.pausing) {
@@ -115,7 +125,11 @@ export class FrameStream {
       throw err
     }
     if (length > this.maxFrameBytes) throw new FrameTooLargeError(length, this.maxFrameBytes)
-    if (this.buffer.byteLength < prefix + length) return undefined
+    if (this.buffer.byteLength < prefix + length) {
+      this.needed = prefix + length
+      return undefined
+    }
+    this.needed = 0
     const frame = this.buffer.sublist(prefix, prefix + length)
     this.buffer.consume(prefix + length)
     return frame

@@ -1,6 +1,8 @@
 // The embedded node's Helia is built from Helia's node class loaded beside the `helia` entry
 // point (src/ipfs/embedded/helia-node.ts): it must still be the class createHeliaLight builds,
-// so a Helia upgrade that moves or renames it fails here, by name, before any daemon does.
+// so a Helia upgrade that moves or renames it, or drops the node's list of block brokers (the
+// connector announces the blocks it stores itself to them), fails here, by name, before any
+// daemon does.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
@@ -11,7 +13,7 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import * as json from 'multiformats/codecs/json'
 import { sha256, sha512 } from 'multiformats/hashes/sha2'
-import { createHeliaNode, heliaModuleUrl } from '../../src/ipfs/embedded/helia-node.js'
+import { blockAnnouncer, createHeliaNode, heliaModuleUrl } from '../../src/ipfs/embedded/helia-node.js'
 import { SizedBlockstore } from '../../src/ipfs/embedded/sized-blockstore.js'
 import { LevelStore } from '../../src/datastore/level-store.js'
 
@@ -25,6 +27,10 @@ test('Helia\'s node class loads from the installed helia package and makes a wor
   const node = await createHeliaNode({ blockstore, datastore, codecs: [json], hashers: [sha512] })
   assert.equal(node.info.name, 'helia')
   assert.match(node.info.version, /^\d+\.\d+\.\d+/)
+  // a block broker, as bitswap is added (withBitswap): blocks the connector stores itself are
+  // announced to it as Helia's own put announces them
+  const announced: string[] = []
+  node.addBlockBroker({ name: 'probe', announce: async (c: CID) => { announced.push(c.toString()) } } as any)
   await node.start()
   try {
     const bytes = new TextEncoder().encode('embedded node')
@@ -33,6 +39,9 @@ test('Helia\'s node class loads from the installed helia package and makes a wor
     assert.equal(await node.blockstore.has(cid), true, 'the node stores through its blockstore')
     assert.equal(await blockstore.has(cid), true, 'into the blockstore it was given')
     assert.equal(typeof node.pins.add, 'function')
+    assert.deepEqual(announced, [cid.toString()], 'Helia\'s put announces a new block to the brokers')
+    await blockAnnouncer(node)(cid)
+    assert.deepEqual(announced, [cid.toString(), cid.toString()], 'so does the announcer taken from the node')
   } finally {
     await node.stop()
     await datastore.close()

@@ -130,6 +130,12 @@ describe('SizedBlockstore', () => {
         assert.ok(back.equals(b.bytes), `cut at ${cuts.join(',')}`)
       }
       assert.equal(store.repoSize - before, 4 * 262_144)
+      // store() says whether it wrote: a block already held is neither written nor counted again
+      const again = await block(20, 262_144)
+      assert.equal(await store.store(again.cid, again.bytes), false)
+      const fresh = await block(30, 1000)
+      assert.equal(await store.store(fresh.cid, new Uint8ArrayList(fresh.bytes.subarray(0, 10), fresh.bytes.subarray(10))), true)
+      assert.equal(store.repoSize - before, 4 * 262_144 + 1000)
       await store.close()
     })
 

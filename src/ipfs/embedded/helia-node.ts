@@ -9,6 +9,8 @@
 // version as package-lock.json pins; an upgrade that moves it fails every daemon's start, and
 // test/ipfs/helia-node.test.ts checks that the node is built so).
 import type { Helia } from 'helia'
+import type { AbortOptions } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
 import type { Blockstore } from 'interface-blockstore'
 import type { Datastore } from 'interface-datastore'
 import type { BlockCodec } from 'multiformats/codecs/interface'
@@ -45,4 +47,21 @@ export async function createHeliaNode (init: HeliaNodeInit): Promise<Helia> {
   heliaClass ??= loadHeliaClass()
   const { Helia, name, version } = await heliaClass
   return new Helia({ name, version, routers: [], ...init })
+}
+
+/** What a block broker (bitswap) is told when a block is stored: peers that want it are sent it. */
+export type AnnounceBlock = (cid: CID, options?: AbortOptions) => Promise<void>
+
+/**
+ * The announcement Helia's own block put makes to every block broker of a started node (its
+ * `blockBrokers`, a field of the node class, not of the Helia interface: a Helia upgrade that
+ * drops it fails every daemon's start here, and test/ipfs/helia-node.test.ts by name).
+ */
+export function blockAnnouncer (helia: Helia): AnnounceBlock {
+  const brokers = (helia as unknown as { blockBrokers?: unknown }).blockBrokers
+  if (!Array.isArray(brokers)) throw new Error(`${heliaModuleUrl('./helia.js')}: the node no longer lists its block brokers`)
+  const announcing = brokers as Array<{ announce?: AnnounceBlock }>
+  return async (cid, options) => {
+    for (const broker of announcing) await broker.announce?.(cid, options)
+  }
 }

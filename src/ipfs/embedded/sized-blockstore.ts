@@ -19,6 +19,7 @@
 import { mkdir, rename } from 'node:fs/promises'
 import { close, closeSync, existsSync, fstatSync, open, openSync, readFile, readFileSync, readSync, readdirSync, renameSync, rmSync, stat, statSync, unlinkSync, writeFileSync, writev, writevSync } from 'node:fs'
 import { isUint8ArrayList } from 'uint8arraylist'
+import type { Uint8ArrayList } from 'uint8arraylist'
 import { join } from 'node:path'
 import { FsBlockstore } from 'blockstore-fs'
 import { NotFoundError } from 'interface-store'
@@ -191,15 +192,24 @@ export class SizedBlockstore extends FsBlockstore {
   }
 
   override async put (key: CID, val: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>, options?: AbortOptions): Promise<CID> {
-    // a block received from another peer comes as the pieces it arrived in (rpc/frames.ts)
-    if (isUint8ArrayList(val)) return await this.putPieces(key, [...val], options)
-    if (!(val instanceof Uint8Array)) return await super.put(key, val, options)
-    return await this.putPieces(key, [val], options)
+    if (!(val instanceof Uint8Array) && !isUint8ArrayList(val)) return await super.put(key, val, options)
+    await this.store(key, val, options)
+    return key
   }
 
-  /** Writes the block's file from its pieces, in order (one writev: they are never joined). */
-  private async putPieces (key: CID, pieces: Uint8Array[], options?: AbortOptions): Promise<CID> {
-    if (await this.has(key, options)) return key
+  /**
+   * Stores a block unless it is already here; whether it was written. A block received from
+   * another peer comes as the pieces it arrived in (rpc/frames.ts): they are written as they
+   * are, in order (one writev, never joined).
+   */
+  async store (key: CID, bytes: Uint8Array | Uint8ArrayList, options?: AbortOptions): Promise<boolean> {
+    if (await this.has(key, options)) return false
+    await this.putPieces(key, bytes instanceof Uint8Array ? [bytes] : [...bytes], options)
+    return true
+  }
+
+  /** Writes the block's file from its pieces, in order. */
+  private async putPieces (key: CID, pieces: Uint8Array[], options?: AbortOptions): Promise<void> {
     options?.signal?.throwIfAborted()
     const { dir, file } = this.layout.encode(key)
     const folder = join(this.path, dir)
@@ -228,7 +238,6 @@ export class SizedBlockstore extends FsBlockstore {
       throw new PutFailedError(String(err))
     }
     this.size += bytes
-    return key
   }
 
   override async * putMany (source: Iterable<{ cid: CID, bytes: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array> }> | AsyncIterable<{ cid: CID, bytes: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array> }>, options?: AbortOptions): AsyncGenerator<CID> {
