@@ -9,6 +9,7 @@
 import * as varint from 'uint8-varint'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { RpcError } from './frames.js'
+import { nextDrain } from '../host/stream-drain.js'
 
 /** unread bytes above which the stream is paused */
 const HIGH_WATER = 1024 * 1024
@@ -143,29 +144,6 @@ export class FrameStream {
     opts.signal?.throwIfAborted()
     const length = pieces.reduce((n, p) => n + p.byteLength, 0)
     const sent = this.stream.send(new Uint8ArrayList(varint.encode(length), ...pieces))
-    if (!(sent as boolean)) await this.drained(opts.signal)
-  }
-
-  /**
-   * The stream's next 'drain'. Not stream.onDrain(): its promise is never renewed once
-   * resolved, so it waits only the first time and every later write would pile up unsent in
-   * the stream's write buffer (a whole add's blocks held in memory).
-   */
-  private async drained (signal?: AbortSignal): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      const done = (err?: Error): void => {
-        this.stream.removeEventListener('drain', onDrain)
-        this.stream.removeEventListener('close', onClose)
-        signal?.removeEventListener('abort', onAbort)
-        if (err == null) resolve()
-        else reject(err)
-      }
-      const onDrain = (): void => { done() }
-      const onClose = (evt: any): void => { done(evt.error ?? new StreamEndedError('before the frame was sent')) }
-      const onAbort = (): void => { done(signal?.reason) }
-      this.stream.addEventListener('drain', onDrain)
-      this.stream.addEventListener('close', onClose)
-      signal?.addEventListener('abort', onAbort)
-    })
+    if (!(sent as boolean)) await nextDrain(this.stream, () => new StreamEndedError('before the frame was sent'), opts.signal)
   }
 }

@@ -7,6 +7,7 @@ import { noise } from '@libp2p/noise'
 import type { ICryptoInterface } from '@libp2p/noise'
 import { yamux } from '@libp2p/yamux'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { nextDrain } from '../../src/host/stream-drain.js'
 
 const ECHO = '/test/echo/1.0.0'
 
@@ -22,7 +23,7 @@ export async function echoHost (opts: { protector?: (components: any) => Connect
   })
   await node.handle(ECHO, async (stream: any) => {
     for await (const chunk of stream) {
-      if (!(stream.send(chunk) as boolean)) await stream.onDrain()
+      if (!(stream.send(chunk) as boolean)) await nextDrain(stream, () => new Error('echo stream closed'))
     }
     await stream.close()
   })
@@ -35,7 +36,7 @@ export async function echo (from: Libp2p, to: Libp2p, bytes: Uint8Array, write =
   const back: Buffer[] = []
   const reading = (async () => { for await (const c of stream) back.push(Buffer.from(c.subarray())) })()
   for (let at = 0; at < bytes.length; at += write) {
-    if (!(stream.send(bytes.subarray(at, at + write)) as boolean)) await stream.onDrain()
+    if (!(stream.send(bytes.subarray(at, at + write)) as boolean)) await nextDrain(stream, () => new Error('echo stream closed'))
   }
   await stream.close()
   await reading

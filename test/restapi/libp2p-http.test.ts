@@ -11,6 +11,8 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { startLibp2pHttpDaemon } from '../harness/libp2p-http.js'
 import type { DaemonHandle } from '../harness/daemon.js'
 import { basic } from './http.js'
+import { StreamSocket } from '../../src/restapi/common/libp2p-http.js'
+import { once } from 'node:events'
 
 interface RawResponse {
   status: number
@@ -72,5 +74,57 @@ describe('REST API over libp2p-HTTP', { timeout: 300_000 }, () => {
     assert.equal(r.headers.trailer, 'X-Stream-Error')
     assert.match(r.body, new RegExp(d.peerId))
     assert.match(r.body, /X-Stream-Error: \r\n/)
+  })
+})
+
+describe('StreamSocket (a libp2p stream as node:http\'s socket)', { timeout: 120_000 }, () => {
+  const CHUNK = 256 * 1024
+
+  /** Writes chunks until the socket holds them for `quietMs` (backpressure) or `cap` bytes went in; the bytes it took. */
+  async function writeUntilHeld (socket: StreamSocket, cap: number, quietMs: number): Promise<number> {
+    let taken = 0
+    while (taken < cap) {
+      taken += CHUNK
+      if (!socket.write(Buffer.alloc(CHUNK, 1))) {
+        const drained = await Promise.race([once(socket, 'drain').then(() => true), new Promise(resolve => setTimeout(resolve, quietMs, false))])
+        if (drained !== true) return taken
+      }
+    }
+    return taken
+  }
+
+  it('holds writes while the remote reads nothing, after as before the first drain', async () => {
+    const nodes = await Promise.all([0, 1].map(async () => await createLibp2p({
+      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()]
+    })))
+    try {
+      const [client, server] = nodes
+      let remote: any
+      const opened = new Promise<void>(resolve => {
+        void server.handle('/test/sink', (stream: any) => { stream.pause(); remote = stream; resolve() })
+      })
+      const stream = await client.dialProtocol(server.getMultiaddrs()[0], '/test/sink')
+      const socket = new StreamSocket(stream, 'server')
+      socket.on('error', () => {})
+      await opened
+      // the remote reads nothing: the socket takes what the muxer's window allows, then holds
+      const first = await writeUntilHeld(socket, 96 * 1024 * 1024, 1500)
+      assert.ok(first < 48 * 1024 * 1024, `took ${first} bytes the remote never read`)
+      // the remote reads a while (the stream drains), then stops again
+      const read = (async () => { for await (const _ of remote) { /* dropped */ } })()
+      remote.resume()
+      await once(socket, 'drain')
+      remote.pause()
+      await new Promise(resolve => setTimeout(resolve, 500))
+      // before, only the first wait for a drain held (libp2p's onDrain() promise is never
+      // renewed): from here every write was taken at once and piled up in the stream's buffer
+      const second = await writeUntilHeld(socket, 96 * 1024 * 1024, 1500)
+      assert.ok(second < 48 * 1024 * 1024, `took ${second} more bytes the remote never read`)
+      socket.destroy()
+      remote.abort(new Error('done'))
+      await read.catch(() => {})
+    } finally {
+      await Promise.all(nodes.map(async n => { await n.stop() }))
+    }
   })
 })

@@ -12,6 +12,7 @@ import { tcp } from '@libp2p/tcp'
 import { noise } from '@libp2p/noise'
 import { yamux } from '@libp2p/yamux'
 import { noiseCrypto } from '../../host/noise-crypto.js'
+import { nextDrain } from '../../host/stream-drain.js'
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import type { Logger } from 'pino'
 import type { HttpApiConfig } from './config.js'
@@ -51,7 +52,7 @@ export class StreamSocket extends Duplex {
   override _write (chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     try {
       if (this.stream.send(chunk)) cb()
-      else this.stream.onDrain().then(() => cb(), cb)
+      else nextDrain(this.stream, () => new Error('the libp2p stream closed')).then(() => cb(), cb)
     } catch (err: any) {
       cb(err)
     }
