@@ -59,7 +59,8 @@ export class FrameStream {
         this.pausing = true
         queueMicrotask(() => {
           this.pausing = false
-          if (this.buffer.byteLength > HIGH_WATER && stream.readStatus === 'readable') stream.pause()
+          // not if the reader came meanwhile for a frame still incomplete: it waits for these bytes
+          if (this.buffer.byteLength > HIGH_WATER && this.buffer.byteLength >= this.needed && stream.readStatus === 'readable') stream.pause()
         })
       }
       this.wakeReader()
