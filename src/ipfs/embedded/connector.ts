@@ -292,11 +292,6 @@ export class EmbeddedIpfs implements IpfsConnector {
       direction: c.direction
     }))
   }
-
-  /** The Helia node, for the IPFS proxy and the erasure reader (block-level access). */
-  get heliaNode (): Helia {
-    return this.node
-  }
 }
 
 function typeOfDepth (depth: number): 'recursive' | 'direct' {
