@@ -40,3 +40,18 @@ export function copyInto (dst: Uint8Array, src: Uint8Array, at: number): void {
     dst.set(staged, at + off)
   }
 }
+
+/**
+ * Copies bytes given whole or as the pieces they arrived in (a Uint8ArrayList) into `dst` at
+ * `at`, one after the other, never joined first (copyInto for each piece).
+ */
+export function copyPiecesInto (dst: Uint8Array, bytes: Uint8Array | Iterable<Uint8Array>, at: number): void {
+  if (bytes instanceof Uint8Array) {
+    copyInto(dst, bytes, at)
+    return
+  }
+  for (const piece of bytes) {
+    copyInto(dst, piece, at)
+    at += piece.byteLength
+  }
+}

@@ -8,21 +8,12 @@
 // (hashing, key agreement) is noise's default.
 import { defaultCrypto } from '@libp2p/noise/crypto'
 import type { ICryptoInterface } from '@libp2p/noise'
-import type { Uint8ArrayList } from 'uint8arraylist'
-import { copyInto } from '../common/copy-into.js'
+import { copyPiecesInto } from '../common/copy-into.js'
 import { sodium } from './sodium.js'
 import type { Sodium } from './sodium.js'
 
 const TAG_BYTES = 16
 
-/** Copies the pieces of `list` into `out` (at least as long); a piece that is already there stays. */
-function gather (list: Uint8ArrayList, out: Uint8Array): void {
-  let at = 0
-  for (const piece of list) {
-    copyInto(out, piece, at)
-    at += piece.byteLength
-  }
-}
 
 function sodiumCrypto (s: Sodium): ICryptoInterface {
   return {
@@ -35,7 +26,7 @@ function sodiumCrypto (s: Sodium): ICryptoInterface {
       if (plaintext instanceof Uint8Array) {
         message = plaintext
       } else {
-        gather(plaintext, body)
+        copyPiecesInto(body, plaintext, 0)
         message = body // encrypted in place
       }
       s.crypto_aead_chacha20poly1305_ietf_encrypt_detached(body, out.subarray(length), message, ad, null, nonce, k)
@@ -54,7 +45,7 @@ function sodiumCrypto (s: Sodium): ICryptoInterface {
       } else {
         // noise hands every message as a list, and `dst` as its body: a view of the one piece
         // it is in, or those pieces joined when the message straddled two socket reads
-        gather(ciphertext.sublist(0, length), out)
+        copyPiecesInto(out, ciphertext.sublist(0, length), 0)
         body = out
         tag = ciphertext.subarray(length)
       }

@@ -18,7 +18,7 @@ import { localBlocks } from '../../ipfs/local-blocks.js'
 import { withProgressTimeout } from '../../ipfs/timeouts.js'
 import { firstOf, sharedHedgeMemory } from './hedge.js'
 import type { HedgeMemory } from './hedge.js'
-import { copyInto } from '../../common/copy-into.js'
+import { copyPiecesInto } from '../../common/copy-into.js'
 
 /** One block must arrive within this time; a holder that takes longer counts as failed. */
 const BLOCK_TIMEOUT = 60_000
@@ -92,11 +92,7 @@ export function shardFetcher (ctx: ErasureContext, states: readonly ShardState[]
         if (slot == null || bytes.byteLength !== len) out.push(bytes instanceof Uint8Array ? bytes : bytes.subarray())
         else {
           // a remote block's pieces go straight to the slot: never joined first
-          let at = offset
-          for (const piece of bytes instanceof Uint8Array ? [bytes] : bytes) {
-            copyInto(slot, piece, at)
-            at += piece.byteLength
-          }
+          copyPiecesInto(slot, bytes, offset)
           out.push(slot.subarray(offset, offset + len))
         }
         offset += len ?? 0
