@@ -130,6 +130,23 @@ describe('SizedBlockstore', () => {
         assert.ok(back.equals(b.bytes), `cut at ${cuts.join(',')}`)
       }
       assert.equal(store.repoSize - before, 4 * 262_144)
+      // blocks pass through one reused staging buffer when they fit: each kept its own bytes
+      for (const i of [0, 1, 2, 3]) {
+        const b = await block(20 + i, 262_144)
+        const chunks: Uint8Array[] = []
+        for await (const c of store.get(b.cid)) chunks.push(c)
+        assert.ok(Buffer.concat(chunks).equals(b.bytes), `block ${i} read again`)
+      }
+      // the staging buffer's size (1 MiB) and past it: written from the pieces themselves
+      for (const size of [1024 * 1024, 1024 * 1024 + 1]) {
+        const b = await block(40, size)
+        await store.put(b.cid, new Uint8ArrayList(b.bytes.subarray(0, 7), b.bytes.subarray(7)))
+        const chunks: Uint8Array[] = []
+        for await (const c of store.get(b.cid)) chunks.push(c)
+        assert.ok(Buffer.concat(chunks).equals(b.bytes), `${size} bytes`)
+        await store.delete(b.cid)
+      }
+      assert.equal(store.repoSize - before, 4 * 262_144)
       // store() says whether it wrote: a block already held is neither written nor counted again
       const again = await block(20, 262_144)
       assert.equal(await store.store(again.cid, again.bytes), false)
