@@ -13,7 +13,8 @@ import type { Target } from './target.js'
 import { sendRequest } from './transport.js'
 import type { RequestSpec, TransportOptions } from './transport.js'
 import { decodeResponse, decodeStream } from './response.js'
-import { encodeMultipart, newBoundary, prepareSources } from './multipart.js'
+import { FILE_READ_BYTES, encodeMultipart, newBoundary, prepareSources } from './multipart.js'
+import { ReadBuffers } from './read-buffers.js'
 import type { AddSource } from './multipart.js'
 import { escapePath, toIpfsPath } from './ipfspath.js'
 
@@ -231,11 +232,13 @@ export class Client {
     const query = addParamsToQuery({ ...params, stream_channels: true }).toString()
     const res = await this.request(() => {
       const boundary = newBoundary()
+      const buffers = new ReadBuffers(FILE_READ_BYTES)
       return {
         method: 'POST',
         path: `/add?${query}`,
         headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` },
-        body: encodeMultipart(sources, boundary, { hidden: params.hidden, onData: o.onData, signal: o.signal }),
+        body: encodeMultipart(sources, boundary, { hidden: params.hidden, onData: o.onData, signal: o.signal, buffers }),
+        onWritten: chunk => { buffers.release(chunk) },
         signal: o.signal
       }
     })

@@ -10,6 +10,7 @@ import path from 'node:path'
 import http from 'node:http'
 import https from 'node:https'
 import { ClientError } from './errors.js'
+import { ReadBuffers } from './read-buffers.js'
 
 /** One argument of `add`: a local path or an http(s) URL. */
 export type AddSource =
@@ -21,6 +22,8 @@ export interface EncodeOptions {
   /** called with the number of file-content bytes each time some are emitted */
   onData?: (n: number) => void
   signal?: AbortSignal
+  /** where file content is read into (default: a new buffer per read) */
+  buffers?: ReadBuffers
 }
 
 /** Go's url.QueryEscape: only A-Z a-z 0-9 - _ . ~ stay as they are, space becomes "+". */
@@ -145,14 +148,15 @@ function partHeader (boundary: string, first: boolean, part: Part): Buffer {
 }
 
 /** Bytes of a file read at once: a few of the importer's chunks, one socket write. */
-const FILE_READ_BYTES = 1 << 20
+export const FILE_READ_BYTES = 1 << 20
 
 /**
  * A file's bytes, read synchronously on the CLI's one thread: through a ReadStream every read
  * went to libuv's thread pool and back, and the command has nothing else to do meanwhile. Each
- * piece is a buffer of its own (the request may still hold the one before).
+ * piece is a buffer the request does not hold any more (read-buffers.ts).
  */
 async function * fileContent (p: string, opts: EncodeOptions): AsyncGenerator<Uint8Array> {
+  const buffers = opts.buffers ?? new ReadBuffers(FILE_READ_BYTES)
   let fd: number
   try {
     fd = openSync(p, 'r')
@@ -162,7 +166,7 @@ async function * fileContent (p: string, opts: EncodeOptions): AsyncGenerator<Ui
   try {
     while (true) {
       opts.signal?.throwIfAborted()
-      const buf = Buffer.allocUnsafe(FILE_READ_BYTES)
+      const buf = buffers.take()
       let n: number
       try {
         n = readSync(fd, buf, 0, buf.byteLength, null)

@@ -29,6 +29,13 @@ export interface RequestSpec {
   headers?: Record<string, string>
   /** body chunks; the request is sent with Transfer-Encoding: chunked */
   body?: AsyncIterable<Uint8Array>
+  /**
+   * Called with each body chunk whose memory the connection no longer needs (the socket's
+   * write finished: the kernel, or TLS, has the bytes), so that its buffer can be used again.
+   * Never over libp2p: there noise may still hold a chunk's bytes after its stream write
+   * finished.
+   */
+  onWritten?: (chunk: Uint8Array) => void
   signal?: AbortSignal
 }
 
@@ -129,7 +136,7 @@ export async function sendRequest (t: Target, opts: TransportOptions, spec: Requ
   })
   // The server may answer before the body is fully sent (/add streams results while files
   // are still uploading); the writer runs on its own and only records its failure.
-  const writing = writeBody(req, spec.body).catch((err) => {
+  const writing = writeBody(req, spec.body, t.kind === 'libp2p' ? undefined : spec.onWritten).catch((err) => {
     uploadError = err
     req.destroy(err)
   })
@@ -141,7 +148,7 @@ export async function sendRequest (t: Target, opts: TransportOptions, spec: Requ
   return res
 }
 
-async function writeBody (req: http.ClientRequest, body?: AsyncIterable<Uint8Array>): Promise<void> {
+async function writeBody (req: http.ClientRequest, body?: AsyncIterable<Uint8Array>, onWritten?: (chunk: Uint8Array) => void): Promise<void> {
   if (body == null) {
     req.end()
     return
@@ -149,7 +156,8 @@ async function writeBody (req: http.ClientRequest, body?: AsyncIterable<Uint8Arr
   // no Content-Length: node sends Transfer-Encoding: chunked, as upstream does for bodies
   for await (const chunk of body) {
     if (req.destroyed) return
-    if (!req.write(chunk)) {
+    const written = onWritten == null ? undefined : (err?: Error | null) => { if (err == null) onWritten(chunk) }
+    if (!req.write(chunk, written)) {
       // wait for drain (or the end of the request); the loser's listeners are removed. The
       // connection failing meanwhile (the server answered and closed it: write EPIPE) is the
       // request's error, not the body's: the answer already read, or the failure to get one,
