@@ -14,7 +14,6 @@ import type { Sodium } from './sodium.js'
 
 const TAG_BYTES = 16
 
-
 function sodiumCrypto (s: Sodium): ICryptoInterface {
   return {
     ...defaultCrypto,

@@ -225,7 +225,7 @@ export class SizedBlockstore extends FsBlockstore {
     try {
       if (this.syncCalls.allowed) {
         this.syncCalls.run(() => {
-          writePiecesSync(tmp, pieces)
+          writePiecesSync(tmp, pieces, bytes)
           renameSync(tmp, target)
         })
       } else {
@@ -290,8 +290,8 @@ const STAGE_BYTES = 1024 * 1024
 let stage: Uint8Array | undefined
 
 /**
- * The pieces copied one after the other into the reused staging buffer (a view of it, valid
- * until the next call), or undefined when they do not fit.
+ * The pieces (`bytes` in all) copied one after the other into the reused staging buffer (a
+ * view of it, valid until the next call), or undefined when they do not fit.
  *
  * Why: the copy the kernel makes from the caller's memory into the page cache costs per
  * distinct page it reads, not per byte, once the pages are many: a block received from
@@ -303,20 +303,18 @@ let stage: Uint8Array | undefined
  * less in one A/B. What stays is the page cache's side: its new pages are touched for the
  * first time too.
  */
-function staged (pieces: Uint8Array[]): Uint8Array | undefined {
-  let bytes = 0
-  for (const piece of pieces) bytes += piece.byteLength
+function staged (pieces: Uint8Array[], bytes: number): Uint8Array | undefined {
   if (bytes > STAGE_BYTES) return undefined
   stage ??= new Uint8Array(STAGE_BYTES)
   copyPiecesInto(stage, pieces, 0)
   return stage.subarray(0, bytes)
 }
 
-/** writePieces, synchronously, through the staging buffer when the block fits. */
-function writePiecesSync (path: string, pieces: Uint8Array[]): void {
+/** writePieces, synchronously, through the staging buffer when the block (`bytes` long) fits. */
+function writePiecesSync (path: string, pieces: Uint8Array[], bytes: number): void {
   const fd = openSync(path, 'w')
   try {
-    const whole = staged(pieces)
+    const whole = staged(pieces, bytes)
     let left = whole != null ? [whole] : pieces
     while (left.length > 0) left = after(left, writevSync(fd, left))
   } finally {
