@@ -1,6 +1,7 @@
 // Peer addresses (upstream pstoremgr): the peerstore file and peer_addresses are loaded at
 // start, known peers are redialled while they are unreachable (so a restarted peer or a healed
-// partition reconnects by itself), and the addresses are saved back on shutdown.
+// partition reconnects by itself), connected peers are asked which peers they know (peer
+// exchange, paced by ExchangePacing), and the addresses are saved back on shutdown.
 import { readFile, writeFile } from 'node:fs/promises'
 import { isAbsolute, join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -11,8 +12,11 @@ import type { PeerInfo } from '@libp2p/interface'
 import type { ClusterHost } from './host.js'
 import type { ClusterConfig } from '../cluster/config.js'
 import { errorMessage } from '../api/errors.js'
+import { ExchangePacing } from './exchange-pacing.js'
 
 const REDIAL_INTERVAL = 5_000
+/** the longest wait between two peer exchanges while nothing changes (see ExchangePacing) */
+const EXCHANGE_MAX_INTERVAL = 120_000
 
 export class PeerManager {
   private readonly host: ClusterHost
@@ -22,11 +26,18 @@ export class PeerManager {
   private readonly onConnect: (peer: string) => Promise<void>
   private readonly exchange?: (peer: string) => Promise<string[]>
   private readonly known = new Map<string, Multiaddr[]>()
+  /** peers and addresses added to `known` so far: whether an exchange taught anything */
+  private learned = 0
+  private readonly redialMs: number
+  private readonly pacing: ExchangePacing
   private timer?: NodeJS.Timeout
   private readonly listener = (evt: CustomEvent<any>): void => {
     const peer = evt.detail.toString()
+    this.pacing.changed(performance.now())
     this.onConnect(peer).catch(err => this.log.debug({ peer, err: errorMessage(err) }, 'on-connect handler failed'))
   }
+
+  private readonly disconnected = (): void => { this.pacing.changed(performance.now()) }
 
   // mDNS (and any other discovery) only reports peers: upstream connects to them, so do we
   private readonly discovered = (evt: CustomEvent<PeerInfo>): void => {
@@ -44,6 +55,10 @@ export class PeerManager {
     onConnect: (peer: string) => Promise<void>
     /** asks a connected peer for the addresses of the peers it knows (peer exchange) */
     exchange?: (peer: string) => Promise<string[]>
+    /** how often unreachable known peers are dialled again (5 s), and the exchange's shortest wait */
+    redialMs?: number
+    /** the exchange's longest wait while nothing changes (120 s) */
+    exchangeMaxMs?: number
   }) {
     this.host = init.host
     this.cfg = init.config
@@ -51,6 +66,8 @@ export class PeerManager {
     this.log = init.logger
     this.onConnect = init.onConnect
     this.exchange = init.exchange
+    this.redialMs = init.redialMs ?? REDIAL_INTERVAL
+    this.pacing = new ExchangePacing(this.redialMs, init.exchangeMaxMs ?? EXCHANGE_MAX_INTERVAL, performance.now())
   }
 
   async start (): Promise<void> {
@@ -66,6 +83,7 @@ export class PeerManager {
       }
     }
     this.host.addEventListener('peer:connect', this.listener)
+    this.host.addEventListener('peer:disconnect', this.disconnected)
     this.host.addEventListener('peer:discovery', this.discovered)
     // libp2p reports a peer as discovered once, when it first enters the peer store, and mDNS
     // runs from the host's start: peers found before this listener existed (peers started
@@ -75,13 +93,14 @@ export class PeerManager {
       this.rememberPeer({ id: peer.id, multiaddrs: peer.addresses.map(a => a.multiaddr) })
     }
     void this.redial()
-    this.timer = setInterval(() => { void this.redial() }, REDIAL_INTERVAL)
+    this.timer = setInterval(() => { void this.redial() }, this.redialMs)
     this.timer.unref()
   }
 
   async stop (): Promise<void> {
     clearInterval(this.timer)
     this.host.removeEventListener('peer:connect', this.listener)
+    this.host.removeEventListener('peer:disconnect', this.disconnected)
     this.host.removeEventListener('peer:discovery', this.discovered)
     await this.save()
   }
@@ -105,7 +124,10 @@ export class PeerManager {
     if (peer === this.host.peerId.toString()) return peer
     const transport = multiaddr(addr.toString().replace(/\/p2p\/[^/]+$/, ''))
     const list = this.known.get(peer) ?? []
-    if (!list.some(a => a.equals(transport))) list.push(transport)
+    if (!list.some(a => a.equals(transport))) {
+      list.push(transport)
+      this.learned++
+    }
     this.known.set(peer, list)
     await this.host.peerStore.merge(peerIdFromString(peer), { multiaddrs: [transport] })
     return peer
@@ -153,7 +175,11 @@ export class PeerManager {
   }
 
   private async redial (): Promise<void> {
-    await this.exchangePeers()
+    if (this.pacing.due(performance.now())) {
+      const before = this.learned
+      await this.exchangePeers()
+      this.pacing.done(performance.now(), this.learned !== before)
+    }
     const connected = new Set(this.host.getPeers().map(p => p.toString()))
     await Promise.all([...this.known.keys()].filter(p => !connected.has(p)).map(async p => {
       try {
