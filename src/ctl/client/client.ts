@@ -11,6 +11,8 @@ import { ApiError, ClientError, isConnectionError } from './errors.js'
 import { parseApiMultiaddr, resolveTargets } from './target.js'
 import type { Target } from './target.js'
 import { sendRequest } from './transport.js'
+import { incomingDownload, rawDownload, rawDownloadable } from './download.js'
+import type { Download } from './download.js'
 import type { RequestSpec, TransportOptions } from './transport.js'
 import { decodeResponse, decodeStream } from './response.js'
 import { FILE_READ_BYTES, encodeMultipart, newBoundary, prepareSources } from './multipart.js'
@@ -79,13 +81,31 @@ export class Client {
 
   /**
    * Sends to the first target that answers; `spec` is a factory so bodies can be re-made.
-   * Public for commands that need a raw answer (binary downloads of ecget, say).
    */
-  async request (spec: () => RequestSpec): Promise<IncomingMessage> {
+  private async request (spec: () => RequestSpec): Promise<IncomingMessage> {
     let last: unknown
     for (const t of this.targets) {
       try {
         return await sendRequest(t, this.transport, spec())
+      } catch (err) {
+        if (!isConnectionError(err)) throw err
+        this.transport.debug?.(`request failed, trying next target: ${(err as Error).message}`)
+        last = err
+      }
+    }
+    throw last
+  }
+
+  /**
+   * A large download (ecget): like request, from the first target that answers, its body read
+   * into one reused buffer over plain HTTP (see download.ts).
+   */
+  async download (spec: () => RequestSpec): Promise<Download> {
+    let last: unknown
+    for (const t of this.targets) {
+      try {
+        if (rawDownloadable(t, this.transport)) return await rawDownload(t, this.transport, spec())
+        return incomingDownload(await sendRequest(t, this.transport, spec()))
       } catch (err) {
         if (!isConnectionError(err)) throw err
         this.transport.debug?.(`request failed, trying next target: ${(err as Error).message}`)

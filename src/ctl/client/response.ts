@@ -18,7 +18,8 @@ async function readBody (res: IncomingMessage): Promise<Buffer> {
   }
 }
 
-function errorFromBody (status: number, body: Buffer): ApiError {
+/** An error answer's ApiError: its {code, message} body, or its text. */
+export function errorFromBody (status: number, body: Buffer): ApiError {
   const text = body.toString('utf8')
   try {
     const obj = JSON.parse(text)

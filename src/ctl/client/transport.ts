@@ -70,6 +70,35 @@ function connectionMessage (spec: RequestSpec, t: Target, url: string, err: any)
   }
 }
 
+/** The request's abort signal: the caller's, and the whole-request timeout. */
+export function requestSignal (opts: TransportOptions, spec: RequestSpec): AbortSignal | undefined {
+  const signals: AbortSignal[] = []
+  if (spec.signal != null) signals.push(spec.signal)
+  if (opts.timeoutMs > 0) signals.push(AbortSignal.timeout(opts.timeoutMs))
+  return signals.length > 0 ? AbortSignal.any(signals) : undefined
+}
+
+/** The request's headers: its own, and basic auth when a user name is set. */
+export function requestHeaders (opts: TransportOptions, spec: RequestSpec): Record<string, string> {
+  const headers: Record<string, string> = { ...(spec.headers ?? {}) }
+  if (opts.username != null && opts.username !== '') {
+    headers.Authorization = 'Basic ' + Buffer.from(`${opts.username}:${opts.password ?? ''}`).toString('base64')
+  }
+  return headers
+}
+
+/** A failure before the answer's headers, as upstream's client words it (ApiError code 0). */
+export function requestFailure (t: Target, spec: RequestSpec, url: string, signal: AbortSignal | undefined, err: any): ApiError {
+  if (signal?.aborted === true) {
+    const reason = signal.reason
+    const msg = reason?.name === 'TimeoutError'
+      ? 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)'
+      : 'context canceled'
+    return new ApiError(0, `${goOp(spec.method)} "${url}": ${msg}`)
+  }
+  return new ApiError(0, connectionMessage(spec, t, url, err))
+}
+
 /**
  * Sends a request and resolves with the response once its headers arrived. Failures before
  * that (refused, reset, TLS, timeout, abort) reject with ApiError code 0, as upstream.
@@ -78,16 +107,10 @@ function connectionMessage (spec: RequestSpec, t: Target, url: string, err: any)
 export async function sendRequest (t: Target, opts: TransportOptions, spec: RequestSpec): Promise<IncomingMessage> {
   const url = targetUrl(t, opts.ssl) + spec.path
   opts.debug?.(`${spec.method}: ${url}`)
-  const signals: AbortSignal[] = []
-  if (spec.signal != null) signals.push(spec.signal)
-  if (opts.timeoutMs > 0) signals.push(AbortSignal.timeout(opts.timeoutMs))
-  const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined
+  const signal = requestSignal(opts, spec)
   signal?.throwIfAborted()
 
-  const headers: Record<string, string> = { ...(spec.headers ?? {}) }
-  if (opts.username != null && opts.username !== '') {
-    headers.Authorization = 'Basic ' + Buffer.from(`${opts.username}:${opts.password ?? ''}`).toString('base64')
-  }
+  const headers = requestHeaders(opts, spec)
   const common = { method: spec.method, path: spec.path, headers, signal }
   let req: http.ClientRequest
   if (t.kind === 'unix') {
@@ -116,16 +139,7 @@ export async function sendRequest (t: Target, opts: TransportOptions, spec: Requ
     req = http.request({ ...common, host: t.host, port: t.port, family: t.family })
   }
 
-  const failed = (err: any): ApiError => {
-    if (signal?.aborted === true) {
-      const reason = signal.reason
-      const msg = reason?.name === 'TimeoutError'
-        ? 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)'
-        : 'context canceled'
-      return new ApiError(0, `${goOp(spec.method)} "${url}": ${msg}`)
-    }
-    return new ApiError(0, connectionMessage(spec, t, url, err))
-  }
+  const failed = (err: any): ApiError => requestFailure(t, spec, url, signal, err)
 
   // A body that fails (unreadable file) is the user's error, not a connection failure: it is
   // kept apart so that it is reported as such and does not trigger fail-over.

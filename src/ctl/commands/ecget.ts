@@ -4,7 +4,6 @@
 // Output goes to a temporary name in the same folder and is renamed at the very end, so a
 // failure (unrecoverable stripes, an error mid-stream, an interrupted transfer) leaves nothing.
 import { mkdir, rename, rm } from 'node:fs/promises'
-import type { IncomingMessage } from 'node:http'
 import { join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { Command } from 'commander'
@@ -12,7 +11,8 @@ import type { EcRecoveryReport } from '../../api/types.js'
 import type { Runner } from './types.js'
 import type { CommandContext } from '../context.js'
 import { ApiError, ClientError } from '../client/errors.js'
-import { decodeResponse } from '../client/response.js'
+import { errorFromBody } from '../client/response.js'
+import type { Download } from '../client/download.js'
 import { ProgressBar, progressWanted } from '../progress.js'
 import { decodeCidArg } from './common.js'
 import { extractTar } from './ec-tar.js'
@@ -31,16 +31,15 @@ export interface EcGetSummary {
   repair: EcRecoveryReport | null
 }
 
-function trailer (res: IncomingMessage, name: string): string {
-  const raw = res.rawTrailers
-  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i].toLowerCase() === name.toLowerCase()) return raw[i + 1]
-  return ''
+/** The body; a transfer cut short (no clean end) is an error. Pieces as Download gives them. */
+async function * bodyOf (dl: Download): AsyncGenerator<Uint8Array> {
+  yield * dl.body
+  if (!dl.complete) throw new ClientError('ecget: the connection closed before the transfer completed')
 }
 
-/** The body as chunks; a transfer cut short (no clean end) is an error. */
-async function * bodyOf (res: IncomingMessage): AsyncGenerator<Uint8Array> {
-  for await (const c of res) yield c as Uint8Array
-  if (!res.complete) throw new ClientError('ecget: the connection closed before the transfer completed')
+/** The body's pieces copied, for a reader that keeps a piece past the next (the tar extractor). */
+async function * copied (pieces: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  for await (const piece of pieces) yield Buffer.from(piece)
 }
 
 export function registerEcget (program: Command, run: Runner): void {
@@ -72,25 +71,26 @@ async function ecgetAction (ctx: CommandContext, cmd: Command): Promise<void> {
   let bytes = 0
   try {
     await mkdir(folder, { recursive: true })
-    const res = await ctx.client.request(() => ({ method: 'GET', path: `/ecget/${encodeURIComponent(cid)}`, signal: ctx.signal }))
-    if ((res.statusCode ?? 0) !== 200) {
+    const dl = await ctx.client.download(() => ({ method: 'GET', path: `/ecget/${encodeURIComponent(cid)}`, signal: ctx.signal }))
+    if (dl.status !== 200) {
       // the daemon decided from cluster state that the file cannot be read (or the CID is not
       // an EC file): its error body says why; nothing was written
-      await decodeResponse(res)
-      throw new ApiError(res.statusCode ?? 0, `unexpected answer ${res.statusCode ?? 0} to ecget`)
+      const body = await dl.readAll()
+      if (dl.status > 399 && dl.status < 600) throw errorFromBody(dl.status, body)
+      throw new ApiError(dl.status, `unexpected answer ${dl.status} to ecget`)
     }
-    const kind = res.headers['x-ec-kind'] === 'directory' ? 'directory' : 'file'
-    const total = Number(res.headers['x-ec-file-size'] ?? NaN)
+    const kind = dl.headers['x-ec-kind'] === 'directory' ? 'directory' : 'file'
+    const total = Number(dl.headers['x-ec-file-size'] ?? NaN)
     if (progressWanted(ctx.out.encoding)) bar = new ProgressBar({ label: 'ecget', total: Number.isFinite(total) ? total : undefined })
     const count = (n: number): void => { bytes += n; bar?.add(n) }
-    if (kind === 'directory') await extractTar(bodyOf(res), tmp, count)
-    else await writeFileFrom(bodyOf(res), tmp, count)
-    const streamError = trailer(res, 'X-Stream-Error')
+    if (kind === 'directory') await extractTar(copied(bodyOf(dl)), tmp, count)
+    else await writeFileFrom(bodyOf(dl), tmp, count)
+    const streamError = dl.trailer('X-Stream-Error')
     if (streamError !== '') throw new ApiError(500, streamError)
     if (kind === 'file' && Number.isFinite(total) && bytes !== total) throw new ClientError(`ecget: got ${bytes} bytes, the file has ${total}`)
     let repair: EcRecoveryReport | null = null
     try {
-      const r = trailer(res, 'X-EC-Repair')
+      const r = dl.trailer('X-EC-Repair')
       if (r !== '') repair = JSON.parse(r)
     } catch {}
     await rm(final, { recursive: true, force: true })
@@ -98,12 +98,12 @@ async function ecgetAction (ctx: CommandContext, cmd: Command): Promise<void> {
     bar?.finish()
     const summary: EcGetSummary = {
       cid,
-      name: decodeURIComponent(String(res.headers['x-ec-name'] ?? '')),
+      name: decodeURIComponent(String(dl.headers['x-ec-name'] ?? '')),
       kind,
       path: final,
       bytes,
-      stripes: Number(res.headers['x-ec-stripes'] ?? 0),
-      degraded: String(res.headers['x-ec-degraded'] ?? '').split(',').filter(s => s !== '').map(Number),
+      stripes: Number(dl.headers['x-ec-stripes'] ?? 0),
+      degraded: String(dl.headers['x-ec-degraded'] ?? '').split(',').filter(s => s !== '').map(Number),
       repair
     }
     ctx.out.print(summary, formatEcGet)
