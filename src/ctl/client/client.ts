@@ -80,13 +80,14 @@ export class Client {
   }
 
   /**
-   * Sends to the first target that answers; `spec` is a factory so bodies can be re-made.
+   * Runs `attempt` on each target in turn until one gives an HTTP answer: a connection
+   * failure (ApiError code 0) moves to the next, any other error is thrown at once.
    */
-  private async request (spec: () => RequestSpec): Promise<IncomingMessage> {
+  private async failover<T> (attempt: (t: Target) => Promise<T>): Promise<T> {
     let last: unknown
     for (const t of this.targets) {
       try {
-        return await sendRequest(t, this.transport, spec())
+        return await attempt(t)
       } catch (err) {
         if (!isConnectionError(err)) throw err
         this.transport.debug?.(`request failed, trying next target: ${(err as Error).message}`)
@@ -96,23 +97,19 @@ export class Client {
     throw last
   }
 
+  /** Sends to the first target that answers; `spec` is a factory so bodies can be re-made. */
+  private async request (spec: () => RequestSpec): Promise<IncomingMessage> {
+    return await this.failover(async t => await sendRequest(t, this.transport, spec()))
+  }
+
   /**
-   * A large download (ecget): like request, from the first target that answers, its body read
-   * into one reused buffer over plain HTTP (see download.ts).
+   * A large download (ecget), from the first target that answers: its body is read into one
+   * reused buffer over plain HTTP (see download.ts).
    */
   async download (spec: () => RequestSpec): Promise<Download> {
-    let last: unknown
-    for (const t of this.targets) {
-      try {
-        if (rawDownloadable(t, this.transport)) return await rawDownload(t, this.transport, spec())
-        return incomingDownload(await sendRequest(t, this.transport, spec()))
-      } catch (err) {
-        if (!isConnectionError(err)) throw err
-        this.transport.debug?.(`request failed, trying next target: ${(err as Error).message}`)
-        last = err
-      }
-    }
-    throw last
+    return await this.failover(async t => rawDownloadable(t, this.transport)
+      ? await rawDownload(t, this.transport, spec())
+      : incomingDownload(await sendRequest(t, this.transport, spec())))
   }
 
   /** A JSON call: the decoded body, or undefined for 202/204 answers. */
