@@ -1,10 +1,11 @@
 // The CLI in-process (runCli) against a plain HTTP server: flags → requests, outputs, exit codes.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtemp, writeFile, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, writeFile, rm } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { cli, sendJson, sendStream, startServer, CID_A, CID_B, PEER_A, PEER_B } from './helpers.js'
+import { cli, closedPort, sendJson, sendStream, startServer, CID_A, CID_B, PEER_A, PEER_B } from './helpers.js'
 import type { TestServer } from './helpers.js'
 
 const ZERO = '0001-01-01T00:00:00Z'
@@ -274,4 +275,41 @@ test('basic auth implies https unless --force-http; CLUSTER_CREDENTIALS', async 
   } finally {
     delete process.env.CLUSTER_CREDENTIALS
   }
+})
+
+test('ecget over plain HTTP: basic auth, fail-over to the next host, the file whole, errors', async (t) => {
+  const file = randomBytes(3_000_000)
+  const auth = `Basic ${Buffer.from('u:p').toString('base64')}`
+  const srv = await startServer((req, res) => {
+    if (req.headers.authorization !== auth) return sendJson(res, 401, { code: 401, message: 'Unauthorized' })
+    const cut = req.url?.includes(CID_B) === true
+    res.writeHead(200, { 'X-Ec-Kind': 'file', 'X-Ec-File-Size': String(file.byteLength), 'X-Ec-Name': 'f.bin', 'X-Ec-Stripes': '2', Trailer: 'X-Stream-Error' })
+    if (cut) {
+      // the head and the first bytes out, then the connection goes
+      res.write(file.subarray(0, 1000), () => { res.socket?.destroy() })
+      return
+    }
+    res.write(file.subarray(0, 1000))
+    res.write(file.subarray(1000))
+    res.addTrailers({ 'X-Stream-Error': '' })
+    res.end()
+  })
+  t.after(srv.close)
+  const out = await mkdtemp(join(tmpdir(), 'ctl-ecget-'))
+  t.after(async () => { await rm(out, { recursive: true, force: true }) })
+  // the first host refuses: the download moves on to the second
+  const hosts = `/ip4/127.0.0.1/tcp/${await closedPort()},${srv.multiaddr}`
+  let r = await cli(['--host', hosts, '--basic-auth', 'u:p', '--force-http', '--enc=json', 'ecget', CID_A, '-o', out])
+  assert.equal(r.code, 0, r.stderr + r.stdout)
+  assert.equal(JSON.parse(r.stdout).bytes, file.byteLength)
+  assert.ok((await readFile(join(out, CID_A))).equals(file))
+  // the server's error answer, and nothing written
+  r = await cli([...h(srv), '--basic-auth', 'u:wrong', '--force-http', 'ecget', CID_A, '-o', join(out, 'denied')])
+  assert.deepEqual([r.code, r.stdout], [2, 'An error occurred:\n  Code: 401\n  Message: Unauthorized\n'])
+  // a transfer cut short is an error, and leaves no file
+  r = await cli([...h(srv), '--basic-auth', 'u:p', '--force-http', 'ecget', CID_B, '-o', out])
+  assert.equal(r.code, 1, r.stdout)
+  assert.match(r.stderr, /the connection closed before the transfer completed/)
+  assert.deepEqual((await readdir(out)).sort(), [CID_A, 'denied'])
+  assert.deepEqual(await readdir(join(out, 'denied')), [])
 })

@@ -2,7 +2,7 @@
 // libp2p-http endpoint of a real daemon, with the same commands and authentication as HTTP.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -45,6 +45,11 @@ describe('cluster-ctl over libp2p-http', { timeout: 300_000 }, () => {
     assert.match(ls.stdout, new RegExp(cid))
     const st = await ctl(['status', cid])
     assert.match(st.stdout, /PINNED/)
+    // ecget over libp2p reads through node's client (download.ts' incomingDownload)
+    const out = join(tmp, 'out')
+    const got = await ctl(['ecget', cid, '-o', out])
+    assert.equal(got.code, 0, got.stderr + got.stdout)
+    assert.ok(readFileSync(join(out, cid)).equals(Buffer.alloc(600_000, 7)))
     const rm = await ctl(['pin', 'rm', '--no-status', cid])
     assert.equal(rm.code, 0, rm.stderr + rm.stdout)
     // the /ipfs/<id> spelling of the same address
