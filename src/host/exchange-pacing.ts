@@ -4,11 +4,12 @@
 // store and each address merged back into ours. Run every 5 s in a formed 6-peer cluster it
 // was about 40 % of an idle daemon's CPU (bench/idle after 60 s: 20-25 ms a second per daemon,
 // 11-15 paced), and on a 2-core machine that CPU is taken from the data path of every add and
-// ecget. An exchange that teaches nothing (no peer, no address new to
-// this peer) doubles the wait before the next one, up to a bound; a peer connecting or leaving
-// (the cluster is forming or changing), or an exchange that taught something, brings it back
-// to the shortest wait: a peer that joins through one bootstrap peer still reaches every other
-// within a few seconds.
+// ecget.
+//
+// An exchange that teaches nothing (no peer, no address new to this peer) doubles the wait
+// before the next one, up to a bound; a peer connecting or leaving (the cluster is forming or
+// changing), or an exchange that taught something, brings it back to the shortest wait: a peer
+// that joins through one bootstrap peer still reaches every other within a few seconds.
 export class ExchangePacing {
   private readonly minMs: number
   private readonly maxMs: number

@@ -10,6 +10,7 @@ import net from 'node:net'
 import type { IncomingMessage } from 'node:http'
 import { ApiError } from './errors.js'
 import { Http1ResponseReader } from './http1-response.js'
+import type { ResponseHead } from './http1-response.js'
 import { readAll, requestFailure, requestHeaders, requestSignal } from './transport.js'
 import type { RequestSpec, TransportOptions } from './transport.js'
 import { targetUrl } from './target.js'
@@ -142,9 +143,10 @@ export async function rawDownload (t: Extract<Target, { kind: 'tcp' | 'unix' }>,
       })
     }
   }
-  const headers = (reader.head as NonNullable<typeof reader.head>).headers
+  // the head arrived: `head` resolved only once the reader had it
+  const { status, headers } = reader.head as ResponseHead
   return {
-    status: reader.head?.status ?? 0,
+    status,
     headers,
     body: body(),
     get complete () { return reader.complete },
