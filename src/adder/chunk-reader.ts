@@ -1,12 +1,14 @@
 // A pull-based view of a chunker's output with one chunk of look-ahead: go's DagBuilderHelper
 // asks Done() before deciding whether to grow the tree, and the layouts here do the same.
+import type { Chunk } from './chunker.js'
+
 export class ChunkReader {
-  private readonly it: AsyncIterator<Uint8Array>
-  private peeked: Uint8Array | undefined
+  private readonly it: AsyncIterator<Chunk>
+  private peeked: Chunk | undefined
   private ended = false
   private readonly signal?: AbortSignal
 
-  constructor (chunks: AsyncIterable<Uint8Array>, signal?: AbortSignal) {
+  constructor (chunks: AsyncIterable<Chunk>, signal?: AbortSignal) {
     this.it = chunks[Symbol.asyncIterator]()
     this.signal = signal
   }
@@ -17,7 +19,7 @@ export class ChunkReader {
   }
 
   /** The next chunk; only call after done() answered false. */
-  async next (): Promise<Uint8Array> {
+  async next (): Promise<Chunk> {
     await this.fill()
     const c = this.peeked
     if (c == null) throw new Error('chunk reader: read past the end')

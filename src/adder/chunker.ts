@@ -9,7 +9,13 @@ export const DEFAULT_BLOCK_SIZE = 256 * 1024
 /** boxo ChunkSizeLimit: 2 MiB bitswap block limit minus 256 bytes of framing budget */
 export const CHUNK_SIZE_LIMIT = 2 * 1024 * 1024 - 256
 
-export type Chunker = (content: AsyncIterable<Uint8Array>) => AsyncIterable<Uint8Array>
+/**
+ * The bytes of one chunk: whole, or as the pieces of the content they were cut from (views of
+ * them, never copied: a leaf encoder or the erasure stripe copies them once to where they go).
+ */
+export type Chunk = Uint8Array | Uint8ArrayList
+
+export type Chunker = (content: AsyncIterable<Uint8Array>) => AsyncIterable<Chunk>
 
 export type ChunkerSpec =
   | { kind: 'size', size: number }
@@ -80,17 +86,20 @@ export function makeChunker (spec: string): Chunker {
 
 /**
  * Fixed-size chunks; the last may be shorter; empty input gives no chunk at all (go's size
- * splitter returns EOF at once, and the layouts then write an empty leaf).
+ * splitter returns EOF at once, and the layouts then write an empty leaf). A chunk is the
+ * content's pieces it spans, not a copy: an upload arrives in 64 KiB pieces, so joining them
+ * into each 256 KiB chunk was a copy of every byte added into memory that is new each time, on
+ * top of the one copy every leaf is made anyway (into its dag-pb node or its erasure stripe).
  */
-export async function * fixedSizeChunks (content: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
+export async function * fixedSizeChunks (content: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Chunk> {
   const buf = new Uint8ArrayList()
   for await (const piece of content) {
     if (piece.byteLength === 0) continue
     buf.append(piece)
     while (buf.byteLength >= size) {
-      yield buf.subarray(0, size)
+      yield buf.sublist(0, size)
       buf.consume(size)
     }
   }
-  if (buf.byteLength > 0) yield buf.subarray()
+  if (buf.byteLength > 0) yield buf.sublist()
 }

@@ -2,6 +2,7 @@
 // version and hash; raw leaves always use CIDv1 with the same hash (a CIDv0 cannot name a raw
 // block, so go's Prefix.WithCodec(raw) bumps the version).
 import { CID } from 'multiformats/cid'
+import type { Uint8ArrayList } from 'uint8arraylist'
 import * as dagPb from '@ipld/dag-pb'
 import * as raw from 'multiformats/codecs/raw'
 import { InvalidArgumentError } from '../api/errors.js'
@@ -27,8 +28,8 @@ export class CidBuilder {
     return this.version === 0 ? CID.createV0(digest as any) : CID.createV1(dagPb.code, digest)
   }
 
-  /** CID of a raw block. */
-  raw (bytes: Uint8Array): CID {
+  /** CID of a raw block, given whole or as its pieces. */
+  raw (bytes: Uint8Array | Iterable<Uint8Array>): CID {
     return CID.createV1(raw.code, this.hasher.digest(bytes))
   }
 }
@@ -40,8 +41,8 @@ export interface BuiltNode {
   size: number
 }
 
-/** Writes one block; the only place the importer touches the sink. */
-export async function putBlock (sink: BlockSink, cid: CID, bytes: Uint8Array, signal?: AbortSignal): Promise<void> {
+/** Writes one block (a raw leaf may be its pieces); the only place the importer touches the sink. */
+export async function putBlock (sink: BlockSink, cid: CID, bytes: Uint8Array | Uint8ArrayList, signal?: AbortSignal): Promise<void> {
   signal?.throwIfAborted()
   await sink.put(cid, bytes, signal)
 }

@@ -4,6 +4,7 @@
 import type { CID } from 'multiformats/cid'
 import { putBlock, type BuiltNode, type CidBuilder } from './cid-builder.js'
 import type { ChunkReader } from './chunk-reader.js'
+import type { Chunk } from './chunker.js'
 import { encodeFileNode, encodeLeaf, type FileLink } from './unixfs-nodes.js'
 import type { BlockSink } from './types.js'
 
@@ -40,12 +41,15 @@ class FileDag {
     return await this.r.done()
   }
 
-  private async put (cid: CID, bytes: Uint8Array): Promise<void> {
+  private async put (cid: CID, bytes: Chunk): Promise<void> {
     await putBlock(this.o.sink, cid, bytes, this.o.signal)
   }
 
-  /** go NewLeafNode: raw block with raw leaves, else a UnixFS node of the given type. */
-  async leafOf (data: Uint8Array, type: 'file' | 'raw'): Promise<BuiltFile> {
+  /**
+   * go NewLeafNode: raw block with raw leaves (to the sink as the chunk came: whole or its
+   * pieces), else a UnixFS node of the given type.
+   */
+  async leafOf (data: Chunk, type: 'file' | 'raw'): Promise<BuiltFile> {
     if (this.o.rawLeaves) {
       const cid = this.o.builder.raw(data)
       await this.put(cid, data)

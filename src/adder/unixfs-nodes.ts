@@ -4,6 +4,7 @@
 import { encode, prepare } from '@ipld/dag-pb'
 import type { CID } from 'multiformats/cid'
 import { UnixFS } from 'ipfs-unixfs'
+import { copyPiecesInto } from '../common/copy-into.js'
 
 export interface FileLink {
   cid: CID
@@ -42,14 +43,18 @@ function writeVarint (out: Uint8Array, at: number, n: number): number {
  * Written straight into one buffer, the bytes @ipld/dag-pb and ipfs-unixfs would give (PBNode
  * field 1 = UnixFS Data {1: type, 2: data, 3: filesize}, no links): their way copies every
  * chunk twice more, once per message, and on a plain add those copies were a third of all the
- * memory the API peer allocated (each 64 MB of it costs a full garbage collection).
+ * memory the API peer allocated (each 64 MB of it costs a full garbage collection). The chunk's
+ * pieces are copied in one after the other, into memory that is not zeroed first (every byte
+ * of it is written).
  */
-export function encodeLeaf (data: Uint8Array, type: 'file' | 'raw'): Uint8Array {
+export function encodeLeaf (data: Uint8Array | Iterable<Uint8Array> & { byteLength: number }, type: 'file' | 'raw'): Uint8Array {
   const n = data.byteLength
   // an empty leaf has no data field: the libraries' encoding, which has no copy to save
   if (n === 0) return encode(prepare({ Data: new UnixFS({ type }).marshal(), Links: [] }))
   const inner = 2 + 1 + varintLength(n) + n + 1 + varintLength(n)
-  const out = new Uint8Array(1 + varintLength(inner) + inner)
+  const length = 1 + varintLength(inner) + inner
+  // a buffer of its own (never a slice of node's shared pool), as a plain Uint8Array
+  const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length)
   let at = 0
   out[at++] = 0x0a // PBNode.Data, length-delimited
   at = writeVarint(out, at, inner)
@@ -57,7 +62,7 @@ export function encodeLeaf (data: Uint8Array, type: 'file' | 'raw'): Uint8Array 
   out[at++] = UNIXFS_TYPE[type]
   out[at++] = 0x12 // Data.Data, length-delimited
   at = writeVarint(out, at, n)
-  out.set(data, at)
+  copyPiecesInto(out, data, at)
   at += n
   out[at++] = 0x18 // Data.filesize, varint
   writeVarint(out, at, n)

@@ -4,6 +4,8 @@
 // blocks are written. A slow destination holds the importer back instead of growing memory.
 // The add fails only when every destination failed, as upstream's single adder does.
 import type { CID } from 'multiformats/cid'
+import type { Uint8ArrayList } from 'uint8arraylist'
+import { wholeBytes } from '../common/copy-into.js'
 import type { BlockSink } from '../adder/types.js'
 import type { IpfsConnector } from '../ipfs/connector.js'
 import type { RemotePeers } from './components.js'
@@ -20,8 +22,9 @@ export class BlockFanout implements BlockSink {
     for (const peer of destinations) this.channels.set(peer, openBlockChannel(init, peer, { signal: init.signal }))
   }
 
-  async put (cid: CID, bytes: Uint8Array, _signal?: AbortSignal): Promise<void> {
-    const block = { cid: cid.toString(), bytes }
+  /** A raw leaf's pieces are joined here: a block stream carries each block whole. */
+  async put (cid: CID, bytes: Uint8Array | Uint8ArrayList, _signal?: AbortSignal): Promise<void> {
+    const block = { cid: cid.toString(), bytes: wholeBytes(bytes) }
     const sends: Array<Promise<void>> = []
     for (const { channel } of this.channels.values()) {
       if (channel.failed == null) sends.push(channel.push(block))

@@ -7,6 +7,8 @@
 // buffer placed at the shared side's alignment, the relaxed copy goes word by word and the
 // other is a plain one: ~11 GB/s for the two.
 
+import type { Uint8ArrayList } from 'uint8arraylist'
+
 /** staging size: blocks are at most a few MiB, so a copy stages in one or a few passes */
 const STAGE_BYTES = 1 << 20
 /** below this, the byte-by-byte copy costs less than staging */
@@ -39,6 +41,11 @@ export function copyInto (dst: Uint8Array, src: Uint8Array, at: number): void {
     staged.set(piece)
     dst.set(staged, at + off)
   }
+}
+
+/** Bytes given whole or as pieces, in one piece: joined (a copy) only when there are several. */
+export function wholeBytes (bytes: Uint8Array | Uint8ArrayList): Uint8Array {
+  return bytes instanceof Uint8Array ? bytes : bytes.subarray()
 }
 
 /**

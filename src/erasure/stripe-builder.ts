@@ -8,7 +8,8 @@
 // longest shard, used by the codec but never stored, fetched or pinned.
 //
 // Each block is copied into the stripe's buffer ((d+p) x shardSize, laid out for the codec) as
-// it arrives, so the caller's block is free to go as soon as it has been sent on. Buffers come
+// it arrives (from its pieces, when it comes as the upload's), so the caller's block is free to
+// go as soon as it has been sent on. Buffers come
 // from a StripeBuffers pool, to which the caller gives a coded stripe's buffer back. At most one
 // stripe is held in memory.
 //
@@ -19,8 +20,8 @@
 import { ErasureParamsError } from './errors.js'
 import { StripeBuffers } from './stripe-buffers.js'
 import { maxBlocksPerShard, validateShardCounts } from './limits.js'
-import type { DataShard, RawBlock, Stripe } from './types.js'
-import { copyInto } from '../common/copy-into.js'
+import type { DataShard, LeafBlock, RawBlock, Stripe } from './types.js'
+import { copyPiecesInto } from '../common/copy-into.js'
 
 /** A data shard the builder closed: no block joins it any more. */
 export interface ClosedShard {
@@ -74,13 +75,13 @@ export class StripeBuilder {
    * Adds the next block in file order. Returns the stripes it completed (usually none or one;
    * two only when d = 1 and an overflowing block fills a shard by itself).
    */
-  push (block: RawBlock): Stripe[] {
+  push (block: LeafBlock): Stripe[] {
     const len = block.bytes.byteLength
     const done = this.makeRoom(len, block.cid.toString())
     const shard = this.current ??= { blocks: [], length: 0 }
     const at = this.shards.length * this.shardSize + shard.length
     const buffer = this.buffer ??= this.newBuffer()
-    copyInto(buffer, block.bytes, at)
+    copyPiecesInto(buffer, block.bytes, at)
     const placed = { cid: block.cid, bytes: buffer.subarray(at, at + len) }
     this.last = { stripe: this.nextIndex, shard: this.shards.length, block: placed }
     shard.blocks.push(placed)

@@ -1,5 +1,6 @@
 // Data types of the erasure layout. See README.md in this folder for the full format.
 import type { CID } from 'multiformats/cid'
+import type { Uint8ArrayList } from 'uint8arraylist'
 
 export type ShardKind = 'data' | 'parity'
 
@@ -7,6 +8,15 @@ export type ShardKind = 'data' | 'parity'
 export interface RawBlock {
   cid: CID
   bytes: Uint8Array
+}
+
+/**
+ * A raw leaf as the importer hands it on: its bytes whole, or as the pieces of the upload it
+ * was cut from (views nothing writes to), which the stripe builder copies into place.
+ */
+export interface LeafBlock {
+  cid: CID
+  bytes: Uint8Array | Uint8ArrayList
 }
 
 /**

@@ -9,6 +9,7 @@ import { encode, decode, Tokenizer } from 'cborg'
 import { isUint8ArrayList } from 'uint8arraylist'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import { cborHead } from '../common/cbor-head.js'
+import { wholeBytes } from '../common/copy-into.js'
 
 export const RPC_PROTOCOL_ID = '/ipfscluster-ec/1.0/rpc'
 export const MAX_FRAME_BYTES = 16 * 1024 * 1024
@@ -91,7 +92,7 @@ function bytesHeader (n: number): Uint8Array {
 }
 
 export function decodeFrame (bytes: Uint8ArrayList | Uint8Array): Frame {
-  const buf = bytes instanceof Uint8Array ? bytes : bytes.subarray()
+  const buf = wholeBytes(bytes)
   // cborg cuts byte strings out with slice(): a copy of a Uint8Array but a view of a Buffer. Its
   // decode() turns a Buffer into a Uint8Array first; a tokenizer of our own keeps it a Buffer,
   // so a block in the frame stays where it arrived instead of being copied once more.

@@ -3,6 +3,8 @@
 // the ChaCha20 keystream under key sha256(seed) with an all-zero nonce).
 import { createCipheriv, createHash } from 'node:crypto'
 import type { CID } from 'multiformats/cid'
+import type { Uint8ArrayList } from 'uint8arraylist'
+import { wholeBytes } from '../../src/common/copy-into.js'
 import { defaultAddParams, type AddParams } from '../../src/api/params.js'
 import type { AddedOutput } from '../../src/api/types.js'
 import type { AddEntry, BlockSink } from '../../src/adder/types.js'
@@ -11,9 +13,9 @@ import { importEntries } from '../../src/adder/importer.js'
 export class MemorySink implements BlockSink {
   readonly blocks = new Map<string, Uint8Array>()
   puts = 0
-  async put (cid: CID, bytes: Uint8Array): Promise<void> {
+  async put (cid: CID, bytes: Uint8Array | Uint8ArrayList): Promise<void> {
     this.puts++
-    this.blocks.set(cid.toString(), bytes)
+    this.blocks.set(cid.toString(), wholeBytes(bytes))
   }
 }
 

@@ -83,6 +83,21 @@ describe('importer: single files with kubo defaults', () => {
     const [a] = await importAll([fileStream('f', deterministic(44800 * 1024, 'v0-seed', 1000))])
     assert.equal(a.cid, 'QmepeWtdmS1hHXx1oZXsPUv6bMrfRRKfZcoPPU4eEfjnbf')
   })
+
+  it('raw leaves cut across incoming pieces are the bytes of whole ones', async () => {
+    // a leaf reaches the sink as the pieces it spans (views, not a copy): the sink must see the
+    // same blocks whether the upload came in 1 MiB pieces or in odd small ones
+    const opts = { cid_version: 1, raw_leaves: true }
+    const whole = new MemorySink()
+    const [a] = await importAll([fileStream('f', deterministic(10 << 20, 'v1-seed'))], opts, whole)
+    for (const size of [1000, 65543]) {
+      const cut = new MemorySink()
+      const [b] = await importAll([fileStream('f', deterministic(10 << 20, 'v1-seed', size))], opts, cut)
+      assert.equal(b.cid, a.cid, `pieces of ${size}`)
+      assert.equal(cut.blocks.size, whole.blocks.size)
+      for (const [cid, bytes] of whole.blocks) assert.equal(Buffer.compare(cut.blocks.get(cid) ?? new Uint8Array(0), bytes), 0, `${cid} from pieces of ${size}`)
+    }
+  })
 })
 
 describe('importer: layout, leaves, CID version and hash options', () => {

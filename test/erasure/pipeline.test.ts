@@ -10,6 +10,8 @@ import {
 } from '../../src/erasure/index.js'
 import type { EncodedStripe, Manifest, Stripe } from '../../src/erasure/index.js'
 import { bytes, concat, NONCE } from './helpers.js'
+import type { Uint8ArrayList } from 'uint8arraylist'
+import { wholeBytes } from '../../src/common/copy-into.js'
 
 const RAW = 0x55
 
@@ -32,8 +34,9 @@ describe('erasure pipeline on unixfs import output', () => {
       const coded: EncodedStripe[] = []
       const code = async (s: Stripe): Promise<void> => { coded.push(await encodeStripe(s, codec, p, { dataShards: d, nonce: NONCE, parityBlockSize: chunk })) }
       const sink = {
-        put: async (cid: CID, b: Uint8Array): Promise<void> => {
-          store.set(cid.toString(), b)
+        put: async (cid: CID, b: Uint8Array | Uint8ArrayList): Promise<void> => {
+          store.set(cid.toString(), wholeBytes(b))
+          // a raw leaf as the importer gives it: the upload's pieces, copied into the stripe
           if (cid.code === RAW) for (const s of builder.push({ cid, bytes: b })) await code(s)
         }
       }

@@ -11,10 +11,12 @@
 // is held: every block goes straight to the p+1 holders. Tree blocks (and the blocks of d = 1)
 // go through a CopySet, which replaces a holder that fails mid-add (add-copies.ts).
 import type { CID } from 'multiformats/cid'
+import type { Uint8ArrayList } from 'uint8arraylist'
 import * as raw from 'multiformats/codecs/raw'
 import type { BlockSink } from '../../adder/types.js'
 import { smallFilePolicy } from '../../erasure/index.js'
-import type { BlockRef, RawBlock, StorageDecision } from '../../erasure/index.js'
+import type { BlockRef, LeafBlock, RawBlock, StorageDecision } from '../../erasure/index.js'
+import { wholeBytes } from '../../common/copy-into.js'
 import type { ErasureAddPlan } from './add-params.js'
 import type { CopySet } from './add-copies.js'
 import { StripeWriter } from './add-stripes.js'
@@ -29,7 +31,8 @@ export class ErasureSink implements BlockSink {
   private readonly writerInit: StripeWriterInit
   /** the p+1 copies of the tree blocks (and of every block when d = 1) */
   readonly tree: CopySet
-  private pending: RawBlock[] | undefined = []
+  /** raw leaves as they came (whole or the upload's pieces), tree blocks whole */
+  private pending: LeafBlock[] | undefined = []
   /** d = 1: replicate as the blocks come */
   private readonly direct: boolean
   private leafBytes = 0
@@ -44,11 +47,12 @@ export class ErasureSink implements BlockSink {
     this.direct = init.plan.d === 1
   }
 
-  async put (cid: CID, bytes: Uint8Array): Promise<void> {
+  /** A raw leaf may be the upload's pieces: the stripe copies them into place, copies get them joined. */
+  async put (cid: CID, bytes: Uint8Array | Uint8ArrayList): Promise<void> {
     const block = { cid, bytes }
     if (this.direct) {
       this.leafBytes += cid.code === raw.code ? bytes.byteLength : 0
-      return await this.tree.put(block)
+      return await this.tree.put(whole(block))
     }
     if (this.pending == null) return await this.store(block)
     this.pending.push(block)
@@ -69,13 +73,13 @@ export class ErasureSink implements BlockSink {
     for (const b of held) await this.store(b)
   }
 
-  private async store (block: RawBlock): Promise<void> {
+  private async store (block: LeafBlock): Promise<void> {
     if (block.cid.code === raw.code) return await this.writer!.push(block)
     const key = block.cid.toString()
     if (this.treeSeen.has(key)) return
     this.treeSeen.add(key)
     this.treeRefs.push([block.cid, block.bytes.byteLength])
-    await this.tree.put(block)
+    await this.tree.put(whole(block))
   }
 
   /** After the import: the last stripe coded (erasure), or the held blocks (replicate). */
@@ -83,10 +87,15 @@ export class ErasureSink implements BlockSink {
     if (this.direct) return { mode: 'replicate', decision: this.decide(), blocks: [] }
     if (this.pending != null) {
       const decision = this.decide()
-      if (decision.mode === 'replicate') return { mode: 'replicate', decision, blocks: this.pending }
+      if (decision.mode === 'replicate') return { mode: 'replicate', decision, blocks: this.pending.map(whole) }
       await this.startErasure()
     }
     await this.writer!.finish()
     return { mode: 'erasure', writer: this.writer!, tree: this.treeRefs }
   }
+}
+
+/** The block with its bytes in one piece (what copies and replicas send). */
+function whole (block: LeafBlock): RawBlock {
+  return { cid: block.cid, bytes: wholeBytes(block.bytes) }
 }

@@ -20,7 +20,7 @@ import type { Logger } from 'pino'
 import { placeShards } from '../../allocator/placement.js'
 import { ClusterError } from '../../api/errors.js'
 import { StripeBuffers, StripeBuilder, encodeStripe, shardNodeOf } from '../../erasure/index.js'
-import type { Codec, ManifestStripe, RawBlock, ShardKind, Stripe } from '../../erasure/index.js'
+import type { Codec, LeafBlock, ManifestStripe, RawBlock, ShardKind, Stripe } from '../../erasure/index.js'
 import { BlockDeliveryError } from './add-streams.js'
 import type { BlockStream, PeerStreams } from './add-streams.js'
 import { replacementPeer } from './add-copies.js'
@@ -162,7 +162,7 @@ export class StripeWriter {
   }
 
   /** Adds the next leaf in file order: stores it on its holder, codes the stripes it completes. */
-  async push (leaf: RawBlock): Promise<void> {
+  async push (leaf: LeafBlock): Promise<void> {
     this.throwIfFailed()
     this.fileSize += leaf.bytes.byteLength
     // a leaf that does not fit closes its shard (and maybe the stripe) before it is laid out

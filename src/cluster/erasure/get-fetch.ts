@@ -18,7 +18,7 @@ import { localBlocks } from '../../ipfs/local-blocks.js'
 import { withProgressTimeout } from '../../ipfs/timeouts.js'
 import { firstOf, sharedHedgeMemory } from './hedge.js'
 import type { HedgeMemory } from './hedge.js'
-import { copyPiecesInto } from '../../common/copy-into.js'
+import { copyPiecesInto, wholeBytes } from '../../common/copy-into.js'
 
 /** One block must arrive within this time; a holder that takes longer counts as failed. */
 const BLOCK_TIMEOUT = 60_000
@@ -89,7 +89,7 @@ export function shardFetcher (ctx: ErasureContext, states: readonly ShardState[]
         onProgress?.(bytes.byteLength)
         const len = ref.blocks[out.length]?.[1]
         // a block of the wrong length is handed back as it is: the reconstructor calls it corrupt
-        if (slot == null || bytes.byteLength !== len) out.push(bytes instanceof Uint8Array ? bytes : bytes.subarray())
+        if (slot == null || bytes.byteLength !== len) out.push(wholeBytes(bytes))
         else {
           // a remote block's pieces go straight to the slot: never joined first
           copyPiecesInto(slot, bytes, offset)
