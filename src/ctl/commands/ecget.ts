@@ -46,10 +46,10 @@ export function registerEcget (program: Command, run: Runner): void {
   program.command('ecget')
     .summary('Read an erasure-coded file or directory back from the cluster')
     .description(`Reads a file or directory added with "add --erasure" and writes it to
-<folder>/<cid> (the current folder by default). Lost or corrupt shards are rebuilt
-from parity while reading (every block is checked against its CID), and then
-re-placed on other peers. If a stripe lost more shards than it has parity, the
-command fails before writing anything and names the stripes. Content that
+<folder>/<cid> (the current folder by default). Lost or corrupt shards are
+rebuilt from parity while reading (every block is checked against its CID), and
+then re-placed on other peers. If a stripe lost more shards than it has parity,
+the command fails before writing anything and names the stripes. Content that
 "add --erasure" replicated instead (inputs too small to code) and any other pin
 are read from a good copy.`)
     .argument('<cid>', 'the content root CID printed by add --erasure (or of any pin)')
