@@ -89,7 +89,8 @@ export function makeChunker (spec: string): Chunker {
  * splitter returns EOF at once, and the layouts then write an empty leaf). A chunk is the
  * content's pieces it spans, not a copy: an upload arrives in 64 KiB pieces, so joining them
  * into each 256 KiB chunk was a copy of every byte added into memory that is new each time, on
- * top of the one copy every leaf is made anyway (into its dag-pb node or its erasure stripe).
+ * top of the one copy every leaf is made anyway (into its dag-pb node, its erasure stripe, or,
+ * as a raw leaf of a plain add, the one block its destinations are sent).
  */
 export async function * fixedSizeChunks (content: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Chunk> {
   const buf = new Uint8ArrayList()

@@ -3,6 +3,7 @@
 // symlinks. dag-pb `prepare` sorts links by name as go's merkledag does.
 import { encode, prepare } from '@ipld/dag-pb'
 import type { CID } from 'multiformats/cid'
+import type { Uint8ArrayList } from 'uint8arraylist'
 import { UnixFS } from 'ipfs-unixfs'
 import { copyPiecesInto } from '../common/copy-into.js'
 
@@ -47,7 +48,7 @@ function writeVarint (out: Uint8Array, at: number, n: number): number {
  * pieces are copied in one after the other, into memory that is not zeroed first (every byte
  * of it is written).
  */
-export function encodeLeaf (data: Uint8Array | Iterable<Uint8Array> & { byteLength: number }, type: 'file' | 'raw'): Uint8Array {
+export function encodeLeaf (data: Uint8Array | Uint8ArrayList, type: 'file' | 'raw'): Uint8Array {
   const n = data.byteLength
   // an empty leaf has no data field: the libraries' encoding, which has no copy to save
   if (n === 0) return encode(prepare({ Data: new UnixFS({ type }).marshal(), Links: [] }))
