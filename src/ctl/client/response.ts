@@ -30,7 +30,8 @@ export function errorFromBody (status: number, body: Buffer): ApiError {
   return new ApiError(status, text)
 }
 
-function isErrorStatus (status: number): boolean {
+/** 4xx and 5xx: the answers whose body is an error (upstream's client checks the same range). */
+export function isErrorStatus (status: number): boolean {
   return status > 399 && status < 600
 }
 

@@ -11,7 +11,7 @@ import type { EcRecoveryReport } from '../../api/types.js'
 import type { Runner } from './types.js'
 import type { CommandContext } from '../context.js'
 import { ApiError, ClientError } from '../client/errors.js'
-import { errorFromBody } from '../client/response.js'
+import { errorFromBody, isErrorStatus } from '../client/response.js'
 import type { Download } from '../client/download.js'
 import { ProgressBar, progressWanted } from '../progress.js'
 import { decodeCidArg } from './common.js'
@@ -76,7 +76,7 @@ async function ecgetAction (ctx: CommandContext, cmd: Command): Promise<void> {
       // the daemon decided from cluster state that the file cannot be read (or the CID is not
       // an EC file): its error body says why; nothing was written
       const body = await dl.readAll()
-      if (dl.status > 399 && dl.status < 600) throw errorFromBody(dl.status, body)
+      if (isErrorStatus(dl.status)) throw errorFromBody(dl.status, body)
       throw new ApiError(dl.status, `unexpected answer ${dl.status} to ecget`)
     }
     const kind = dl.headers['x-ec-kind'] === 'directory' ? 'directory' : 'file'
