@@ -11,6 +11,7 @@ import { setImmediate as immediate } from 'node:timers/promises'
 import { rawDownload } from '../../src/ctl/client/download.js'
 import type { TransportOptions } from '../../src/ctl/client/transport.js'
 import { ApiError } from '../../src/ctl/client/errors.js'
+import { closedPort } from './helpers.js'
 
 const opts: TransportOptions = { ssl: false, noVerifyCert: false, timeoutMs: 0 }
 const payload = randomBytes(24 * 1024 * 1024)
@@ -98,11 +99,7 @@ test('an error answer is read whole', async () => {
 })
 
 test('a refused connection and an abort are ApiErrors worded as upstream', async () => {
-  const closed = http.createServer()
-  await new Promise<void>(resolve => closed.listen(0, '127.0.0.1', resolve))
-  const deadPort = (closed.address() as AddressInfo).port
-  await new Promise(resolve => closed.close(resolve))
-  await assert.rejects(rawDownload({ ...target(), port: deadPort }, opts, { method: 'GET', path: '/file' }),
+  await assert.rejects(rawDownload({ ...target(), port: await closedPort() }, opts, { method: 'GET', path: '/file' }),
     (err: any) => err instanceof ApiError && err.code === 0 && /connect: connection refused/.test(err.message))
 
   const abort = new AbortController()
