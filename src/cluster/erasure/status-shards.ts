@@ -168,13 +168,15 @@ export async function assessFile (ctx: ErasureContext, file: EcFile, manifest: M
     s.parity.forEach((_, j) => add('parity', j, manifest.data_shards + j))
     return list
   })
-  await mapLimit(all, STATUS_CONCURRENCY, async st => {
+  // STATUS_CONCURRENCY questions at once per holder, every holder at once: a call costs its
+  // round trip more than either peer's work, and a file's shards are spread over all holders
+  await Promise.all([...byHolder(all)].map(async ([, shards]) => await mapLimit(shards, STATUS_CONCURRENCY, async st => {
     // a shard without a pin cannot be on any peer's list: it is lost with no holder
     st.verdict = st.cid === '' ? 'missing' : await statuses.verdict(st.holder, st.cid, opts)
     // "unpinned" is also what a holder says of a pin it has not heard of yet (right after the
     // add, its CRDT state lags): the shard is lost only if its blocks are not there either
     if (st.verdict === 'unpinned' && await holdsBlock(ctx, st.holder, st.cid, opts)) st.verdict = 'pending'
-  })
+  })))
   let tree: FileState['tree'] = null
   if (file.tree != null) {
     const holders = file.tree.allocations ?? []
@@ -199,37 +201,68 @@ async function holdsBlock (ctx: ErasureContext, holder: string, cid: string, opt
   }
 }
 
+/** Shards grouped by holder, in their order. */
+function byHolder (shards: readonly ShardState[]): Map<string, ShardState[]> {
+  const out = new Map<string, ShardState[]>()
+  for (const st of shards) {
+    const list = out.get(st.holder)
+    if (list == null) out.set(st.holder, [st])
+    else list.push(st)
+  }
+  return out
+}
+
+/** At most this many CIDs per MissingBlocks call of a probe (about 120 KB of arguments). */
+const PROBE_BATCH = 2048
+
 /**
  * Asks the holders of shards cluster state calls healthy whether they really hold their blocks
- * (one MissingBlocks call per shard, no bytes moved): a holder whose blockstore was wiped keeps
- * its pin records, so its tracker still says "pinned". `full` checks every block (ecrecovery,
- * status); otherwise only the shard node (ecget, which checks the rest as it reads). Shards
- * not yet pinned are left alone: they may still be arriving, and so are the tree copies of
- * holders in `skip` (too slow to ask: they are read last, if at all).
+ * (no bytes moved): a holder whose blockstore was wiped keeps its pin records, so its tracker
+ * still says "pinned". `full` checks every block (ecrecovery, status); otherwise only the
+ * shard node (ecget, which checks the rest as it reads). Each holder is asked about all its
+ * shards in one MissingBlocks call (PROBE_BATCH CIDs at most), the holders at once: a call per
+ * shard cost ecget a round trip per shard before its first byte. Shards not yet pinned are
+ * left alone: they may still be arriving, and so are the tree copies of holders in `skip`
+ * (too slow to ask: they are read last, if at all).
  */
 export async function probeHolders (ctx: ErasureContext, manifest: Manifest, state: FileState, treeBlocks: string[] | undefined, opts: Signalled & { full?: boolean, skip?: ReadonlySet<string> } = {}): Promise<void> {
-  const healthy = state.stripes.flat().filter(s => s.verdict === 'healthy')
-  await mapLimit(healthy, STATUS_CONCURRENCY, async st => {
+  const cidsOf = (st: ShardState): string[] => {
+    if (opts.full === false) return [st.cid]
     const stripe = manifest.stripes[st.stripe]
     const ref = st.kind === 'data' ? stripe.data[st.index] : stripe.parity[st.index]
-    const cids = opts.full === false ? [st.cid] : [st.cid, ...ref.blocks.map(([c]) => c.toString())]
-    try {
-      if ((await missingOn(ctx, st.holder, cids, opts.signal)).length > 0) st.verdict = 'missing'
-    } catch (err) {
-      opts.signal?.throwIfAborted()
-      ctx.logger.warn({ holder: st.holder, cid: st.cid, err: errorMessage(err) }, 'erasure: a holder could not say which blocks it holds')
-      st.verdict = 'unreachable'
+    return [st.cid, ...ref.blocks.map(([c]) => c.toString())]
+  }
+  const probeShards = async (holder: string, shards: ShardState[]): Promise<void> => {
+    const asked = shards.map(cidsOf)
+    for (let i = 0; i < shards.length;) {
+      // a batch ends before the shard that would take it past PROBE_BATCH (a shard's CIDs stay together)
+      const first = i
+      let cids: string[] = []
+      while (i < shards.length && (i === first || cids.length + asked[i].length <= PROBE_BATCH)) cids = cids.concat(asked[i++])
+      try {
+        const missing = new Set(await missingOn(ctx, holder, cids, opts.signal))
+        for (let k = first; k < i; k++) if (asked[k].some(c => missing.has(c))) shards[k].verdict = 'missing'
+      } catch (err) {
+        opts.signal?.throwIfAborted()
+        ctx.logger.warn({ holder, shards: shards.length - first, err: errorMessage(err) }, 'erasure: a holder could not say which blocks it holds')
+        // its shards not asked yet would only wait for the same failure
+        for (const st of shards.slice(first)) st.verdict = 'unreachable'
+        return
+      }
     }
-  })
-  if (state.tree == null || treeBlocks == null) return
-  const tree = state.tree
-  const alive = tree.holders.filter(h => !tree.lost.includes(h) && opts.skip?.has(h) !== true)
-  await mapLimit(alive, STATUS_CONCURRENCY, async h => {
+  }
+  const probeTree = async (tree: NonNullable<FileState['tree']>, holder: string, blocks: string[]): Promise<void> => {
     try {
-      if ((await missingOn(ctx, h, treeBlocks, opts.signal)).length > 0) tree.lost.push(h)
+      if ((await missingOn(ctx, holder, blocks, opts.signal)).length > 0) tree.lost.push(holder)
     } catch {
       opts.signal?.throwIfAborted()
-      tree.lost.push(h)
+      tree.lost.push(holder)
     }
-  })
+  }
+  const calls: Array<() => Promise<void>> = [...byHolder(state.stripes.flat().filter(s => s.verdict === 'healthy'))].map(([holder, shards]) => async () => { await probeShards(holder, shards) })
+  const tree = state.tree
+  if (tree != null && treeBlocks != null) {
+    for (const h of tree.holders) if (!tree.lost.includes(h) && opts.skip?.has(h) !== true) calls.push(async () => { await probeTree(tree, h, treeBlocks) })
+  }
+  await mapLimit(calls, STATUS_CONCURRENCY, async call => { await call() })
 }
