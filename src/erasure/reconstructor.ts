@@ -6,11 +6,12 @@
 // fetched blocks against their CIDs (unless the caller's fetch already does that), rebuilt data
 // blocks against their CIDs, rebuilt parity blocks against the manifest, and every rebuilt shard
 // node against the node CID the manifest recorded. A healthy stripe never reaches the codec.
+import type { CID } from 'multiformats/cid'
 import type { Codec } from './codec.js'
 import type { StripeBuffers } from './stripe-buffers.js'
 import { CodecError, CorruptShardError, UnrecoverableStripeError } from './errors.js'
 import { codecReads } from './codecs.js'
-import { joinInto, splitByRefs, verifyBlock } from './blocks.js'
+import { blockMatches, joinInto, splitByRefs, verifyBlock } from './blocks.js'
 import { encodeShardNode } from './shard-node.js'
 import { DEFAULT_HEDGE_RULE } from './hedge-rule.js'
 import type { HedgeRule } from './hedge-rule.js'
@@ -40,6 +41,11 @@ export interface FetchShardOptions {
    * judged by its completion alone, so a holder frozen part-way looks like a slow start.
    */
   onProgress?: (bytes: number) => void
+  /**
+   * Told each block as it arrives, `i` its place in the shard, `bytes` what the fetch will
+   * return for it (so a view of `into` when it was copied there).
+   */
+  onBlock?: (i: number, bytes: Uint8Array) => void
 }
 
 /** Blocks of a shard in manifest order, or undefined when the shard is lost. Throwing counts as a failed fetch. */
@@ -74,6 +80,15 @@ export interface ReconstructStripeOptions {
    * every few tens of MiB of them start a full collection of the whole heap.
    */
   layoutHealthy?: boolean
+  /**
+   * Data blocks handed out as they arrive, each once and checked against its CID first, while
+   * the rest of the stripe is still read: a reader streams a stripe's start before its end
+   * has come. Only a stripe laid out healthy from the start publishes (one that needs the codec
+   * hands its buffer to it); each block is a view of the stripe buffer, valid as long as the
+   * result's blocks are. A hedge that turns the stripe to the codec after all leaves the views
+   * already handed out in memory nobody else takes: their buffer is not given back.
+   */
+  onDataBlock?: (cid: CID, bytes: Uint8Array) => void
   signal?: AbortSignal
 }
 
@@ -100,12 +115,13 @@ export interface StripeResult {
 
 type Header = Pick<Manifest, 'codec' | 'data_shards' | 'parity_shards' | 'nonce'>
 
-async function checkFetched (ref: ShardRef, blocks: Uint8Array[] | undefined, verify: boolean): Promise<RawBlock[] | 'missing' | 'corrupt'> {
+/** `checked`: blocks already found to match their CIDs as they arrived (not hashed twice). */
+async function checkFetched (ref: ShardRef, blocks: Uint8Array[] | undefined, verify: boolean, checked?: ReadonlyMap<number, Uint8Array>): Promise<RawBlock[] | 'missing' | 'corrupt'> {
   if (blocks == null) return 'missing'
   if (blocks.length !== ref.blocks.length) return 'corrupt'
   for (const [i, [cid, len]] of ref.blocks.entries()) {
     if (blocks[i]?.byteLength !== len) return 'corrupt'
-    if (verify && !(await verifyBlock(cid, blocks[i]))) return 'corrupt'
+    if (verify && checked?.get(i) !== blocks[i] && !(await verifyBlock(cid, blocks[i]))) return 'corrupt'
   }
   return ref.blocks.map(([cid], i) => ({ cid, bytes: blocks[i] }))
 }
@@ -163,19 +179,31 @@ export async function reconstructStripe (
   let whole = needsCodec ? layout(d + p) : opts.layoutHealthy === true && opts.buffers != null ? layout(d) : undefined
 
   const verify = opts.verifyFetched ?? true
+  const publish = opts.onDataBlock != null && !needsCodec && whole != null ? opts.onDataBlock : undefined
   const fetch: CheckedFetch = async (s, signal, onProgress) => {
     const end = (posOf(s) + 1) * padded
     const into = whole != null && end <= whole.byteLength ? whole.subarray(end - padded, end) : undefined
+    const ref = refOf(s)
+    // a data block that arrives whole in its slot is checked at once and handed out
+    const checked = new Map<number, Uint8Array>()
+    const onBlock = publish == null || s.kind !== 'data' || into == null
+      ? undefined
+      : (i: number, bytes: Uint8Array): void => {
+          const r = ref.blocks[i]
+          if (r == null || bytes.byteLength !== r[1] || bytes.buffer !== into.buffer || signal.aborted || !blockMatches(r[0], bytes)) return
+          checked.set(i, bytes)
+          publish(r[0], bytes)
+        }
     let blocks: Uint8Array[] | undefined
     try {
-      blocks = await fetchShard(s.kind, s.index, { signal, into, onProgress })
+      blocks = await fetchShard(s.kind, s.index, { signal, into, onProgress, onBlock })
     } catch {
       // a holder that errors is a lost shard for this read; an abort is not a loss
       signal.throwIfAborted()
       return 'failed'
     }
     signal.throwIfAborted()
-    return await checkFetched(refOf(s), blocks, verify)
+    return await checkFetched(ref, blocks, verify, checked)
   }
   // 1. any bd good shards of the stripe (the virtual zeros of a short stripe make up the rest)
   const reads = await readShards({
@@ -227,7 +255,8 @@ export async function reconstructStripe (
     all = await codec.reconstruct(shards, d, p, { signal: opts.signal })
     for (const [i, ref] of stripe.data.entries()) if (data[i] != null) data[i] = splitByRefs(all[i], ref.blocks)
     // every block is a view of the coded stripe now
-    if (dataOnly != null) opts.buffers?.give(dataOnly.buffer)
+    // (unless data blocks in it were handed out as they arrived: see onDataBlock)
+    if (dataOnly != null && publish == null) opts.buffers?.give(dataOnly.buffer)
   }
 
   // 3. verify and hand out: lost shards are rebuilt for repair; data shards read around a slow

@@ -36,7 +36,7 @@ interface Store {
 function store (s: EncodedStripe, opts: { lose?: string[], fail?: string[], corrupt?: string[], into?: boolean } = {}): Store & { slots: string[] } {
   const fetched: string[] = []
   const slots: string[] = []
-  const fetch: FetchShard = async (kind: ShardKind, index: number, { into }) => {
+  const fetch: FetchShard = async (kind: ShardKind, index: number, { into, onBlock }) => {
     const key = `${kind[0]}${index}`
     fetched.push(key)
     if (into != null) slots.push(key)
@@ -47,7 +47,13 @@ function store (s: EncodedStripe, opts: { lose?: string[], fail?: string[], corr
     if (opts.corrupt?.includes(key) === true) blocks[blocks.length - 1][0] ^= 0xff
     if (opts.into === true && into != null) {
       let off = 0
-      blocks = blocks.map(b => { into.set(b, off); off += b.byteLength; return into.subarray(off - b.byteLength, off) })
+      blocks = blocks.map((b, i) => {
+        into.set(b, off)
+        off += b.byteLength
+        const view = into.subarray(off - b.byteLength, off)
+        onBlock?.(i, view)
+        return view
+      })
     }
     return blocks
   }
@@ -109,6 +115,33 @@ describe('reconstructStripe', () => {
     assert.deepEqual(again.lost.map(l => `${l.kind[0]}${l.index}:${l.reason}`), ['d1:corrupt'])
     assert.equal(again.rebuilt.length, 1)
     assert.equal(buffers.take(4 * 3 * K).buffer, dataOnly)
+  })
+
+  it('hands a healthy stripe\'s data blocks out as they arrive, each only once it matches its CID', async () => {
+    const buffers = new StripeBuffers({ keep: 2 })
+    const early: RawBlock[] = []
+    const views = new Set<ArrayBufferLike>()
+    const onDataBlock = (cid: RawBlock['cid'], bytes: Uint8Array): void => {
+      views.add(bytes.buffer)
+      early.push({ cid, bytes: bytes.slice() })
+    }
+    // d1's last block is corrupt: its other blocks go out, that one never does; the stripe is
+    // then rebuilt in a whole-stripe buffer, and the data-only one is not given back (views of
+    // it were handed out)
+    const bad = store(full, { into: true, corrupt: ['d1'] })
+    const r = await run(full, bad, { buffers, layoutHealthy: true, onDataBlock })
+    assert.deepEqual(bytesOf(r.data), expect(full))
+    const d1 = full.data[1].blocks
+    const want = full.data.flatMap(d => d.blocks).filter(b => b !== d1[d1.length - 1])
+    assert.deepEqual(early.map(b => b.cid.toString()).sort(), want.map(b => b.cid.toString()).sort())
+    for (const b of early) assert.deepEqual(b.bytes, want.find(w => w.cid.equals(b.cid))?.bytes)
+    assert.deepEqual([...views].map(v => v.byteLength), [4 * 3 * K], 'views of the data-only layout')
+    assert.ok(!views.has(buffers.take(4 * 3 * K).buffer), 'the data-only buffer was kept out of the pool')
+    // a stripe that needs the codec from the start hands nothing out early
+    early.length = 0
+    const degraded = await run(full, store(full, { into: true }), { buffers, layoutHealthy: true, onDataBlock, lost: [{ kind: 'data', index: 2 }] })
+    assert.deepEqual(bytesOf(degraded.data), expect(full))
+    assert.equal(early.length, 0)
   })
 
   it('reads a healthy stripe without parity and without the codec', async () => {

@@ -59,11 +59,12 @@ export async function verifiedBlockFrom (ctx: ErasureContext, peer: string, cid:
  * The reconstructor's FetchShard over one stripe's holders. It returns undefined (lost,
  * "missing") when the holder lacks a block, throws (lost, "failed") when the holder cannot be
  * read, and leaves hashing to the reconstructor, which marks bad bytes "corrupt". Given the
- * shard's slot in the stripe buffer, it copies each block there as it arrives. `onBytes`
+ * shard's slot in the stripe buffer, it copies each block there as it arrives (and shows it to
+ * the reconstructor's onBlock, which checks and hands out data blocks early). `onBytes`
  * counts what came over the wire. Aborting the signal ends the RPC stream.
  */
 export function shardFetcher (ctx: ErasureContext, states: readonly ShardState[], stripe: ManifestStripe, onBytes?: (n: number) => void): FetchShard {
-  return async (kind, index, { signal, into, onProgress }) => {
+  return async (kind, index, { signal, into, onProgress, onBlock }) => {
     const st = states.find(s => s.kind === kind && s.index === index)
     const ref = kind === 'data' ? stripe.data[index] : stripe.parity[index]
     if (st == null || ref == null || st.holder === '') return undefined
@@ -95,6 +96,7 @@ export function shardFetcher (ctx: ErasureContext, states: readonly ShardState[]
           copyPiecesInto(slot, bytes, offset)
           out.push(slot.subarray(offset, offset + len))
         }
+        onBlock?.(out.length - 1, out[out.length - 1])
         offset += len ?? 0
         if (out.length > cids.length) break
       }

@@ -1,10 +1,12 @@
 // The block getter ipfs-unixfs-exporter walks an EC file through. Non-leaf blocks come from the
-// tree pin's holders; leaves come from the stripe in memory, and a leaf of a later stripe
-// replaces it by that stripe (the previous one is handed to `onStripeDone` first, which
-// repairs it while the next stripe is read). The importer stores leaves in the order the
-// exporter reads them, so the stripe after the current one is read while the current one is
-// handed out: two stripes in memory, and the holders' disks and the network stay busy while the
-// caller writes. A leaf the exporter asks for again (the same chunk twice in a file) is read
+// tree pin's holders; leaves come from the stripe being read, each as soon as it has arrived
+// and matched its CID (a healthy stripe streams: its start is handed out while its end is still
+// on the way), and a leaf of a later stripe replaces it by that stripe (the previous one is
+// handed to `onStripeDone` first, which repairs it while the next stripe is read). The
+// importer stores leaves in the order the exporter reads them, so the stripe after the current
+// one is read from the moment the current one has come whole, while the walk hands out the
+// rest of it: two stripes in memory, and the holders' disks and the network stay busy while
+// the caller writes. A leaf the exporter asks for again (the same chunk twice in a file) is read
 // alone from its holder, or through its stripe when that fails (at most two stripes are then in
 // memory). Every stripe, healthy or rebuilt, is laid out in one of two stripe
 // buffers that the walk's stripes take in turn (a healthy stripe's holds its data shards only),
@@ -61,13 +63,13 @@ export class StripeBlockSource {
   readonly treeFailed = new Set<string>()
   /** stripes read so far */
   readonly visited = new Set<number>()
-  private current?: { index: number, blocks: Map<string, Uint8Array>, read: StripeRead }
+  private current?: StripeFlight
   /** the stripe buffers: the current stripe's, and the spare the next stripe takes */
   readonly buffers: StripeBuffers
   /** holders this walk hedged against (read last from then on) */
   readonly hedge: HedgeMemory
   /** The next stripe, read while the current one is handed out (healthy stripes only). */
-  private next?: { index: number, read: Promise<StripeRead> }
+  private next?: StripeFlight
   /** an earlier stripe read again for a repeated leaf whose holder could not serve it */
   private earlier?: { index: number, blocks: Map<string, Uint8Array> }
   /** onStripeDone of the stripe before, running while the current one is read and handed out */
@@ -97,17 +99,24 @@ export class StripeBlockSource {
   async block (cid: CID, signal?: AbortSignal): Promise<Uint8Array> {
     const k = keyOf(cid)
     if (this.tree.has(k)) return await blockFromHolders(this.init.ctx, this.treeHolders(), cid, this.treeFailed, signal, this.hedge)
-    const held = this.current?.blocks.get(k)
-    if (held != null) return held
     const loc = this.leaves.get(k)
     if (loc == null) throw new ClusterError(`block ${cid.toString()} is neither in the file's stripes nor in its tree`, 500)
+    // a leaf first met in an earlier stripe may sit in this one too (the same chunk again)
+    const held = this.current?.arrived(k)
+    if (held != null) return held
     if (this.current == null || loc.stripe > this.current.index) {
       await this.finish()
-      const read = await this.take(loc.stripe, signal)
-      this.current = { index: loc.stripe, blocks: blocksOf(read), read }
+      const flight = this.take(loc.stripe, signal)
+      this.current = flight
       this.visited.add(loc.stripe)
-      this.readAhead(loc.stripe + 1, signal)
-      const b = this.current.blocks.get(k)
+      // the next stripe is read once this one has come whole: read beside it, it would halve
+      // the pace this one streams at, and the walk waits for this one first
+      void flight.read.then(() => {
+        if (this.current === flight && this.next == null) this.readAhead(flight.index + 1, signal)
+      }, () => {})
+    }
+    if (loc.stripe === this.current.index) {
+      const b = await this.current.block(k)
       if (b == null) throw new ClusterError(`stripe ${loc.stripe} did not yield block ${cid.toString()}`, 500)
       return b
     }
@@ -144,13 +153,13 @@ export class StripeBlockSource {
   }
 
   /** Stripe `index`: the one read ahead when it is that one, else read now. */
-  private async take (index: number, signal?: AbortSignal): Promise<StripeRead> {
+  private take (index: number, signal?: AbortSignal): StripeFlight {
     const next = this.next
     this.next = undefined
-    if (next?.index === index) return await next.read
+    if (next?.index === index) return next
     // a walk that skipped the stripe read ahead: drop it (its repair, if any, comes at the end)
     if (next != null) void next.read.then(r => { this.buffers.give(r.result.buffer) }, () => {})
-    return await this.read(index, signal, this.buffers)
+    return this.fly(index, signal)
   }
 
   /**
@@ -162,13 +171,17 @@ export class StripeBlockSource {
   private readAhead (index: number, signal?: AbortSignal): void {
     if (index >= this.init.manifest.stripes.length || signal?.aborted === true) return
     if (this.init.state.stripes[index].some(s => lostOf(s) != null)) return
-    const read = this.read(index, signal, this.buffers)
-    read.catch(() => {}) // awaited by take(); a walk that ends first never asks
-    this.next = { index, read }
+    this.next = this.fly(index, signal)
   }
 
-  private async read (index: number, signal?: AbortSignal, buffers?: StripeBuffers): Promise<StripeRead> {
-    return await readStripe(this.init.ctx, this.init.manifest, index, this.init.state.stripes[index], { signal, onBytes: this.init.onBytes, buffers, layoutHealthy: true, hedge: this.hedge })
+  /** Stripe `index` read into the walk's stripe buffers, its data blocks handed out as they come. */
+  private fly (index: number, signal?: AbortSignal): StripeFlight {
+    return new StripeFlight(index, async onDataBlock => await readStripe(this.init.ctx, this.init.manifest, index, this.init.state.stripes[index], { signal, onBytes: this.init.onBytes, buffers: this.buffers, layoutHealthy: true, hedge: this.hedge, onDataBlock }))
+  }
+
+  /** Stripe `index` read whole, into buffers of its own (a repeated leaf's earlier stripe). */
+  private async read (index: number, signal?: AbortSignal): Promise<StripeRead> {
+    return await readStripe(this.init.ctx, this.init.manifest, index, this.init.state.stripes[index], { signal, onBytes: this.init.onBytes, layoutHealthy: true, hedge: this.hedge })
   }
 
   /**
@@ -180,9 +193,17 @@ export class StripeBlockSource {
     const cur = this.current
     if (cur == null) return
     this.current = undefined
+    // every block of the stripe was handed out; its read may still be settling (a shard
+    // read around, the last checks). A read that failed failed the walk already.
+    let read: StripeRead
+    try {
+      read = await cur.read
+    } catch {
+      return
+    }
     await this.done
-    const done = this.init.onStripeDone(cur.index, cur.read)
-    this.buffers.give(cur.read.result.buffer)
+    const done = this.init.onStripeDone(cur.index, read)
+    this.buffers.give(read.result.buffer)
     // awaited by the next finish or by release; a walk that ends early never asks
     done.catch(() => {})
     this.done = done
@@ -204,4 +225,57 @@ function blocksOf (read: StripeRead): Map<string, Uint8Array> {
   const m = new Map<string, Uint8Array>()
   for (const shard of read.result.data) for (const b of shard) m.set(keyOf(b.cid), b.bytes)
   return m
+}
+
+/**
+ * One stripe being read: its data blocks as they arrive (each checked against its CID), then
+ * every block of the read's result. Blocks are views of the stripe buffer.
+ */
+class StripeFlight {
+  readonly index: number
+  readonly read: Promise<StripeRead>
+  private readonly early = new Map<string, Uint8Array>()
+  private blocks?: Map<string, Uint8Array>
+  private changed!: Promise<void>
+  private wake!: () => void
+
+  constructor (index: number, start: (onDataBlock: (cid: CID, bytes: Uint8Array) => void) => Promise<StripeRead>) {
+    this.index = index
+    this.renew()
+    this.read = start((cid, bytes) => {
+      this.early.set(keyOf(cid), bytes)
+      this.wake()
+    })
+    this.read.then(r => {
+      // the result's blocks are the ones to hand out from now on (a shard read around may
+      // have been rebuilt into another buffer)
+      this.blocks = blocksOf(r)
+      this.early.clear()
+      this.wake()
+    }, () => { this.wake() })
+  }
+
+  private renew (): void {
+    this.changed = new Promise(resolve => {
+      this.wake = () => {
+        this.renew()
+        resolve()
+      }
+    })
+  }
+
+  /** Block `k` if it is here already. */
+  arrived (k: string): Uint8Array | undefined {
+    return this.blocks != null ? this.blocks.get(k) : this.early.get(k)
+  }
+
+  /** Block `k` once it is here; undefined when the whole stripe came without it. Fails as the read fails. */
+  async block (k: string): Promise<Uint8Array | undefined> {
+    for (;;) {
+      if (this.blocks != null) return this.blocks.get(k)
+      const b = this.early.get(k)
+      if (b != null) return b
+      await Promise.race([this.read, this.changed])
+    }
+  }
 }

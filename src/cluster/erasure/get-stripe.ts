@@ -7,7 +7,7 @@
 // theirs is repaired.
 import type { LostShardInfo } from '../../api/types.js'
 import { reconstructStripe } from '../../erasure/reconstructor.js'
-import type { StripeResult } from '../../erasure/reconstructor.js'
+import type { ReconstructStripeOptions, StripeResult } from '../../erasure/reconstructor.js'
 import type { Manifest } from '../../erasure/types.js'
 import type { StripeBuffers } from '../../erasure/stripe-buffers.js'
 import type { ErasureContext } from './context.js'
@@ -25,13 +25,13 @@ export interface StripeRead {
 
 export async function readStripe (
   ctx: ErasureContext, manifest: Manifest, index: number, states: ShardState[],
-  opts: { signal?: AbortSignal, onBytes?: (n: number) => void, buffers?: StripeBuffers, layoutHealthy?: boolean, hedge?: HedgeMemory } = {}
+  opts: { signal?: AbortSignal, onBytes?: (n: number) => void, buffers?: StripeBuffers, layoutHealthy?: boolean, hedge?: HedgeMemory, onDataBlock?: ReconstructStripeOptions['onDataBlock'] } = {}
 ): Promise<StripeRead> {
   const stripe = manifest.stripes[index]
   const hedge = opts.hedge ?? sharedHedgeMemory(ctx)
   const known = states.filter(s => lostOf(s) != null).map(s => ({ kind: s.kind, index: s.index }))
   const avoid = states.filter(s => lostOf(s) == null && hedge.isSlow(s.holder)).map(s => ({ kind: s.kind, index: s.index }))
-  const result = await reconstructStripe(manifest, index, stripe, shardFetcher(ctx, states, stripe, opts.onBytes), ctx.codec, { lost: known, avoid, signal: opts.signal, buffers: opts.buffers, layoutHealthy: opts.layoutHealthy })
+  const result = await reconstructStripe(manifest, index, stripe, shardFetcher(ctx, states, stripe, opts.onBytes), ctx.codec, { lost: known, avoid, signal: opts.signal, buffers: opts.buffers, layoutHealthy: opts.layoutHealthy, onDataBlock: opts.onDataBlock })
   for (const l of result.lost) {
     if (l.reason === 'known') continue
     const st = states.find(s => s.kind === l.kind && s.index === l.index)
