@@ -168,15 +168,15 @@ export async function assessFile (ctx: ErasureContext, file: EcFile, manifest: M
     s.parity.forEach((_, j) => add('parity', j, manifest.data_shards + j))
     return list
   })
-  // STATUS_CONCURRENCY questions at once per holder, every holder at once: a call costs its
-  // round trip more than either peer's work, and a file's shards are spread over all holders
-  await Promise.all([...byHolder(all)].map(async ([, shards]) => await mapLimit(shards, STATUS_CONCURRENCY, async st => {
+  // STATUS_CONCURRENCY questions at once per holder, to as many holders at once: a call costs
+  // its round trip more than either peer's work, and a file's shards are spread over all holders
+  await mapLimit([...byHolder(all)], STATUS_CONCURRENCY, async ([, shards]) => await mapLimit(shards, STATUS_CONCURRENCY, async st => {
     // a shard without a pin cannot be on any peer's list: it is lost with no holder
     st.verdict = st.cid === '' ? 'missing' : await statuses.verdict(st.holder, st.cid, opts)
     // "unpinned" is also what a holder says of a pin it has not heard of yet (right after the
     // add, its CRDT state lags): the shard is lost only if its blocks are not there either
     if (st.verdict === 'unpinned' && await holdsBlock(ctx, st.holder, st.cid, opts)) st.verdict = 'pending'
-  })))
+  }))
   let tree: FileState['tree'] = null
   if (file.tree != null) {
     const holders = file.tree.allocations ?? []
@@ -237,8 +237,8 @@ export async function probeHolders (ctx: ErasureContext, manifest: Manifest, sta
     for (let i = 0; i < shards.length;) {
       // a batch ends before the shard that would take it past PROBE_BATCH (a shard's CIDs stay together)
       const first = i
-      let cids: string[] = []
-      while (i < shards.length && (i === first || cids.length + asked[i].length <= PROBE_BATCH)) cids = cids.concat(asked[i++])
+      const cids: string[] = []
+      while (i < shards.length && (i === first || cids.length + asked[i].length <= PROBE_BATCH)) cids.push(...asked[i++])
       try {
         const missing = new Set(await missingOn(ctx, holder, cids, opts.signal))
         for (let k = first; k < i; k++) if (asked[k].some(c => missing.has(c))) shards[k].verdict = 'missing'
