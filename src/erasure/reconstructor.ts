@@ -179,7 +179,7 @@ export async function reconstructStripe (
   let whole = needsCodec ? layout(d + p) : opts.layoutHealthy === true && opts.buffers != null ? layout(d) : undefined
 
   const verify = opts.verifyFetched ?? true
-  const publish = opts.onDataBlock != null && !needsCodec && whole != null ? opts.onDataBlock : undefined
+  const publish = needsCodec ? undefined : opts.onDataBlock
   const fetch: CheckedFetch = async (s, signal, onProgress) => {
     const end = (posOf(s) + 1) * padded
     const into = whole != null && end <= whole.byteLength ? whole.subarray(end - padded, end) : undefined

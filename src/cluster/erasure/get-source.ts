@@ -272,9 +272,8 @@ class StripeFlight {
   /** Block `k` once it is here; undefined when the whole stripe came without it. Fails as the read fails. */
   async block (k: string): Promise<Uint8Array | undefined> {
     for (;;) {
-      if (this.blocks != null) return this.blocks.get(k)
-      const b = this.early.get(k)
-      if (b != null) return b
+      const b = this.arrived(k)
+      if (b != null || this.blocks != null) return b
       await Promise.race([this.read, this.changed])
     }
   }
