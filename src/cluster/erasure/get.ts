@@ -21,7 +21,8 @@ import type { StripeRead } from './get-stripe.js'
 import { readStripe } from './get-stripe.js'
 import { exportBody } from './get-export.js'
 import { replicaGet } from './get-replica.js'
-import { placeRebuilt } from './repair-place.js'
+import { avoidUnreachable, placeRebuilt } from './repair-place.js'
+import type { PlacementRun } from './repair-place.js'
 import { repairTree } from './repair-tree.js'
 import type { EcFile } from './status-files.js'
 import { loadEcFile, readManifest } from './status-files.js'
@@ -95,13 +96,15 @@ export async function ecGet (ctx: ErasureContext, cid: string, opts: EcGetOption
   checkRecoverable(file, state)
 
   const report: EcRecoveryReport = { cid: file.meta.cid, name: file.meta.name, lost: [], rebuilt: [], new_holders: [] }
-  const load = new Map<string, number>()
+  // a holder that just died is still ranked until its metrics expire: no shard goes to it
+  const placement: PlacementRun = { load: new Map(), avoid: new Set() }
+  avoidUnreachable(placement, state.stripes.flat())
   const repair = async (index: number, read: StripeRead): Promise<void> => {
     report.lost.push(...read.lost)
     if (read.result.rebuilt.length === 0) return
     // placeRebuilt copies the shards out before its first await: the walk reuses the stripe's
     // buffer as soon as this returns its promise, and reads the next stripe meanwhile
-    const r = await placeRebuilt(ctx, file, state.stripes[index], read.result.rebuilt, load, { signal })
+    const r = await placeRebuilt(ctx, file, state.stripes[index], read.result.rebuilt, placement, { signal })
     report.rebuilt.push(...r.placed)
     if (r.errors.length > 0) (report.errors ??= []).push(...r.errors)
   }
@@ -135,7 +138,7 @@ export async function ecGet (ctx: ErasureContext, cid: string, opts: EcGetOption
       for (const h of source.treeFailed) if (!tree.lost.includes(h)) tree.lost.push(h)
       if (tree.lost.length > 0) {
         report.tree_lost = [...tree.lost].sort()
-        const t = await repairTree(ctx, file, state, manifest.tree, treeBlocks, { signal })
+        const t = await repairTree(ctx, file, state, manifest.tree, treeBlocks, placement.avoid, { signal })
         if (t.copies.length > 0) report.tree_copies = t.copies
         if (t.errors.length > 0) (report.errors ??= []).push(...t.errors)
       }

@@ -15,16 +15,15 @@ import { readStripe } from './get-stripe.js'
 import { HedgeMemory } from './hedge.js'
 import { lostByStripe } from './get.js'
 import { checkPlacement } from './placement-fix.js'
-import { placeRebuilt } from './repair-place.js'
+import { avoidUnreachable, placeRebuilt } from './repair-place.js'
+import type { PlacementRun } from './repair-place.js'
 import { repairTree } from './repair-tree.js'
 import type { EcFile } from './status-files.js'
 import { listEcFiles, readManifest } from './status-files.js'
 import { HolderStatus, assessFile, probeHolders } from './status-shards.js'
 
-export interface RepairRun {
+export interface RepairRun extends PlacementRun {
   statuses: HolderStatus
-  /** shards given to each peer in this run (spreads many repairs over peers) */
-  load: Map<string, number>
   /** one stripe buffer for every stripe the run rebuilds (freed after each file) */
   buffers: StripeBuffers
   /** holders found slow in this run: read last for the rest of it */
@@ -32,7 +31,7 @@ export interface RepairRun {
 }
 
 export function newRepairRun (ctx: ErasureContext, load: Map<string, number> = new Map()): RepairRun {
-  return { statuses: new HolderStatus(ctx, { bulk: true }), load, buffers: new StripeBuffers({ reserve: ctx.stripeReserve }), hedge: new HedgeMemory() }
+  return { statuses: new HolderStatus(ctx, { bulk: true }), load, avoid: new Set(), buffers: new StripeBuffers({ reserve: ctx.stripeReserve }), hedge: new HedgeMemory() }
 }
 
 /** Finds and repairs the lost shards (and tree copies) of one file. Errors end up in the report. */
@@ -53,6 +52,8 @@ export async function repairFile (ctx: ErasureContext, file: EcFile, run: Repair
       }
     }
     await probeHolders(ctx, manifest, state, manifest.tree != null ? [manifest.tree, ...treeCids].map(c => c.toString()) : undefined, opts)
+    // a holder that just died is still ranked until its metrics expire: no shard goes to it
+    avoidUnreachable(run, state.stripes.flat())
     const lost = lostByStripe(state)
     report.lost = lost.flat()
     // a stripe's rebuilt shards go to their new holders while the next stripe is read: two
@@ -70,7 +71,7 @@ export async function repairFile (ctx: ErasureContext, file: EcFile, run: Repair
         for (const x of read.lost) if (!report.lost.some(y => y.stripe === x.stripe && y.position === x.position)) report.lost.push(x)
         // one placement at a time: each sees the load the one before gave
         await placing
-        placing = placeRebuilt(ctx, file, state.stripes[index], read.result.rebuilt, run.load, opts).then(r => {
+        placing = placeRebuilt(ctx, file, state.stripes[index], read.result.rebuilt, run, opts).then(r => {
           report.rebuilt.push(...r.placed)
           errors.push(...r.errors)
         }, err => {
@@ -88,7 +89,7 @@ export async function repairFile (ctx: ErasureContext, file: EcFile, run: Repair
     opts.signal?.throwIfAborted()
     if (state.tree != null && state.tree.lost.length > 0) report.tree_lost = [...new Set(state.tree.lost)].sort()
     if (manifest.tree != null && treeCids.length > 0 && (state.tree?.lost.length ?? 0) > 0) {
-      const t = await repairTree(ctx, file, state, manifest.tree, treeCids, opts)
+      const t = await repairTree(ctx, file, state, manifest.tree, treeCids, run.avoid, opts)
       if (t.copies.length > 0) report.tree_copies = t.copies
       errors.push(...t.errors)
     }

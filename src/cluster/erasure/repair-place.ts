@@ -3,6 +3,11 @@
 // same rule the add uses. Its blocks are stored there first, then the shard pin's allocation
 // is changed, so the new holder's tracker pins blocks it already has. When no such peer is
 // left, a shard whose old holder is alive and only lost its pin is stored back on it.
+//
+// A peer that just died stays in the allocator's ranking until its metrics expire (metric_ttl,
+// 30 s by default), so a repair started soon after a failure would pick the other dead holder
+// of the same stripe as a new home. A run therefore avoids the holders it found unreachable
+// (PlacementRun.avoid), and a shard whose store fails goes to the next candidate instead.
 import { errorMessage } from '../../api/errors.js'
 import { storeBlocks } from '../block-channel.js'
 import type { Pin } from '../../api/types.js'
@@ -26,6 +31,27 @@ export interface Placed {
 export interface PlaceResult {
   placed: Placed[]
   errors: string[]
+}
+
+/**
+ * What the placements of one run share: the shards given to each peer (repairs of many stripes
+ * spread over peers) and the peers not to choose: holders the run could not reach, and targets
+ * a store failed on.
+ */
+export interface PlacementRun {
+  load: Map<string, number>
+  avoid: Set<string>
+}
+
+/** How many new homes one shard is tried on before it is reported not re-placed. */
+const TARGETS_PER_SHARD = 3
+
+/** Verdicts that say the holder itself could not be reached (not that it lost the shard). */
+const UNREACHABLE: ReadonlySet<string> = new Set(['down', 'unreachable', 'slow', 'failed'])
+
+/** Adds the holders of `shards` that could not be reached (assessed or read) to the run's avoid set. */
+export function avoidUnreachable (run: PlacementRun, shards: Iterable<ShardState>): void {
+  for (const s of shards) if (s.holder !== '' && UNREACHABLE.has(s.verdict)) run.avoid.add(s.holder)
 }
 
 async function * blocksOf (shard: EncodedShard): AsyncIterable<IpfsBlock> {
@@ -63,13 +89,13 @@ async function recoverOn (ctx: ErasureContext, peer: string, cid: string, opts: 
 
 /**
  * Places the rebuilt shards of one stripe. `states` is the stripe as cluster state saw it (with
- * the losses the read found); `load` counts shards given to each peer in this run, so repairs
- * of many stripes spread over peers. The shards are copied out of their stripe buffer before
- * this returns its promise: the caller may give the buffer to the next stripe at once.
+ * the losses the read found); `run` is what this run's placements share. The shards are copied
+ * out of their stripe buffer before this returns its promise: the caller may give the buffer to
+ * the next stripe at once.
  */
 export async function placeRebuilt (
   ctx: ErasureContext, file: EcFile, states: readonly ShardState[], rebuilt: readonly EncodedShard[],
-  load: Map<string, number>, opts: Signalled = {}
+  run: PlacementRun, opts: Signalled = {}
 ): Promise<PlaceResult> {
   // first, before any await (see above)
   const shards = rebuilt.map(ownedShard)
@@ -77,6 +103,8 @@ export async function placeRebuilt (
   if (rebuilt.length === 0) return out
   const positionOf = (s: EncodedShard): number => s.kind === 'data' ? s.index : file.d + s.index
   const rebuiltPositions = new Set(shards.map(positionOf))
+  // the stripe's read may have found more holders it could not reach
+  avoidUnreachable(run, states)
   // peers that keep a shard of this stripe: no second shard may go to them
   const keep = states.filter(s => !rebuiltPositions.has(s.position) && s.holder !== '').map(s => s.holder)
   for (const shard of shards) {
@@ -88,47 +116,68 @@ export async function placeRebuilt (
       out.errors.push(`stripe ${stripe} shard ${position}: no shard pin in the pinset`)
       continue
     }
+    const what = `stripe ${stripe} ${shard.kind} ${shard.index}`
     const old = st.holder
+    const failures: string[] = []
     let target: string | undefined
-    try {
-      target = placeRepair({
-        stripePeers: keep,
-        ranking: ctx.ranking(),
-        groupOf: ctx.groupOf,
-        count: 1,
-        exclude: old !== '' ? [old] : [],
-        load: p => load.get(p) ?? 0
-      })[0]
-    } catch (err) {
-      if (!(err instanceof NotEnoughShardPeersError)) throw err
-      // every live peer already holds a shard of this stripe: the old holder may take it back
-      // if it is alive and only lost the pin or blocks (never a holder that served corrupt bytes)
-      const oldAlive = old !== '' && ctx.peerset().includes(old)
-      if (!oldAlive || st.verdict === 'corrupt') {
-        out.errors.push(`stripe ${stripe} ${shard.kind} ${shard.index}: rebuilt but not re-placed: ${err.message}`)
+    for (let tries = 0; tries < TARGETS_PER_SHARD; tries++) {
+      const home = newHome(ctx, keep, old, st.verdict, run)
+      if (home instanceof NotEnoughShardPeersError) {
+        failures.push(`rebuilt but not re-placed: ${home.message}`)
+        break
+      }
+      try {
+        await storeOn(ctx, home, blocksOf(shard), opts)
+      } catch (err) {
+        opts.signal?.throwIfAborted()
+        failures.push(`storing on ${home} failed: ${errorMessage(err)}`)
+        run.avoid.add(home)
         continue
       }
-      target = old
-    }
-    try {
-      await storeOn(ctx, target, blocksOf(shard), opts)
-      if (target === old) {
-        await recoverOn(ctx, target, pin.cid, opts)
-      } else {
-        await ctx.commitPin(movedPin(pin, target), opts)
+      try {
+        if (home === old) await recoverOn(ctx, home, pin.cid, opts)
+        else await ctx.commitPin(movedPin(pin, home), opts)
+        target = home
+      } catch (err) {
+        opts.signal?.throwIfAborted()
+        failures.push(`stored on ${home}, but its pin was not updated: ${errorMessage(err)}`)
       }
-      const bytes = shard.blocks.reduce((n, b) => n + b.bytes.byteLength, 0)
-      ctx.recordRepair(bytes)
-      load.set(target, (load.get(target) ?? 0) + 1)
-      keep.push(target)
-      out.placed.push({ stripe, position, cid: pin.cid, holder: target })
-      ctx.logger.info({ shard: pin.cid, stripe, position, from: old, to: target, bytes }, 'erasure shard repaired')
-    } catch (err) {
-      opts.signal?.throwIfAborted()
-      out.errors.push(`stripe ${stripe} ${shard.kind} ${shard.index}: storing on ${target} failed: ${errorMessage(err)}`)
+      break
     }
+    if (target == null) {
+      out.errors.push(`${what}: ${failures.join('; ')}`)
+      continue
+    }
+    const bytes = shard.blocks.reduce((n, b) => n + b.bytes.byteLength, 0)
+    ctx.recordRepair(bytes)
+    run.load.set(target, (run.load.get(target) ?? 0) + 1)
+    keep.push(target)
+    out.placed.push({ stripe, position, cid: pin.cid, holder: target })
+    ctx.logger.info({ shard: pin.cid, stripe, position, from: old, to: target, bytes }, 'erasure shard repaired')
   }
   return out
+}
+
+/**
+ * The next peer to try for a rebuilt shard: a live peer holding no shard of its stripe and not
+ * avoided by the run; when there is none, its old holder if that one is alive, not avoided, and
+ * only lost its pin or blocks (never a holder that served corrupt bytes); else why not.
+ */
+function newHome (ctx: ErasureContext, keep: readonly string[], old: string, verdict: ShardState['verdict'], run: PlacementRun): string | NotEnoughShardPeersError {
+  try {
+    return placeRepair({
+      stripePeers: keep,
+      ranking: ctx.ranking(),
+      groupOf: ctx.groupOf,
+      count: 1,
+      exclude: [...run.avoid, ...(old !== '' ? [old] : [])],
+      load: p => run.load.get(p) ?? 0
+    })[0]
+  } catch (err) {
+    if (!(err instanceof NotEnoughShardPeersError)) throw err
+    const oldUsable = old !== '' && ctx.peerset().includes(old) && !run.avoid.has(old) && verdict !== 'corrupt'
+    return oldUsable ? old : err
+  }
 }
 
 function movedPin (pin: Pin, holder: string): Pin {

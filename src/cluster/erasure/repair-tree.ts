@@ -17,7 +17,11 @@ export interface TreeRepair {
   errors: string[]
 }
 
-export async function repairTree (ctx: ErasureContext, file: EcFile, state: FileState, treeCid: CID, blocks: CID[], opts: Signalled = {}): Promise<TreeRepair> {
+/**
+ * `avoid`: peers the run could not reach (see repair-place.ts), never chosen; a peer the copy
+ * fails on joins them, and the next peer without a copy is tried instead.
+ */
+export async function repairTree (ctx: ErasureContext, file: EcFile, state: FileState, treeCid: CID, blocks: CID[], avoid: Set<string>, opts: Signalled = {}): Promise<TreeRepair> {
   const out: TreeRepair = { copies: [], errors: [] }
   const tree = state.tree
   if (file.tree == null || tree == null || tree.lost.length === 0) return out
@@ -26,23 +30,25 @@ export async function repairTree (ctx: ErasureContext, file: EcFile, state: File
     out.errors.push('tree: no holder has a good copy left')
     return out
   }
-  const targets = ctx.ranking(tree.holders).filter(p => !tree.holders.includes(p)).slice(0, tree.lost.length)
-  if (targets.length < tree.lost.length) out.errors.push(`tree: ${tree.lost.length} copies lost, only ${targets.length} peers without a copy to take them`)
+  const candidates = ctx.ranking(tree.holders).filter(p => !tree.holders.includes(p) && !avoid.has(p))
   const failed = new Set<string>()
   const copy = async function * (): AsyncIterable<IpfsBlock> {
     // the listed blocks first, the tree node (what the holder pins) last
     for (const c of [...blocks, treeCid]) yield { cid: c.toString(), bytes: await blockFromHolders(ctx, good, c, failed, opts.signal) }
   }
   const placed: string[] = []
-  for (const t of targets) {
+  for (const t of candidates) {
+    if (placed.length === tree.lost.length) break
     try {
       await storeOn(ctx, t, copy(), opts)
       placed.push(t)
     } catch (err) {
       opts.signal?.throwIfAborted()
       out.errors.push(`tree: copying to ${t} failed: ${errorMessage(err)}`)
+      avoid.add(t)
     }
   }
+  if (placed.length < tree.lost.length) out.errors.push(`tree: ${tree.lost.length} copies lost, only ${placed.length} peers without a copy took them`)
   if (placed.length === 0) return out
   const allocations = [...good, ...placed]
   await ctx.commitPin({ ...file.tree, allocations, user_allocations: null }, opts)
