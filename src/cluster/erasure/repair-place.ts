@@ -140,7 +140,7 @@ export async function placeRebuilt (
         target = home
       } catch (err) {
         opts.signal?.throwIfAborted()
-        failures.push(`stored on ${home}, but its pin was not updated: ${errorMessage(err)}`)
+        failures.push(`stored on ${home}, but pinning it there failed: ${errorMessage(err)}`)
       }
       break
     }
