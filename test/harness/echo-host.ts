@@ -6,19 +6,20 @@ import { tcp } from '@libp2p/tcp'
 import { noise } from '@libp2p/noise'
 import type { ICryptoInterface } from '@libp2p/noise'
 import { yamux } from '@libp2p/yamux'
+import type { YamuxMuxerInit } from '@libp2p/yamux'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { nextDrain } from '../../src/host/stream-drain.js'
 
 const ECHO = '/test/echo/1.0.0'
 
 /** A host on 127.0.0.1 that echoes every stream of the echo protocol. */
-export async function echoHost (opts: { protector?: (components: any) => ConnectionProtector, crypto?: ICryptoInterface } = {}): Promise<Libp2p> {
+export async function echoHost (opts: { protector?: (components: any) => ConnectionProtector, crypto?: ICryptoInterface, yamux?: YamuxMuxerInit } = {}): Promise<Libp2p> {
   const node = await createLibp2p({
     privateKey: await generateKeyPair('Ed25519'),
     addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
     transports: [tcp()],
     connectionEncrypters: [noise({ crypto: opts.crypto })],
-    streamMuxers: [yamux()],
+    streamMuxers: [yamux(opts.yamux)],
     ...(opts.protector != null ? { connectionProtector: opts.protector } : {})
   })
   await node.handle(ECHO, async (stream: any) => {

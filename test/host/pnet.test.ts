@@ -3,14 +3,18 @@
 // connect and exchange data, with each XSalsa20 implementation against another and against
 // js-libp2p's own @libp2p/pnet (the protocol is go-libp2p's), a host with another secret cannot
 // connect, and many connections moving megabytes at once keep working (the @libp2p/pnet cipher
-// died there; ours share one wasm kernel).
+// died there; ours share one wasm kernel), and bulk sends reuse a connection's send buffer
+// without corrupting what waits in the socket while the peer does not read.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
+import { connect, createServer } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
+import { multiaddr } from '@multiformats/multiaddr'
 import { xsalsa20 } from '@noble/ciphers/salsa.js'
 import type { Libp2p } from '@libp2p/interface'
 import { preSharedKey } from '@libp2p/pnet'
-import { XSalsa20Stream, privateNetwork } from '../../src/host/pnet.js'
+import { XSalsa20Stream, pnetSendStats, privateNetwork } from '../../src/host/pnet.js'
 import { echo, echoHost } from '../harness/echo-host.js'
 import { XSALSA20_AVAILABLE } from '../../src/host/xsalsa20.js'
 
@@ -85,5 +89,66 @@ test('many connections moving megabytes at once (the hub\'s all on the one wasm-
     for (const r of results) assert.ok(r.equals(data))
   } finally {
     await Promise.all([hub.stop(), ...peers.map(async p => { await p.stop() })])
+  }
+})
+
+/**
+ * A TCP relay to `port` on 127.0.0.1 that can stop reading what the dialer sends (hold), so the
+ * dialer's socket fills and its writes wait, as they do towards a slow peer.
+ */
+async function tcpRelay (port: number): Promise<{ port: number, hold: () => void, release: () => void, close: () => Promise<void> }> {
+  const sockets = new Set<Socket>()
+  let held = false
+  const clients = new Set<Socket>()
+  const server = createServer(client => {
+    const up = connect(port, '127.0.0.1')
+    sockets.add(client).add(up)
+    clients.add(client)
+    if (held) client.pause()
+    client.on('data', d => { if (!up.write(d)) client.pause() })
+    up.on('drain', () => { if (!held) client.resume() })
+    up.pipe(client)
+    const end = (): void => { client.destroy(); up.destroy() }
+    client.on('error', end).on('close', end)
+    up.on('error', end).on('close', end)
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as AddressInfo).port,
+    hold: () => { held = true; for (const c of clients) c.pause() },
+    release: () => { held = false; for (const c of clients) c.resume() },
+    close: async () => {
+      for (const s of sockets) s.destroy()
+      await new Promise(resolve => server.close(resolve))
+    }
+  }
+}
+
+test('bulk sends reuse the connection\'s send buffer, and a peer that stops reading for a while still gets every byte intact', async () => {
+  const secret = randomBytes(32)
+  // both ends start every stream with a 16 MiB window: a writes that much per stream at once
+  const windows = { streamOptions: { initialStreamWindowSize: 16 * 1024 * 1024, maxStreamWindowSize: 16 * 1024 * 1024 } }
+  const a = await echoHost({ protector: privateNetwork(secret), yamux: windows })
+  const b = await echoHost({ protector: privateNetwork(secret), yamux: windows })
+  const relay = await tcpRelay(Number(b.getMultiaddrs()[0].toString().split('/')[4]))
+  try {
+    await a.dial(multiaddr(`/ip4/127.0.0.1/tcp/${relay.port}/p2p/${b.peerId.toString()}`), { signal: AbortSignal.timeout(10_000) })
+    const before = { ...pnetSendStats }
+    // 4 streams write 8 MiB each into a connection that is not read: most of it waits in a's
+    // socket while later sends come, then all of it goes through
+    relay.hold()
+    const data = randomBytes(8 * 1024 * 1024 + 3)
+    const echoes = Array.from({ length: 4 }, async () => await echo(a, b, data, 1024 * 1024))
+    await new Promise(resolve => setTimeout(resolve, 500))
+    relay.release()
+    for (const back of await Promise.all(echoes)) assert.ok(back.equals(data))
+    assert.equal(a.getConnections(b.peerId).length, 1, 'one connection, through the relay')
+    const reused = pnetSendStats.reused - before.reused
+    const allocated = pnetSendStats.allocated - before.allocated
+    assert.ok(reused > 0, `no send reused its buffer (${allocated} allocated)`)
+    assert.ok(allocated > 0)
+  } finally {
+    await Promise.all([a.stop(), b.stop()])
+    await relay.close()
   }
 })
