@@ -97,17 +97,16 @@ test('many connections moving megabytes at once (the hub\'s all on the one wasm-
  * dialer's socket fills and its writes wait, as they do towards a slow peer.
  */
 async function tcpRelay (port: number): Promise<{ port: number, hold: () => void, release: () => void, close: () => Promise<void> }> {
-  const sockets = new Set<Socket>()
   let held = false
   const clients = new Set<Socket>()
   const server = createServer(client => {
     const up = connect(port, '127.0.0.1')
-    sockets.add(client).add(up)
     clients.add(client)
     if (held) client.pause()
     client.on('data', d => { if (!up.write(d)) client.pause() })
     up.on('drain', () => { if (!held) client.resume() })
     up.pipe(client)
+    // either side closing closes the other (close() below relies on it)
     const end = (): void => { client.destroy(); up.destroy() }
     client.on('error', end).on('close', end)
     up.on('error', end).on('close', end)
@@ -118,7 +117,7 @@ async function tcpRelay (port: number): Promise<{ port: number, hold: () => void
     hold: () => { held = true; for (const c of clients) c.pause() },
     release: () => { held = false; for (const c of clients) c.resume() },
     close: async () => {
-      for (const s of sockets) s.destroy()
+      for (const c of clients) c.destroy()
       await new Promise(resolve => server.close(resolve))
     }
   }
@@ -135,7 +134,8 @@ test('bulk sends reuse the connection\'s send buffer, and a peer that stops read
     await a.dial(multiaddr(`/ip4/127.0.0.1/tcp/${relay.port}/p2p/${b.peerId.toString()}`), { signal: AbortSignal.timeout(10_000) })
     const before = { ...pnetSendStats }
     // 4 streams write 8 MiB each into a connection that is not read: most of it waits in a's
-    // socket while later sends come, then all of it goes through
+    // socket and send queues (each send then goes out once the socket drains), then all of it
+    // goes through
     relay.hold()
     const data = randomBytes(8 * 1024 * 1024 + 3)
     const echoes = Array.from({ length: 4 }, async () => await echo(a, b, data, 1024 * 1024))
