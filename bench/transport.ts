@@ -6,6 +6,8 @@
 // the same Node: the private network cipher (our XSalsa20), noise's ChaCha20-Poly1305
 // (node:crypto's or libsodium's, the faster) and sha256 — what each side must do to every byte
 // at the least.
+// Beside them, what storing costs the machine (write-floor.ts): a page cache write, cold and
+// warm, and a file creation, which the bench first waits to settle.
 //   node dist/bench/transport.js [bytes]
 //   BENCH_CPU_PROF=<dir>: the daemons write V8 CPU profiles there (on their clean stop)
 import { createCipheriv, createHash, randomBytes } from 'node:crypto'
@@ -20,6 +22,7 @@ import { XSALSA20_IMPLEMENTATION } from '../src/host/xsalsa20.js'
 import { NOISE_CRYPTO_IMPLEMENTATION } from '../src/host/noise-crypto.js'
 import { sodium } from '../src/host/sodium.js'
 import { cpuSeconds, pageFaults, profileEnv, threadSeconds, writeRandomFile } from './proc.js'
+import { pageCacheWriteCost, settleFileCreation } from './write-floor.js'
 
 const SIZE = Number(process.argv[2] ?? 256 * 1024 * 1024)
 const MIB = 1024 * 1024
@@ -70,6 +73,8 @@ function floor (): Record<string, number> {
 
 const floorMs = floor()
 const work = mkdtempSync(join(tmpdir(), 'bench-transport-'))
+const settled = await settleFileCreation(work)
+const pageCache = pageCacheWriteCost(work)
 const profDir = process.env.BENCH_CPU_PROF
 
 interface AddFigures {
@@ -139,6 +144,7 @@ try {
       page_faults_per_mib: { sender: first.faults[0], receiver: first.faults[1] }
     },
     floor_ms_per_mib: floorMs,
+    write_floor: { ...settled, page_cache_write: pageCache },
     pnet_xsalsa20_implementation: XSALSA20_IMPLEMENTATION,
     noise_chacha20poly1305_implementation: NOISE_CRYPTO_IMPLEMENTATION,
     sender_to_floor: Number((sent / floorMs.total).toFixed(2)),
