@@ -219,7 +219,7 @@ try {
     parity_shards: P,
     shard_size: shardSize,
     stripes,
-    // file creation before and after the wait, and at the end (ecrecovery follows the deletion of a blockstore)
+    // file creation before and after the wait, and at the end: what the bench deleted meanwhile (its input files) should not move it
     write_floor: { ...settled, file_create_us_at_end: createdAtEnd, page_cache_write: pageCache },
     plain_add_local_mb_per_s: mbps(SIZE, local.seconds),
     erasure_add_mb_per_s: mbps(SIZE, ecAdd.seconds),
