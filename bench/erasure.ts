@@ -193,7 +193,6 @@ try {
   // moved out of the way, as a disk swapped for a new one, not deleted: thousands of files
   // deleted here would make every block the rebuild stores slower to create (write-floor.ts)
   renameSync(join(wiped.dir, 'ipfs', 'blocks'), join(work, 'wiped-blocks'))
-  rmSync(join(wiped.dir, 'ipfs', 'blocks.size'), { force: true })
   peers[wipedIndex] = await wiped.restart()
   await cluster.waitPeerset(peers.length)
   await cluster.waitMetric('freespace', peers.length, [api])

@@ -1,12 +1,12 @@
 // The embedded node's blockstore keeps the repo size: counted at open (from the size a clean
-// close saved, else by walking the blocks), kept current by writes and deletes; a block given as
+// close saved for the same block folder, else by walking the blocks), kept current by writes and deletes; a block given as
 // the pieces it arrived in is written from them; a block is read back whole, in one buffer.
 // Blocks are read and written synchronously until such a call is slow, then through the thread
 // pool for a while: both ways are tried.
 import { describe, it, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { existsSync, writeFileSync } from 'node:fs'
+import { mkdtemp, rename, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CID } from 'multiformats/cid'
@@ -91,6 +91,51 @@ describe('SizedBlockstore', () => {
     await afterCrash.open()
     assert.equal(afterCrash.repoSize, expected + 5000, 'counted by walking the blocks')
     await afterCrash.close()
+  })
+
+  it('does not take the size saved for a block folder that was removed or swapped since: it counts the one it finds', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sized-blockstore-'))
+    dirs.push(dir)
+    const path = join(dir, 'blocks')
+    const fill = async (from: number): Promise<number> => {
+      const store = new SizedBlockstore(path)
+      await store.open()
+      for (let i = from; i < from + 10; i++) {
+        const b = await block(i, 1000)
+        await store.put(b.cid, b.bytes)
+      }
+      const size = store.repoSize
+      await store.close()
+      return size
+    }
+    assert.equal(await fill(0), 10_000)
+    // a wiped disk: the folder removed while the daemon was stopped, the saved size left beside it
+    await rm(path, { recursive: true })
+    const wiped = new SizedBlockstore(path)
+    await wiped.open()
+    assert.equal(wiped.repoSize, 0, 'the new, empty folder is counted')
+    await wiped.close()
+
+    // a swapped disk: the folder moved aside and another holding other blocks put in its place
+    assert.equal(await fill(100), 10_000)
+    await rename(path, join(dir, 'kept'))
+    const other = new SizedBlockstore(join(dir, 'other'))
+    await other.open()
+    const b = await block(500, 2500)
+    await other.put(b.cid, b.bytes)
+    await other.close()
+    await rename(join(dir, 'other'), path)
+    const swapped = new SizedBlockstore(path)
+    await swapped.open()
+    assert.equal(swapped.repoSize, 2500, 'counted, not the 10,000 bytes saved for the folder that was there')
+    await swapped.close()
+
+    // a size file from before the folder was recorded is taken as it is
+    writeFileSync(`${path}.size`, JSON.stringify({ size: 1234 }))
+    const older = new SizedBlockstore(path)
+    await older.open()
+    assert.equal(older.repoSize, 1234)
+    await older.close()
   })
 
   it('reads the first bytes and the size of a stored block, nothing for one it does not hold', async () => {

@@ -89,9 +89,12 @@ export class SizedBlockstore extends FsBlockstore {
 
   /**
    * The size is counted once per start: read from the file a clean close left (and removed,
-   * so that after a crash it is counted again), else by walking the block folder. The walk
-   * stats every block file: synchronously, as nothing else runs yet and a thread-pool round
-   * trip per file made a million blocks take over a minute.
+   * so that after a crash it is counted again) when it was left for this same block folder,
+   * else by walking the block folder. A folder removed or swapped while the daemon was stopped
+   * (a wiped or replaced disk) is another folder: its saved size would be the old one's, and the
+   * freespace metric the allocator ranks peers by would be off by all of it. The walk stats
+   * every block file: synchronously, as nothing else runs yet and a thread-pool round trip per
+   * file made a million blocks take over a minute.
    */
   override async open (): Promise<void> {
     await super.open()
@@ -101,7 +104,7 @@ export class SizedBlockstore extends FsBlockstore {
 
   override async close (): Promise<void> {
     await super.close()
-    writeFileSync(this.sizeFile, JSON.stringify({ size: this.size }))
+    writeFileSync(this.sizeFile, JSON.stringify({ size: this.size, folder: folderIdentity(this.path) }))
   }
 
   /** next to the block folder, not in it: never taken for a block nor counted in the size */
@@ -110,13 +113,16 @@ export class SizedBlockstore extends FsBlockstore {
   }
 
   private savedSize (): number | undefined {
-    let size: unknown
+    let saved: { size?: unknown, folder?: unknown }
     try {
-      size = JSON.parse(readFileSync(this.sizeFile, 'utf8')).size
+      saved = JSON.parse(readFileSync(this.sizeFile, 'utf8'))
       rmSync(this.sizeFile, { force: true })
     } catch {
       return undefined
     }
+    // a file from before the folder was recorded is taken as it is (its folder cannot be checked)
+    if (saved.folder !== undefined && saved.folder !== folderIdentity(this.path)) return undefined
+    const size = saved.size
     return typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 ? size : undefined
   }
 
@@ -328,6 +334,12 @@ function after (pieces: Uint8Array[], bytes: number): Uint8Array[] {
   while (i < pieces.length && bytes >= pieces[i].byteLength) bytes -= pieces[i++].byteLength
   if (i === pieces.length) return []
   return [pieces[i].subarray(bytes), ...pieces.slice(i + 1)]
+}
+
+/** Which folder `dir` is: another one made in its place (removed and made again, or swapped) differs. */
+function folderIdentity (dir: string): string {
+  const st = statSync(dir)
+  return `${st.dev}:${st.ino}:${st.birthtimeMs}`
 }
 
 function folderSize (dir: string): number {
