@@ -130,6 +130,12 @@ describe('SizedBlockstore', () => {
     assert.equal(swapped.repoSize, 2500, 'counted, not the 10,000 bytes saved for the folder that was there')
     await swapped.close()
 
+    // removed while open: closing saves no size (there is no folder to save it for)
+    const open = new SizedBlockstore(path)
+    await open.open()
+    await rm(path, { recursive: true })
+    await open.close()
+    assert.ok(!existsSync(`${path}.size`))
     // a size file from before the folder was recorded is taken as it is
     writeFileSync(`${path}.size`, JSON.stringify({ size: 1234 }))
     const older = new SizedBlockstore(path)

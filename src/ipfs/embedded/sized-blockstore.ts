@@ -104,7 +104,13 @@ export class SizedBlockstore extends FsBlockstore {
 
   override async close (): Promise<void> {
     await super.close()
-    writeFileSync(this.sizeFile, JSON.stringify({ size: this.size, folder: folderIdentity(this.path) }))
+    let folder: string
+    try {
+      folder = folderIdentity(this.path)
+    } catch {
+      return // the folder went while the daemon ran: no size to save for it, the next start counts
+    }
+    writeFileSync(this.sizeFile, JSON.stringify({ size: this.size, folder }))
   }
 
   /** next to the block folder, not in it: never taken for a block nor counted in the size */
