@@ -136,6 +136,17 @@ describe('SizedBlockstore', () => {
     await rm(path, { recursive: true })
     await open.close()
     assert.ok(!existsSync(`${path}.size`))
+    // one that is not a size (cut short, edited) is not taken either: the folder is counted
+    const refilled = new SizedBlockstore(path)
+    await refilled.open()
+    const c = await block(600, 700)
+    await refilled.put(c.cid, c.bytes)
+    await refilled.close()
+    writeFileSync(`${path}.size`, 'null')
+    const garbled = new SizedBlockstore(path)
+    await garbled.open()
+    assert.equal(garbled.repoSize, 700)
+    await garbled.close()
     // a size file from before the folder was recorded is taken as it is
     writeFileSync(`${path}.size`, JSON.stringify({ size: 1234 }))
     const older = new SizedBlockstore(path)

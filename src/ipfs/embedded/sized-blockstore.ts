@@ -126,6 +126,7 @@ export class SizedBlockstore extends FsBlockstore {
     } catch {
       return undefined
     }
+    if (typeof saved !== 'object' || saved === null) return undefined
     // a file from before the folder was recorded is taken as it is (its folder cannot be checked)
     if (saved.folder !== undefined && saved.folder !== folderIdentity(this.path)) return undefined
     const size = saved.size
@@ -342,10 +343,14 @@ function after (pieces: Uint8Array[], bytes: number): Uint8Array[] {
   return [pieces[i].subarray(bytes), ...pieces.slice(i + 1)]
 }
 
-/** Which folder `dir` is: another one made in its place (removed and made again, or swapped) differs. */
+/**
+ * Which folder `dir` is: another one made in its place (removed and made again, or swapped)
+ * differs. Not the device number, which some systems renumber at a reboot (a count would then
+ * replace the saved size at every start).
+ */
 function folderIdentity (dir: string): string {
   const st = statSync(dir)
-  return `${st.dev}:${st.ino}:${st.birthtimeMs}`
+  return `${st.ino}:${st.birthtimeMs}`
 }
 
 function folderSize (dir: string): number {
