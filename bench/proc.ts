@@ -39,6 +39,14 @@ export function pageFaults (pid: number | undefined): number {
   }
 }
 
+/** CPU ms (user + system, all threads) this process used while `fn` ran synchronously. */
+export function ownCpuMs (fn: () => void): number {
+  const before = process.cpuUsage()
+  fn()
+  const used = process.cpuUsage(before)
+  return (used.user + used.system) / 1000
+}
+
 /** CPU seconds per thread name (main, libuv's pool, V8's GC helpers …) of a process so far. */
 export function threadSeconds (pid: number): Record<string, number> {
   const out: Record<string, number> = {}

@@ -21,7 +21,7 @@ import { XSalsa20Stream } from '../src/host/pnet.js'
 import { XSALSA20_IMPLEMENTATION } from '../src/host/xsalsa20.js'
 import { NOISE_CRYPTO_IMPLEMENTATION } from '../src/host/noise-crypto.js'
 import { sodium } from '../src/host/sodium.js'
-import { cpuSeconds, pageFaults, profileEnv, threadSeconds, writeRandomFile } from './proc.js'
+import { cpuSeconds, ownCpuMs, pageFaults, profileEnv, threadSeconds, writeRandomFile } from './proc.js'
 import { pageCacheWriteCost, settleFileCreation } from './write-floor.js'
 
 const SIZE = Number(process.argv[2] ?? 256 * 1024 * 1024)
@@ -32,10 +32,8 @@ function msPerMiB (bytes: number, fn: (buf: Uint8Array) => void): number {
   const chunk = randomBytes(MIB)
   let best = Infinity
   for (let run = 0; run < 3; run++) {
-    const t = process.cpuUsage()
-    for (let done = 0; done < bytes; done += MIB) fn(chunk)
-    const used = process.cpuUsage(t)
-    best = Math.min(best, (used.user + used.system) / 1000 / (bytes / MIB))
+    const ms = ownCpuMs(() => { for (let done = 0; done < bytes; done += MIB) fn(chunk) })
+    best = Math.min(best, ms / (bytes / MIB))
   }
   return Number(best.toFixed(2))
 }

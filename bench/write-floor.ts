@@ -15,6 +15,7 @@
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { ownCpuMs } from './proc.js'
 
 const MIB = 1024 * 1024
 /** written over and over: its own pages stay in use, so only the page cache's are new */
@@ -22,15 +23,14 @@ const CHUNK = Buffer.alloc(4 * MIB, 0x5a)
 
 /** Writes a file of `bytes` (kept); returns this process's CPU ms per MiB written. */
 function writeFile (path: string, bytes: number): number {
-  const cpu = process.cpuUsage()
-  const fd = openSync(path, 'w')
-  try {
-    for (let left = bytes; left > 0; left -= CHUNK.byteLength) writeSync(fd, CHUNK, 0, Math.min(left, CHUNK.byteLength))
-  } finally {
-    closeSync(fd)
-  }
-  const used = process.cpuUsage(cpu)
-  return (used.user + used.system) / 1000 / (bytes / MIB)
+  return ownCpuMs(() => {
+    const fd = openSync(path, 'w')
+    try {
+      for (let left = bytes; left > 0; left -= CHUNK.byteLength) writeSync(fd, CHUNK, 0, Math.min(left, CHUNK.byteLength))
+    } finally {
+      closeSync(fd)
+    }
+  }) / (bytes / MIB)
 }
 
 let folders = 0
@@ -42,13 +42,11 @@ let folders = 0
 export function fileCreateMicros (dir: string, count = 256): number {
   const folder = join(dir, `create-${folders++}`)
   mkdirSync(folder)
-  const cpu = process.cpuUsage()
-  for (let i = 0; i < count; i++) closeSync(openSync(join(folder, String(i)), 'w'))
-  const used = process.cpuUsage(cpu)
-  return Math.round((used.user + used.system) / count)
+  const ms = ownCpuMs(() => { for (let i = 0; i < count; i++) closeSync(openSync(join(folder, String(i)), 'w')) })
+  return Math.round(ms * 1000 / count)
 }
 
-/** What a file creation costs once the deletions before it are old (30-50 µs measured), with margin. */
+/** What a file creation costs once the deletions before it are old (25-50 µs measured), with margin. */
 const SETTLED_CREATE_US = 150
 /** The longest the kernel counts a deletion as recent: 60 s, 360 s while its inode table block is dirty. */
 const MAX_SETTLE_MS = 6 * 60_000

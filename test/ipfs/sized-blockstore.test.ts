@@ -1,6 +1,7 @@
 // The embedded node's blockstore keeps the repo size: counted at open (from the size a clean
-// close saved for the same block folder, else by walking the blocks), kept current by writes and deletes; a block given as
-// the pieces it arrived in is written from them; a block is read back whole, in one buffer.
+// close saved for the same block folder, else by walking the blocks), kept current by writes
+// and deletes; a block given as the pieces it arrived in is written from them; a block is read
+// back whole, in one buffer.
 // Blocks are read and written synchronously until such a call is slow, then through the thread
 // pool for a while: both ways are tried.
 import { describe, it, afterEach } from 'node:test'
