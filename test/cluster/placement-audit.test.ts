@@ -1,7 +1,8 @@
 // The placement audit's plan (placement-audit.ts) from pins alone: shards sharing a live peer
 // move to a peer free of their stripe, tag groups are evened out only while a free live peer
-// in a group with two fewer shards exists, a shard with nowhere to go is reported, and a
-// well-placed stripe (or one spread as evenly as the peers allow) plans nothing.
+// in a group with two fewer shards exists, a peer the run avoids is never a target, a shard with
+// nowhere to go is reported, and a well-placed stripe (or one spread as evenly as the peers
+// allow) plans nothing.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Pin } from '../../src/api/types.js'
@@ -59,6 +60,18 @@ test('no free peer: reported as stuck, nothing planned', () => {
   assert.deepEqual(plan.moves, [])
   assert.equal(plan.stuck.length, 1)
   assert.match(plan.stuck[0], /stripe 0 shard 1: p1 also holds shard 0/)
+})
+
+test('peers the run avoids are never targets: the next free peer is, and none left is stuck', () => {
+  const f = file(2, 1, [['p1', 'p1', 'p2']])
+  // p3 ranks first among the free peers
+  const first = auditPlacement(f, env(['p1', 'p2', 'p3', 'p4']))
+  assert.equal(first.moves[0].to, 'p3')
+  const next = auditPlacement(f, { ...env(['p1', 'p2', 'p3', 'p4']), avoid: new Set(['p3']) })
+  assert.equal(next.moves[0].to, 'p4')
+  const none = auditPlacement(f, { ...env(['p1', 'p2', 'p3', 'p4']), avoid: new Set(['p3', 'p4']) })
+  assert.deepEqual(none.moves, [])
+  assert.equal(none.stuck.length, 1)
 })
 
 test('a shared peer that is down is left to the repair', () => {

@@ -151,6 +151,44 @@ test('two shards of a stripe on one peer: ecrecovery --check moves one to a peer
   assert.match(text, /nothing needed repair, every stripe is placed on distinct peers/)
 })
 
+test('a move target that just died (still ranked) is skipped for the next peer free of the stripe', async () => {
+  const content = randomBytes(4 * CHUNK)
+  const root = await ecAdd(P[0], ['--data-shards', '4', '--parity-shards', '2', '--shard-size', String(CHUNK), input(content)])
+  const shards = await shardsOf(P[0], root)
+  // the one peer without a shard of the stripe: given the most room, it ranks first as a target
+  const spare = P.find(p => !shards.some(s => s.holder === p.peerId))
+  assert.ok(spare != null)
+  const spareName = JSON.parse(readFileSync(join(spare.dir, 'service.json'), 'utf8')).cluster.peername
+  // metrics live 60 s: the spare, once stopped, stays in the allocator's ranking
+  const { moved, holder } = await makeSharedPeer(root, 4, 1, json => {
+    for (const inf of Object.keys(json.informer ?? {})) json.informer[inf].metric_ttl = '60s'
+    if (json.cluster.peername === spareName) json.ipfs_connector.embedded.storage_max = 1e13
+  })
+  await waitFor(async () => await statusOn(moved.cid, holder) === 'pinned' ? true : undefined, 60_000)
+  const i = P.findIndex(p => p.peerId === spare.peerId)
+  await P[i].stop()
+
+  const reports = await check()
+  const mine = reports.find(r => r.cid === root)
+  assert.ok(mine != null, JSON.stringify(reports))
+  assert.equal(mine.errors, undefined, `no error in the report: ${JSON.stringify(mine)}`)
+  assert.equal(mine.misplaced.length, 1, JSON.stringify(mine))
+  assert.equal(mine.moved.length, 1, JSON.stringify(mine))
+  const m = mine.moved[0]
+  assert.notEqual(m.to, spare.peerId, 'not moved to the stopped peer')
+  assert.equal(m.to, moved.holder, 'moved to the other peer free of the stripe (the shard\'s first holder)')
+  // the holder could give the shard: the stopped target's failure is no reason to rebuild it
+  assert.ok(!P[0].log().includes('cannot be copied from its holder'), 'copied, not rebuilt from the stripe')
+  const after = await shardsOf(P[0], root)
+  assertDistinct(after)
+  assert.equal(after.find(s => s.cid === m.cid)?.holder, m.to)
+  await waitFor(async () => await statusOn(m.cid, m.to) === 'pinned' ? true : undefined, 60_000)
+  await ecgetEquals(root, content)
+
+  P[i] = await P[i].restart({ configure: json => { json.ipfs_connector.embedded.storage_max = 10_000_000_000 } })
+  await cluster.waitPeerset(N)
+})
+
 test('two shards in one tag group: ecrecovery --check moves one to a group with room', async () => {
   const content = randomBytes(4 * CHUNK)
   const root = await ecAdd(P[0], ['--data-shards', '4', '--parity-shards', '2', '--shard-size', String(CHUNK), input(content)])

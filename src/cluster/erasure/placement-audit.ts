@@ -2,8 +2,9 @@
 // edits of the pinset can leave two shards of a stripe on one peer, or more shards in one tag
 // group than the live peers make necessary. The audit reads shard pins' allocations only (no
 // status call, no block read): a cluster whose placement is fine costs nothing more. For each
-// misplaced shard it plans a move to a live peer holding no shard of the stripe, chosen by
-// placeRepair (the rule add and repair use); placement-fix.ts carries the moves out.
+// misplaced shard it plans a move to a live peer holding no shard of the stripe and not avoided
+// by the run, chosen by placeRepair (the rule add and repair use); placement-fix.ts carries the
+// moves out.
 //
 // What counts as misplaced:
 //  - shared_peer: a live peer holds several shards of a stripe; the lowest position stays, the
@@ -30,6 +31,11 @@ export interface AuditEnv {
   groupOf: GroupOf
   /** shards given to each peer so far in this run (spreads the moves) */
   load: (peer: string) => number
+  /**
+   * peers never to choose as a target: those the run could not reach or store on (a peer that
+   * just died is still ranked until its metrics expire)
+   */
+  avoid?: ReadonlySet<string>
 }
 
 export interface PlannedMove {
@@ -100,7 +106,7 @@ export function auditStripe (file: Pick<EcFile, 'd' | 'shards'>, stripe: number,
     pos < file.d ? { kind: 'data', index: pos } : { kind: 'parity', index: pos - file.d }
   const target = (count: number): string | undefined => {
     try {
-      return placeRepair({ stripePeers: now.filter(h => h !== ''), ranking: env.ranking(), groupOf: env.groupOf, count, load: env.load })[0]
+      return placeRepair({ stripePeers: now.filter(h => h !== ''), ranking: env.ranking(), groupOf: env.groupOf, count, exclude: env.avoid, load: env.load })[0]
     } catch (err) {
       if (err instanceof NotEnoughShardPeersError) return undefined
       throw err

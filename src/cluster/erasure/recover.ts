@@ -30,8 +30,9 @@ export interface RepairRun extends PlacementRun {
   hedge: HedgeMemory
 }
 
-export function newRepairRun (ctx: ErasureContext, load: Map<string, number> = new Map()): RepairRun {
-  return { statuses: new HolderStatus(ctx, { bulk: true }), load, avoid: new Set(), buffers: new StripeBuffers({ reserve: ctx.stripeReserve }), hedge: new HedgeMemory() }
+/** A repair run; `placement` when its load and avoided peers are shared with placement checks. */
+export function newRepairRun (ctx: ErasureContext, placement: PlacementRun = { load: new Map(), avoid: new Set() }): RepairRun {
+  return { statuses: new HolderStatus(ctx, { bulk: true }), load: placement.load, avoid: placement.avoid, buffers: new StripeBuffers({ reserve: ctx.stripeReserve }), hedge: new HedgeMemory() }
 }
 
 /** Finds and repairs the lost shards (and tree copies) of one file. Errors end up in the report. */
@@ -121,7 +122,7 @@ export async function * ecRecovery (ctx: ErasureContext, opts: EcRecoveryOptions
     const report = await repairFile(ctx, file, run, signalled)
     if (opts.check === true) {
       try {
-        await checkPlacement(ctx, file, report, run.load, signalled)
+        await checkPlacement(ctx, file, report, run, signalled)
       } catch (err) {
         opts.signal?.throwIfAborted()
         report.errors = [...(report.errors ?? []), `placement check: ${errorMessage(err)}`]

@@ -19,6 +19,7 @@ import type { ErasureContext } from './context.js'
 import { OutageClock } from './outages.js'
 import type { EcRecoveryReport } from '../../api/types.js'
 import { checkPlacement } from './placement-fix.js'
+import type { PlacementRun } from './repair-place.js'
 import { newRepairRun, repairFile } from './recover.js'
 import { listEcFiles } from './status-files.js'
 import type { EcFile } from './status-files.js'
@@ -104,21 +105,22 @@ export class EcAutoRepair {
       const peerset = new Set(ctx.peerset())
       const trusted = [...peerset].filter(p => ctx.consensus.isTrustedPeer(p))
       let run: ReturnType<typeof newRepairRun> | undefined
-      const load = new Map<string, number>()
+      // what the sweep's repairs and moves share: the shards given to each peer, the peers avoided
+      const placement: PlacementRun = { load: new Map(), avoid: new Set() }
       for (const file of await listEcFiles(ctx, { signal })) {
         if (closestPeer(file.meta.cid, trusted) !== ctx.peerId) continue
         const holders = new Set([...file.shards.values(), ...(file.tree != null ? [file.tree] : [])].flatMap(p => p.allocations ?? []))
         const out = [...holders].filter(h => this.outages.overdue(h, now, peerset))
         let rebuilt: EcRecoveryReport['rebuilt'] = []
         if (out.length > 0) {
-          run ??= newRepairRun(ctx, load)
+          run ??= newRepairRun(ctx, placement)
           const report = await repairFile(ctx, file, run, { signal })
           rebuilt = report.rebuilt
           if (report.lost.length > 0) {
             ctx.logger.info({ cid: file.meta.cid, peers: out, lost: report.lost.length, rebuilt: report.rebuilt.length, new_holders: report.new_holders, errors: report.errors }, 'automatic erasure repair')
           }
         }
-        await this.auditFile(file, rebuilt, load)
+        await this.auditFile(file, rebuilt, placement)
       }
     } catch (err) {
       if (!signal.aborted) ctx.logger.error({ err: errorMessage(err) }, 'automatic erasure repair failed')
@@ -130,11 +132,11 @@ export class EcAutoRepair {
    * moves it calls for. A shard with nowhere to go is logged at every sweep until a peer can
    * take it.
    */
-  private async auditFile (file: EcFile, rebuilt: EcRecoveryReport['rebuilt'], load: Map<string, number>): Promise<void> {
+  private async auditFile (file: EcFile, rebuilt: EcRecoveryReport['rebuilt'], placement: PlacementRun): Promise<void> {
     const ctx = this.ctx
     const report: EcRecoveryReport = { cid: file.meta.cid, name: file.meta.name, lost: [], rebuilt, new_holders: [] }
     try {
-      await checkPlacement(ctx, file, report, load, { signal: this.stopped.signal })
+      await checkPlacement(ctx, file, report, placement, { signal: this.stopped.signal })
     } catch (err) {
       if (this.stopped.signal.aborted) return
       report.errors = [...(report.errors ?? []), errorMessage(err)]

@@ -43,8 +43,8 @@ export interface PlacementRun {
   avoid: Set<string>
 }
 
-/** How many new homes one shard is tried on before it is reported not re-placed. */
-const TARGETS_PER_SHARD = 3
+/** How many new homes one shard is tried on before it is reported not re-placed (or not moved). */
+export const TARGETS_PER_SHARD = 3
 
 /** Verdicts that say the holder itself could not be reached (not that it lost the shard). */
 const UNREACHABLE: ReadonlySet<string> = new Set(['down', 'unreachable', 'slow', 'failed'])
@@ -54,8 +54,8 @@ export function avoidUnreachable (run: PlacementRun, shards: Iterable<ShardState
   for (const s of shards) if (s.holder !== '' && UNREACHABLE.has(s.verdict)) run.avoid.add(s.holder)
 }
 
-async function * blocksOf (shard: EncodedShard): AsyncIterable<IpfsBlock> {
-  // leaves first, the shard node last: the node is what the holder pins
+/** A shard's blocks as a store takes them: leaves first, the shard node last (what the holder pins). */
+export async function * shardBlocks (shard: EncodedShard): AsyncIterable<IpfsBlock> {
   for (const b of shard.blocks) yield { cid: b.cid.toString(), bytes: b.bytes }
   yield { cid: shard.node.cid.toString(), bytes: shard.node.bytes }
 }
@@ -127,7 +127,7 @@ export async function placeRebuilt (
         break
       }
       try {
-        await storeOn(ctx, home, blocksOf(shard), opts)
+        await storeOn(ctx, home, shardBlocks(shard), opts)
       } catch (err) {
         opts.signal?.throwIfAborted()
         failures.push(`storing on ${home} failed: ${errorMessage(err)}`)
