@@ -116,9 +116,10 @@ export async function moveShards (ctx: ErasureContext, file: EcFile, stripes: re
         opts.signal?.throwIfAborted()
         if (err instanceof TargetStoreError) {
           run.avoid.add(m.to)
-          failures.set(m.position, [...tried, `storing on ${m.to} failed: ${err.message}`])
-          if (tried.length + 1 < TARGETS_PER_SHARD) continue
-          out.errors.push(`${what}: moving from ${m.from} failed: ${[...tried, `storing on ${m.to} failed: ${err.message}`].join('; ')}`)
+          const all = [...tried, `storing on ${m.to} failed: ${err.message}`]
+          failures.set(m.position, all)
+          if (all.length < TARGETS_PER_SHARD) continue
+          out.errors.push(`${what}: moving from ${m.from} failed: ${all.join('; ')}`)
         } else {
           out.errors.push(`${what}: moving from ${m.from} to ${m.to} failed: ${errorMessage(err)}`)
         }
