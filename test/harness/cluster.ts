@@ -108,17 +108,25 @@ export async function startCluster (n: number, opts: ClusterOptions = {}): Promi
     },
     waitExactly: async (live, observer, metrics = ['freespace']) => {
       const want = JSON.stringify(live.map(p => p.peerId).sort())
+      // a metric counts once sent by the peer's running process: a restarted peer's metrics from
+      // its earlier process still count until they expire, and then (the peerset is the peers
+      // with a live ping) it is out of the peerset until its new process's first ping arrives
+      const startedAt = new Map(live.map(p => [p.peerId, p.startedAt * 1e6]))
+      const fresh = (x: { peer: string, received_at: number }): boolean => x.received_at >= (startedAt.get(x.peer) ?? 0)
+      const others = JSON.stringify(live.filter(p => p !== observer).map(p => p.peerId).sort())
       let seen = ''
       await waitFor(async () => {
         const id = JSON.parse(await ctlOk(['--enc=json', 'id'], { host: observer.apiMultiaddr }))
         const sets = [[...id.cluster_peers].sort()]
         for (const m of metrics) {
           const ms = JSON.parse(await ctlOk(['--enc=json', 'health', 'metrics', m], { host: observer.apiMultiaddr }))
-          sets.push([...new Set<string>(ms.map((x: { peer: string }) => x.peer))].sort())
+          sets.push([...new Set<string>(ms.filter(fresh).map((x: { peer: string }) => x.peer))].sort())
         }
-        seen = JSON.stringify(sets)
-        return sets.every(s => JSON.stringify(s) === want) ? true : undefined
-      }, 90_000).catch(err => { throw new Error(`${(err as Error).message}: ${observer.peerId} does not see exactly ${want} (peerset, ${metrics.join(', ')}): ${seen}`) })
+        const pings = JSON.parse(await ctlOk(['--enc=json', 'health', 'metrics', 'ping'], { host: observer.apiMultiaddr }))
+        const pinged = JSON.stringify([...new Set<string>(pings.filter(fresh).map((x: { peer: string }) => x.peer))].filter(p => p !== observer.peerId).sort())
+        seen = `${JSON.stringify(sets)}, pinged since started ${pinged}`
+        return sets.every(s => JSON.stringify(s) === want) && pinged === others ? true : undefined
+      }, 90_000).catch(err => { throw new Error(`${(err as Error).message}: ${observer.peerId} does not see exactly ${want} (peerset, ${metrics.join(', ')}, pings): ${seen}`) })
     },
     stopAll: async () => {
       await Promise.all(peers.map(async p => { await p.kill() }))

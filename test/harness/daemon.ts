@@ -26,6 +26,11 @@ export interface DaemonHandle {
   swarmAddr: string
   peerId: string
   proc: ChildProcess
+  /**
+   * when this process was started (ms since the epoch): a metric of this peer received before
+   * then was sent by an earlier process of it, and expires without a successor for a while
+   */
+  startedAt: number
   /** SIGTERM and wait for the exit; returns the exit code */
   stop: () => Promise<number | null>
   /** SIGKILL */
@@ -97,6 +102,7 @@ export async function startDaemon (opts: DaemonOptions = {}): Promise<DaemonHand
   const swarmPort = /\/tcp\/(\d+)/.exec(String(json.cluster.listen_multiaddress))?.[1]
   const logFile = join(dir, 'daemon.log')
   const fd = openSync(logFile, 'a')
+  const startedAt = Date.now()
   const proc = spawn(NODE, [SERVICE_BIN, '--config', dir, 'daemon', ...(opts.args ?? [])], {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', fd, fd]
@@ -127,6 +133,7 @@ export async function startDaemon (opts: DaemonOptions = {}): Promise<DaemonHand
     swarmAddr: `/ip4/127.0.0.1/tcp/${swarmPort}/p2p/${peerId}`,
     peerId,
     proc,
+    startedAt,
     log,
     stop: async () => {
       if (exited !== undefined) return exited
