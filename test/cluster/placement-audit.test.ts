@@ -108,3 +108,17 @@ test('tag groups: a shard moving off a shared peer goes to the least used group'
   assert.equal(plan.moves.length, 1)
   assert.equal(plan.moves[0].to, 'p4')
 })
+
+test('tag groups with avoided peers: an avoided peer never evens out a group, the next in its group does', () => {
+  // groups a: p1 p2 p3, b: p4 p5, c: p6 p7 — stripe of 3 on p1 p2 p4: a holds two, c none
+  const groups = { p1: 'a', p2: 'a', p3: 'a', p4: 'b', p5: 'b', p6: 'c', p7: 'c' }
+  const f = file(2, 1, [['p1', 'p2', 'p4']])
+  const c = auditPlacement(f, { ...env(P, groups), avoid: new Set(['p6']) })
+  assert.deepEqual(c.moves.map(m => [m.from, m.to]), [['p2', 'p7']])
+  // the whole of c avoided: b (one shard) is not two below a, so the spread is the best there is
+  assert.deepEqual(auditPlacement(f, { ...env(P, groups), avoid: new Set(['p6', 'p7']) }), { misplaced: [], moves: [], stuck: [] })
+  // a shard off a shared peer skips the avoided peer of the empty group for the other one
+  const shared = auditPlacement(file(2, 1, [['p1', 'p1', 'p4']]), { ...env(P, groups), avoid: new Set(['p7']) })
+  assert.deepEqual(shared.moves.map(m => [m.position, m.to]), [[1, 'p6']])
+  assert.deepEqual(shared.stuck, [])
+})
