@@ -13,32 +13,25 @@
 // when its operation ends (`release`). A SharedArrayBuffer cannot be freed that way; it is
 // left to the collector.
 //
-// A daemon's reads hand their buffers to its StripeReserve (stripe-reserve.ts) instead, when
-// they are given one: the next read of stripes of the same size takes them from there, and the
-// reserve frees them soon after.
+// A daemon's operations hand their buffers to its StripeReserve (stripe-reserve.ts) instead,
+// when they are given one: the next operation of stripes of the same size and kind takes them
+// from there, and the reserve frees them soon after.
 //
 // A pool of shared buffers (SharedArrayBuffer) serves a caller that reuses a stripe's memory
 // while views of it are still out (the add: a shard's slot is refilled only once that shard is
 // stored, see add-stripes.ts): the codec's worker codes such a buffer in place instead of taking
 // it over, so no view of it is ever detached.
 
-import { freeNow } from './stripe-reserve.js'
-import type { StripeReserve } from './stripe-reserve.js'
-
-type StripeMemory = ArrayBuffer | SharedArrayBuffer
+import { freeStripeMemory } from './stripe-reserve.js'
+import type { StripeMemory, StripeReserve } from './stripe-reserve.js'
 
 export interface StripeBuffersOptions {
   /** SharedArrayBuffers instead of ArrayBuffers */
   shared?: boolean
   /** how many spare buffers are kept (default 1): the largest */
   keep?: number
-  /** where buffers come from before new ones are made, and go when the operation ends (ArrayBuffers only) */
+  /** where buffers come from before new ones are made, and go when the operation ends */
   reserve?: StripeReserve
-}
-
-/** Frees an ArrayBuffer's memory now (it becomes detached); a SharedArrayBuffer is left to the collector. */
-function free (buffer: StripeMemory): void {
-  if (buffer instanceof ArrayBuffer) freeNow(buffer)
 }
 
 export class StripeBuffers {
@@ -50,7 +43,7 @@ export class StripeBuffers {
   constructor (opts: StripeBuffersOptions = {}) {
     this.shared = opts.shared === true
     this.keep = opts.keep ?? 1
-    this.reserve = this.shared ? undefined : opts.reserve
+    this.reserve = opts.reserve
   }
 
   /** Bytes held in spare buffers. */
@@ -66,7 +59,7 @@ export class StripeBuffers {
   take (bytes: number): Uint8Array {
     const i = this.spares.findIndex(b => b.byteLength === bytes)
     if (i >= 0) return new Uint8Array(this.spares.splice(i, 1)[0])
-    const kept = this.reserve?.take(bytes)
+    const kept = this.reserve?.take(bytes, this.shared)
     if (kept != null) return new Uint8Array(kept)
     return this.shared ? new Uint8Array(new SharedArrayBuffer(bytes)) : new Uint8Array(bytes)
   }
@@ -82,7 +75,7 @@ export class StripeBuffers {
     if (this.spares.includes(buffer)) return
     this.spares.push(buffer)
     this.spares.sort((a, b) => b.byteLength - a.byteLength)
-    for (const dropped of this.spares.splice(this.keep)) free(dropped)
+    for (const dropped of this.spares.splice(this.keep)) freeStripeMemory(dropped)
   }
 
   /**
@@ -91,8 +84,8 @@ export class StripeBuffers {
    */
   release (): void {
     for (const b of this.spares.splice(0)) {
-      if (this.reserve != null && b instanceof ArrayBuffer) this.reserve.keep(b)
-      else free(b)
+      if (this.reserve != null) this.reserve.keep(b)
+      else freeStripeMemory(b)
     }
   }
 }

@@ -269,6 +269,24 @@ describe('StripeBuffers', () => {
     assert.equal(reserve.bytes, 0)
     reserve.clear()
   })
+
+  it('a shared pool with a reserve: release keeps its buffer for the next add, and a read never gets it', () => {
+    const reserve = new StripeReserve()
+    const add = new StripeBuffers({ shared: true, reserve })
+    const a = add.take(6 * K)
+    add.give(a.buffer)
+    add.release()
+    assert.equal(reserve.bytes, 6 * K)
+    const next = new StripeBuffers({ shared: true, reserve })
+    assert.equal(next.take(6 * K).buffer, a.buffer)
+    next.give(a.buffer)
+    next.release()
+    // a read of the same stripe size takes a plain buffer of its own, and the shared one is dropped
+    const read = new StripeBuffers({ reserve })
+    const r = read.take(6 * K)
+    assert.ok(r.buffer instanceof ArrayBuffer)
+    assert.equal(reserve.bytes, 0)
+  })
 })
 
 describe('StripeReserve', () => {
@@ -281,6 +299,17 @@ describe('StripeReserve', () => {
     assert.equal(reserve.bytes, 0)
     assert.equal(a.byteLength, 0)
     assert.equal(b.byteLength, 0)
+  })
+
+  it('hands a SharedArrayBuffer only to a take for shared memory of its size', () => {
+    const reserve = new StripeReserve()
+    const s = new SharedArrayBuffer(6 * K)
+    reserve.keep(s)
+    assert.equal(reserve.take(6 * K, true), s)
+    reserve.keep(s)
+    assert.equal(reserve.take(6 * K), undefined) // a plain one was asked for: all dropped
+    assert.equal(reserve.bytes, 0)
+    assert.equal(s.byteLength, 6 * K) // left to the collector, not detached
   })
 
   it('keeps the newest buffers up to its maximum and frees the others', () => {

@@ -21,6 +21,7 @@ import { placeShards } from '../../allocator/placement.js'
 import { ClusterError } from '../../api/errors.js'
 import { StripeBuffers, StripeBuilder, encodeStripe, shardNodeOf } from '../../erasure/index.js'
 import type { Codec, LeafBlock, ManifestStripe, RawBlock, ShardKind, Stripe } from '../../erasure/index.js'
+import type { StripeReserve } from '../../erasure/stripe-reserve.js'
 import { BlockDeliveryError } from './add-streams.js'
 import type { BlockStream, PeerStreams } from './add-streams.js'
 import { replacementPeer } from './add-copies.js'
@@ -68,6 +69,8 @@ export interface StripeWriterInit {
   streams: PeerStreams
   /** shards of a full stripe that must be stored (plan.writeQuorum) */
   quorum: number
+  /** the daemon's stripe buffers kept between operations: where the add's comes from and goes */
+  reserve?: StripeReserve
   signal?: AbortSignal
   logger?: Logger
 }
@@ -107,7 +110,7 @@ interface Resend {
 export class StripeWriter {
   private readonly init: StripeWriterInit
   private readonly builder: StripeBuilder
-  private readonly buffers = new StripeBuffers({ shared: true })
+  private readonly buffers: StripeBuffers
   private readonly slots: StripeSlots
   /** the stripes that have blocks but are not coded yet */
   private readonly open = new Map<number, OpenStripe>()
@@ -121,6 +124,7 @@ export class StripeWriter {
 
   constructor (init: StripeWriterInit) {
     this.init = init
+    this.buffers = new StripeBuffers({ shared: true, reserve: init.reserve })
     this.builder = new StripeBuilder({ dataShards: init.d, parityShards: init.p, shardSize: init.shardSize, buffers: this.buffers })
     this.slots = new StripeSlots(init.d + init.p)
   }
@@ -180,13 +184,19 @@ export class StripeWriter {
     for (const stripe of done) await this.code(stripe)
   }
 
-  /** Codes the last, possibly short, stripe and waits until every stripe is stored. */
+  /**
+   * Codes the last, possibly short, stripe and waits until every stripe is stored. Then no view
+   * of the stripe buffer is in use any more, and it goes to the daemon's reserve for the next
+   * add; unless a peer failed during the add: a stream given up on may still hold views of it,
+   * so it is left to the collector, as after an add that failed.
+   */
   async finish (): Promise<void> {
     const last = this.builder.finish()
     this.storeClosed()
     if (last != null) await this.code(last)
     await this.sending
     this.throwIfFailed()
+    if (this.init.streams.failed.size === 0) this.buffers.release()
   }
 
   private throwIfFailed (): void {

@@ -57,7 +57,7 @@ async function * runErasureAdd (ctx: ErasureContext, plan: ErasureAddPlan, entri
   const sink = new ErasureSink({
     plan,
     tree,
-    writer: { d, p, shardSize: plan.shardSize, parityBlockSize: plan.parityBlockSize, nonce, codec: ctx.codec, peers, streams, quorum: plan.writeQuorum, signal, logger: ctx.logger }
+    writer: { d, p, shardSize: plan.shardSize, parityBlockSize: plan.parityBlockSize, nonce, codec: ctx.codec, peers, streams, quorum: plan.writeQuorum, reserve: ctx.stripeReserve, signal, logger: ctx.logger }
   })
   let finished = false
   try {
