@@ -74,7 +74,7 @@ try {
   let perfErr = ''
   perf.stderr.on('data', (c: Buffer) => { perfErr += c.toString() })
   const perfExit = new Promise<number | null>(resolve => perf.on('exit', code => { resolve(code) }))
-  // perf has opened its events once it reports nothing within a moment
+  // a perf that cannot profile every CPU exits at once; one still running a second later records
   await new Promise(resolve => setTimeout(resolve, 1000))
   if (perf.exitCode != null) throw new Error(`perf record failed: ${perfErr.trim()}`)
   // perf stamps samples with CLOCK_MONOTONIC (-k mono), as process.hrtime: only the adds count
