@@ -19,18 +19,17 @@
 const KEEP_MS = 30_000
 const MAX_BUFFERS = 2
 
-/** Frees an ArrayBuffer's memory now (it becomes detached). */
-export function freeNow (buffer: ArrayBuffer): void {
-  const b = buffer as ArrayBuffer & { detached?: boolean, transfer?: (length: number) => ArrayBuffer }
-  if (b.detached !== true && typeof b.transfer === 'function') b.transfer(0)
-}
-
 /** A stripe buffer's memory: plain (reads), or shared with the codec's worker (adds). */
 export type StripeMemory = ArrayBuffer | SharedArrayBuffer
 
-/** Frees a buffer's memory now if it can be: an ArrayBuffer's (it becomes detached); a SharedArrayBuffer is left to the collector. */
+/**
+ * Frees a buffer's memory now if it can be: an ArrayBuffer's (`transfer(0)`; it becomes
+ * detached); a SharedArrayBuffer is left to the collector.
+ */
 export function freeStripeMemory (buffer: StripeMemory): void {
-  if (buffer instanceof ArrayBuffer) freeNow(buffer)
+  if (!(buffer instanceof ArrayBuffer)) return
+  const b = buffer as ArrayBuffer & { detached?: boolean, transfer?: (length: number) => ArrayBuffer }
+  if (b.detached !== true && typeof b.transfer === 'function') b.transfer(0)
 }
 
 export interface StripeReserveOptions {

@@ -114,16 +114,17 @@ export async function startCluster (n: number, opts: ClusterOptions = {}): Promi
       const startedAt = new Map(live.map(p => [p.peerId, p.startedAt * 1e6]))
       const fresh = (x: { peer: string, received_at: number }): boolean => x.received_at >= (startedAt.get(x.peer) ?? 0)
       const others = JSON.stringify(live.filter(p => p !== observer).map(p => p.peerId).sort())
+      /** the peers whose metric `m` the observer holds from their running process, sorted */
+      const freshPeers = async (m: string): Promise<string[]> => {
+        const ms = JSON.parse(await ctlOk(['--enc=json', 'health', 'metrics', m], { host: observer.apiMultiaddr }))
+        return [...new Set<string>(ms.filter(fresh).map((x: { peer: string }) => x.peer))].sort()
+      }
       let seen = ''
       await waitFor(async () => {
         const id = JSON.parse(await ctlOk(['--enc=json', 'id'], { host: observer.apiMultiaddr }))
         const sets = [[...id.cluster_peers].sort()]
-        for (const m of metrics) {
-          const ms = JSON.parse(await ctlOk(['--enc=json', 'health', 'metrics', m], { host: observer.apiMultiaddr }))
-          sets.push([...new Set<string>(ms.filter(fresh).map((x: { peer: string }) => x.peer))].sort())
-        }
-        const pings = JSON.parse(await ctlOk(['--enc=json', 'health', 'metrics', 'ping'], { host: observer.apiMultiaddr }))
-        const pinged = JSON.stringify([...new Set<string>(pings.filter(fresh).map((x: { peer: string }) => x.peer))].filter(p => p !== observer.peerId).sort())
+        for (const m of metrics) sets.push(await freshPeers(m))
+        const pinged = JSON.stringify((await freshPeers('ping')).filter(p => p !== observer.peerId))
         seen = `${JSON.stringify(sets)}, pinged since started ${pinged}`
         return sets.every(s => JSON.stringify(s) === want) && pinged === others ? true : undefined
       }, 90_000).catch(err => { throw new Error(`${(err as Error).message}: ${observer.peerId} does not see exactly ${want} (peerset, ${metrics.join(', ')}, pings): ${seen}`) })
